@@ -1,0 +1,340 @@
+"""Applying a validated action: one function per row of the step table's "actions" column."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Callable
+
+from domain.actions import (
+    CompletePayload,
+    ConcludePayload,
+    ExtensionPayload,
+    IssueNotePayload,
+    LinkDuplicatePayload,
+    NotePayload,
+    OptionalReasonPayload,
+    RatePayload,
+    ReasonPayload,
+    ReopenPayload,
+    ResultPayload,
+    RoutePayload,
+    TaskKind,
+    WhistlePayload,
+    ClosePayload,
+    CheckInPayload,
+)
+from domain.deadlines import MAX_REWORKS, Duration
+from domain.engine import (
+    after_report_change,
+    blow_whistle,
+    cancel_open,
+    close_issue,
+    close_task,
+    conclude,
+    dispatch_level_for,
+    enter_step,
+    escalate,
+    finish_evaluation_if_done,
+    open_task,
+    record,
+    restart_round,
+    route,
+    rules,
+    start_dispatch,
+    start_evaluation,
+    start_feedback,
+    start_handling,
+    start_verify,
+    unit_at,
+)
+from domain.organisation import Level, Role
+from domain.state import IssueState, MatterContext, RatingRecord, Status, Step, Task, TaskStatus, WhistleRecord
+from domain.validation import Decision
+
+Handler = Callable[[IssueState, Task, Decision, datetime], None]
+
+
+def apply(state: IssueState, decision: Decision, now: datetime,
+          matter: MatterContext | None = None) -> None:
+    """Carry out a decision returned by :func:`domain.validation.validate` on the same state."""
+    who = decision.actor.principal_id
+    if decision.task_id is None:
+        _apply_issue_action(state, decision, now)
+        return
+    task = state.tasks[decision.task_id]
+    record(state, now, "action", actor=who, unit_id=decision.actor.unit_id, task_id=task.task_id,
+           action=decision.action, data=decision.payload.model_dump(mode="json"))
+    if decision.action == "claim":
+        task.claimed_by = who
+    elif decision.action == "unclaim":
+        task.claimed_by = None
+    elif task.kind is TaskKind.verify and decision.action == "whistle":
+        _whistle(state, task, decision, now, matter)
+    else:
+        HANDLERS[(task.kind, decision.action)](state, task, decision, now)
+
+
+def _done(state: IssueState, task: Task, decision: Decision, now: datetime) -> None:
+    close_task(state, task, now, TaskStatus.done, decision.action, decision.actor.principal_id)
+
+
+# --- discovery -------------------------------------------------------------------------------------
+
+
+def _resolve_on_site(state: IssueState, task: Task, d: Decision, now: datetime) -> None:
+    assert isinstance(d.payload, ResultPayload)
+    _done(state, task, d, now)
+    state.resolution = "mediated" if state.matter.mediation else "resolved_on_site"
+    state.lead_unit_id = task.unit_id
+    start_feedback(state, now, d.payload.result)
+
+
+def _whistle(state: IssueState, task: Task, d: Decision, now: datetime, matter: MatterContext | None) -> None:
+    assert isinstance(d.payload, WhistlePayload)
+    _done(state, task, d, now)
+    level = Level(task.data["level"])
+    blow_whistle(state, now, WhistleRecord(kind=d.payload.kind, note=d.payload.note, by=d.actor.principal_id,
+                                           unit_id=task.unit_id, level=level, at=now), matter)
+
+
+def _reject(state: IssueState, task: Task, d: Decision, now: datetime) -> None:
+    assert isinstance(d.payload, ReasonPayload)
+    _done(state, task, d, now)
+    state.resolution = "rejected"
+    close_issue(state, now, Status.rejected, f"rejected: {d.payload.reason}", d.actor.principal_id)
+
+
+# --- whistle ---------------------------------------------------------------------------------------
+
+
+def _approve_whistle(state: IssueState, task: Task, d: Decision, now: datetime) -> None:
+    _done(state, task, d, now)
+    assert state.whistle is not None
+    start_dispatch(state, dispatch_level_for(max(state.whistle.level, Level(task.data["level"]),
+                                                 key=lambda lv: lv.rank)), now)
+
+
+def _send_back(state: IssueState, task: Task, d: Decision, now: datetime) -> None:
+    assert isinstance(d.payload, ReasonPayload) and state.whistle is not None
+    _done(state, task, d, now)
+    level = state.whistle.level
+    state.whistle = None
+    enter_step(state, Step.discovery, now)
+    start_verify(state, level, now, sent_back=d.payload.reason)
+
+
+def _route(state: IssueState, task: Task, d: Decision, now: datetime) -> None:
+    assert isinstance(d.payload, RoutePayload)
+    _done(state, task, d, now)
+    route(state, now, task, d.payload.unit_ids, d.actor.principal_id)
+
+
+def _escalate_dispatch(state: IssueState, task: Task, d: Decision, now: datetime) -> None:
+    assert isinstance(d.payload, ReasonPayload)
+    _done(state, task, d, now)
+    above = Level(task.data["level"]).above()
+    assert above is not None  # the validator refuses at the city
+    escalate(state, now, task, unit_at(state, above), above, d.payload.reason, d.actor.principal_id)
+    start_dispatch(state, above, now, reason=d.payload.reason)
+
+
+# --- report ----------------------------------------------------------------------------------------
+
+
+def _check_in(state: IssueState, task: Task, d: Decision, now: datetime) -> None:
+    assert isinstance(d.payload, CheckInPayload)
+    _done(state, task, d, now)
+    state.checked_in.append(task.unit_id)
+    after_report_change(state, now)
+
+
+def _decline(state: IssueState, task: Task, d: Decision, now: datetime) -> None:
+    assert isinstance(d.payload, ReasonPayload)
+    _done(state, task, d, now)
+    state.declined.append(task.unit_id)
+    after_report_change(state, now)
+
+
+# --- consultation ----------------------------------------------------------------------------------
+
+
+def _conclude(state: IssueState, task: Task, d: Decision, now: datetime) -> None:
+    assert isinstance(d.payload, ConcludePayload)
+    _done(state, task, d, now)
+    record(state, now, "minutes", actor=d.actor.principal_id, unit_id=task.unit_id, text=d.payload.minutes)
+    conclude(state, now, d.payload.lead_unit_id, d.payload.co_unit_ids, d.payload.list_type,
+             d.payload.handling_days, d.actor.principal_id)
+
+
+def _approve_understanding(state: IssueState, task: Task, d: Decision, now: datetime) -> None:
+    _done(state, task, d, now)
+    start_handling(state, now)
+
+
+def _deny_understanding(state: IssueState, task: Task, d: Decision, now: datetime) -> None:
+    assert isinstance(d.payload, OptionalReasonPayload) and state.dispatch_level is not None
+    _done(state, task, d, now)
+    state.lead_unit_id, state.co_unit_ids, state.list_type = None, [], None
+    open_task(state, TaskKind.consult, unit_at(state, state.dispatch_level), [Role.dispatcher],
+              rules(state).consult(), now, level=state.dispatch_level.value, units=list(state.checked_in),
+              understanding_denied=d.payload.reason or "")
+
+
+# --- handling --------------------------------------------------------------------------------------
+
+
+def _note(state: IssueState, task: Task, d: Decision, now: datetime) -> None:
+    assert isinstance(d.payload, NotePayload)
+
+
+def _request_extension(state: IssueState, task: Task, d: Decision, now: datetime) -> None:
+    assert isinstance(d.payload, ExtensionPayload)
+    approver = state.context.parents.get(task.unit_id) or unit_at(state, Level.city)
+    open_task(state, TaskKind.approve_extension, approver, [Role.leader], rules(state).approve_extension(), now,
+              days=d.payload.days, reason=d.payload.reason, for_task_id=task.task_id, for_unit_id=task.unit_id)
+
+
+def _stop_clock(state: IssueState, task: Task, d: Decision, now: datetime) -> None:
+    assert isinstance(d.payload, ReasonPayload)
+    task.clock_stopped_at = now
+
+
+def _start_clock(state: IssueState, task: Task, d: Decision, now: datetime) -> None:
+    assert task.clock_stopped_at is not None
+    stopped = now - task.clock_stopped_at
+    task.clock_stopped_at = None
+    task.stopped_seconds += stopped.total_seconds()
+    task.window_start += stopped
+    if task.due_at is not None:
+        task.due_at += stopped
+    if task.red_at is not None:
+        task.red_at += stopped
+    record(state, now, "clock_restarted", actor=d.actor.principal_id, unit_id=task.unit_id, task_id=task.task_id,
+           stopped_seconds=stopped.total_seconds(), due_at=task.due_at.isoformat() if task.due_at else None)
+
+
+def _complete(state: IssueState, task: Task, d: Decision, now: datetime) -> None:
+    assert isinstance(d.payload, CompletePayload)
+    _done(state, task, d, now)
+    cancel_open(state, now, "handling completed", {TaskKind.approve_extension})
+    state.resolution = "resolved"
+    start_feedback(state, now, d.payload.result)
+
+
+def _approve_extension(state: IssueState, task: Task, d: Decision, now: datetime) -> None:
+    _done(state, task, d, now)
+    days = int(task.data["days"])
+    for t in state.open_tasks():
+        if t.kind in (TaskKind.handle, TaskKind.assist) and t.due_at is not None:
+            t.deadline_from = t.due_at
+            t.duration = Duration(working_days=days)
+            t.due_at = t.red_at = None
+            t.marks_fired = [m for m in t.marks_fired if m.startswith("remind")]
+    record(state, now, "extension_granted", actor=d.actor.principal_id, unit_id=task.data["for_unit_id"],
+           task_id=task.data["for_task_id"], days=days)
+
+
+def _deny_extension(state: IssueState, task: Task, d: Decision, now: datetime) -> None:
+    _done(state, task, d, now)
+    record(state, now, "extension_denied", actor=d.actor.principal_id, unit_id=task.data["for_unit_id"],
+           task_id=task.data["for_task_id"])
+
+
+# --- feedback, evaluation, review ------------------------------------------------------------------
+
+
+def _accept(state: IssueState, task: Task, d: Decision, now: datetime) -> None:
+    _done(state, task, d, now)
+    start_evaluation(state, now)
+
+
+def _return_for_rework(state: IssueState, task: Task, d: Decision, now: datetime) -> None:
+    assert isinstance(d.payload, ReasonPayload)
+    _done(state, task, d, now)
+    if state.reworks >= MAX_REWORKS:
+        level = (state.dispatch_level or Level.street).above() or Level.city
+        restart_round(state, now, level, f"returned for rework {MAX_REWORKS + 1} times: {d.payload.reason}",
+                      task, d.actor.principal_id)
+        return
+    state.reworks += 1
+    record(state, now, "returned_for_rework", actor=d.actor.principal_id, reason=d.payload.reason,
+           count=state.reworks)
+    start_handling(state, now)
+
+
+def _rate(state: IssueState, task: Task, d: Decision, now: datetime) -> None:
+    assert isinstance(d.payload, RatePayload)
+    _done(state, task, d, now)
+    state.ratings.append(RatingRecord(at=now, principal_id=d.actor.principal_id, unit_id=task.unit_id,
+                                      as_role=task.data.get("rater", "resident"), rating=d.payload.rating,
+                                      comment=d.payload.comment, round=state.evaluation_round))
+    finish_evaluation_if_done(state, now)
+
+
+def _reopen(state: IssueState, task: Task, d: Decision, now: datetime) -> None:
+    assert isinstance(d.payload, ReopenPayload)
+    _done(state, task, d, now)
+    state.reopens += 1
+    record(state, now, "reopened", actor=d.actor.principal_id, reason=d.payload.reason,
+           handling_days=d.payload.handling_days)
+    start_handling(state, now, d.payload.handling_days)
+
+
+def _close(state: IssueState, task: Task, d: Decision, now: datetime) -> None:
+    assert isinstance(d.payload, ClosePayload)
+    _done(state, task, d, now)
+    close_issue(state, now, Status.closed, f"closed after review: {d.payload.explanation}", d.actor.principal_id)
+
+
+HANDLERS: dict[tuple[TaskKind, str], Handler] = {
+    (TaskKind.verify, "resolve_on_site"): _resolve_on_site,
+    (TaskKind.verify, "reject"): _reject,
+    (TaskKind.approve_whistle, "approve"): _approve_whistle,
+    (TaskKind.approve_whistle, "send_back"): _send_back,
+    (TaskKind.dispatch, "route"): _route,
+    (TaskKind.dispatch, "escalate"): _escalate_dispatch,
+    (TaskKind.report, "check_in"): _check_in,
+    (TaskKind.report, "decline"): _decline,
+    (TaskKind.consult, "conclude"): _conclude,
+    (TaskKind.approve_understanding, "approve"): _approve_understanding,
+    (TaskKind.approve_understanding, "deny"): _deny_understanding,
+    (TaskKind.handle, "note"): _note,
+    (TaskKind.handle, "request_extension"): _request_extension,
+    (TaskKind.handle, "stop_clock"): _stop_clock,
+    (TaskKind.handle, "start_clock"): _start_clock,
+    (TaskKind.handle, "complete"): _complete,
+    (TaskKind.assist, "note"): _note,
+    (TaskKind.assist, "complete"): _done,
+    (TaskKind.approve_extension, "approve"): _approve_extension,
+    (TaskKind.approve_extension, "deny"): _deny_extension,
+    (TaskKind.verify_result, "accept"): _accept,
+    (TaskKind.verify_result, "return_for_rework"): _return_for_rework,
+    (TaskKind.evaluate, "rate"): _rate,
+    (TaskKind.review, "reopen"): _reopen,
+    (TaskKind.review, "close"): _close,
+}
+
+
+# --- issue-level actions ---------------------------------------------------------------------------
+
+
+def _apply_issue_action(state: IssueState, d: Decision, now: datetime) -> None:
+    """Issue-level actions. For ``link_duplicate`` the caller has already told the original issue."""
+    who = d.actor.principal_id
+    payload = d.payload.model_dump(mode="json")
+    record(state, now, d.action, actor=who, unit_id=d.actor.unit_id, **payload)
+    if d.action == "withdraw":
+        assert isinstance(d.payload, ReasonPayload)
+        state.resolution = "withdrawn"
+        close_issue(state, now, Status.withdrawn, f"withdrawn: {d.payload.reason}", who)
+    elif d.action == "urge":
+        state.urges += 1
+    elif d.action == "supervise":
+        assert isinstance(d.payload, IssueNotePayload)
+        state.supervisions += 1
+    elif d.action == "link_duplicate":
+        assert isinstance(d.payload, LinkDuplicatePayload)
+        state.duplicate_of = d.payload.issue_id
+        state.resolution = "duplicate"
+        close_issue(state, now, Status.closed, f"duplicate of {d.payload.issue_id}", who)
+

@@ -1,0 +1,180 @@
+"""Deadline rules and working-day arithmetic (DESIGN §5), pure.
+
+The rules say *how long* each task has (hours, working days or calendar days); turning that into an
+instant needs the calendar, which only an activity reads. :func:`add_working_days` is the arithmetic
+the activity uses, given a predicate that says whether a date is a working day.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime, time, timedelta
+from typing import Callable
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from domain.catalogue import ListType, Matter
+from domain.organisation import Level
+
+
+class Duration(BaseModel):
+    """How long a task has: exactly one of hours, working days or calendar days."""
+
+    model_config = ConfigDict(frozen=True)
+
+    hours: float | None = Field(default=None, gt=0)
+    working_days: int | None = Field(default=None, ge=1)
+    calendar_days: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Duration:
+        given = [v for v in (self.hours, self.working_days, self.calendar_days) if v is not None]
+        if len(given) != 1:
+            raise ValueError("a duration has exactly one of hours, working_days, calendar_days")
+        return self
+
+    def shrink(self, factor: float) -> Duration:
+        """The same duration multiplied by ``factor`` (< 1), in hours: emergencies shrink every deadline."""
+        if self.hours is not None:
+            return Duration(hours=self.hours * factor)
+        days = self.working_days if self.working_days is not None else self.calendar_days
+        assert days is not None
+        return Duration(hours=days * 24 * factor)
+
+    def describe(self) -> str:
+        if self.hours is not None:
+            return f"{self.hours:g} h"
+        if self.working_days is not None:
+            return f"{self.working_days} working day{'s' if self.working_days != 1 else ''}"
+        return f"{self.calendar_days} day{'s' if self.calendar_days != 1 else ''}"
+
+
+class DeadlineRequest(BaseModel):
+    """One deadline to compute: ``start`` + ``duration``; ``red_after`` more working days for the red mark."""
+
+    key: str
+    start: datetime
+    duration: Duration
+    red_after_working_days: int | None = None
+
+
+class Deadline(BaseModel):
+    key: str
+    due_at: datetime
+    red_at: datetime | None = None
+
+
+class DeadlineBatch(BaseModel):
+    requests: list[DeadlineRequest]
+
+
+class DeadlineAnswer(BaseModel):
+    deadlines: list[Deadline]
+    notes: list[str] = Field(default_factory=list)  # e.g. a year the official calendar does not know
+
+
+# --- working-day arithmetic -------------------------------------------------------------------------
+
+IsWorkday = Callable[[date], bool]
+MAX_SCAN_DAYS = 3660  # a calendar that never yields a working day is a configuration error
+
+
+def next_workday(day: date, is_workday: IsWorkday) -> date:
+    for _ in range(MAX_SCAN_DAYS):
+        if is_workday(day):
+            return day
+        day += timedelta(days=1)
+    raise ValueError("no working day within ten years: check the calendar overrides")
+
+
+def add_working_days(start: datetime, days: int, is_workday: IsWorkday) -> datetime:
+    """``start`` plus ``days`` working days, keeping the time of day.
+
+    A start on a non-working day counts from the beginning of the next working day, so a report made
+    on Saturday with one working day to answer is due at the end of Monday (Tuesday 00:00).
+    """
+    if days < 0:
+        raise ValueError("days must be >= 0")
+    current = start
+    if not is_workday(current.date()):
+        current = datetime.combine(next_workday(current.date(), is_workday), time(0), tzinfo=start.tzinfo)
+    day = current.date()
+    for _ in range(days):
+        day = next_workday(day + timedelta(days=1), is_workday)
+    return datetime.combine(day, current.timetz())
+
+
+def scale(start: datetime, due: datetime, factor: float) -> datetime:
+    """Divide the span ``start → due`` by the time scale (WHISTLE_TIME_SCALE)."""
+    return start + (due - start) / factor
+
+
+# --- the rules ---------------------------------------------------------------------------------------
+
+EMERGENCY_FACTOR = 0.25  # an emergency whistle shrinks every later deadline to a quarter
+EMERGENCY_CHECK_IN = Duration(hours=0.5)
+RED_AFTER_WORKING_DAYS = 2
+EVALUATION_WINDOW = Duration(working_days=5)
+MAX_REWORKS = 2
+
+#: 三级七天: the mediation windows of a dispute matter, summing to seven days
+MEDIATION_WINDOWS: dict[Level, Duration] = {
+    Level.grid: Duration(calendar_days=1),
+    Level.community: Duration(calendar_days=2),
+    Level.street: Duration(calendar_days=4),
+}
+MEDIATION_LEVELS: tuple[Level, ...] = tuple(MEDIATION_WINDOWS)
+
+
+class DeadlineRules(BaseModel):
+    """How long each task kind has. ``urgent`` and ``emergency`` shorten everything."""
+
+    urgent: bool = False
+    emergency: bool = False
+
+    def _adjust(self, normal: Duration, urgent: Duration) -> Duration:
+        chosen = urgent if self.urgent else normal
+        return chosen.shrink(EMERGENCY_FACTOR) if self.emergency else chosen
+
+    def verify(self) -> Duration:
+        return self._adjust(Duration(working_days=1), Duration(hours=2))
+
+    def mediation(self, level: Level) -> Duration:
+        return MEDIATION_WINDOWS[level]
+
+    def approval(self) -> Duration:
+        return self._adjust(Duration(working_days=1), Duration(hours=4))
+
+    def dispatch(self) -> Duration:
+        return self._adjust(Duration(working_days=1), Duration(hours=4))
+
+    def report(self, matter: Matter) -> Duration:
+        if self.emergency:
+            return EMERGENCY_CHECK_IN
+        hours = matter.report_hours / 2 if self.urgent else matter.report_hours
+        return Duration(hours=hours)
+
+    def consult(self) -> Duration:
+        return self._adjust(Duration(working_days=2), Duration(working_days=1))
+
+    def approve_understanding(self) -> Duration:
+        return self._adjust(Duration(working_days=2), Duration(working_days=1))
+
+    def handling(self, matter: Matter, list_type: ListType, days: int | None = None) -> Duration:
+        base = days if days is not None else matter.handling_days.for_list(list_type)
+        if self.urgent and days is None:
+            base = max(1, math.ceil(base / 2))
+        duration = Duration(working_days=base)
+        return duration.shrink(EMERGENCY_FACTOR) if self.emergency else duration
+
+    def approve_extension(self) -> Duration:
+        return self._adjust(Duration(working_days=1), Duration(hours=4))
+
+    def verify_result(self) -> Duration:
+        return self._adjust(Duration(working_days=2), Duration(working_days=1))
+
+    def evaluate(self) -> Duration:
+        return EVALUATION_WINDOW
+
+    def review(self) -> Duration:
+        return self._adjust(Duration(working_days=3), Duration(working_days=2))

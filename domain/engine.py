@@ -1,0 +1,355 @@
+"""The step table as code: opening an issue, applying validated actions, moving between steps.
+
+Everything here is pure: the caller passes ``now`` and the state is changed in place. New tasks start with
+``due_at=None``; the caller asks the calendar activity for their deadlines (:func:`pending_deadlines`)
+and hands the answers back (:func:`set_deadlines`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from domain.actions import TaskKind, WhistleKind
+from domain.catalogue import ListType
+from domain.deadlines import (
+    MAX_REWORKS,
+    MEDIATION_LEVELS,
+    RED_AFTER_WORKING_DAYS,
+    Deadline,
+    DeadlineRequest,
+    DeadlineRules,
+    Duration,
+)
+from domain.organisation import Level, Role
+from domain.state import (
+    Escalation,
+    Follower,
+    FollowerLink,
+    IssueConfig,
+    IssueContext,
+    IssueReport,
+    IssueState,
+    MatterContext,
+    Status,
+    Step,
+    StepRecord,
+    Task,
+    TaskStatus,
+    TimelineEvent,
+    WhistleRecord,
+)
+
+SYSTEM = None  # the actor of what timers do
+
+
+# --- small helpers ---------------------------------------------------------------------------------
+
+
+def rules(state: IssueState) -> DeadlineRules:
+    return DeadlineRules(urgent=state.report.urgent, emergency=state.emergency)
+
+
+def unit_at(state: IssueState, level: Level) -> str:
+    return state.context.ladder[level].id
+
+
+def level_of(state: IssueState, unit_id: str) -> Level | None:
+    for level, ref in state.context.ladder.items():
+        if ref.id == unit_id:
+            return level
+    return None
+
+
+def record(state: IssueState, now: datetime, kind: str, /, *, actor: str | None = SYSTEM,
+           unit_id: str | None = None, task_id: str | None = None, **data: Any) -> TimelineEvent:
+    event = TimelineEvent(seq=state.next_seq, at=now, step=state.step, kind=kind, actor_id=actor,
+                          unit_id=unit_id, task_id=task_id, data=data)
+    state.next_seq += 1
+    state.events.append(event)
+    return event
+
+
+def enter_step(state: IssueState, step: Step, now: datetime) -> None:
+    if state.steps and state.steps[-1].step is step and state.steps[-1].left_at is None:
+        return
+    if state.steps and state.steps[-1].left_at is None:
+        state.steps[-1].left_at = now
+    state.step = step
+    state.steps.append(StepRecord(step=step, entered_at=now))
+    record(state, now, "step_entered", step=step.value)
+
+
+def verifier_roles(level: Level) -> list[Role]:
+    return [Role.grid_worker] if level is Level.grid else [Role.dispatcher, Role.grid_worker]
+
+
+def open_task(state: IssueState, kind: TaskKind, unit_id: str, roles: list[Role], duration: Duration,
+              now: datetime, *, principal_id: str | None = None, red_after: int | None = None,
+              **data: Any) -> Task:
+    task = Task(task_id=f"{state.issue_id}.{state.next_task_no}", kind=kind, step=state.step, unit_id=unit_id,
+                roles=roles, principal_id=principal_id, opened_at=now, duration=duration, window_start=now,
+                red_after_working_days=red_after, data=data)
+    state.next_task_no += 1
+    state.tasks[task.task_id] = task
+    record(state, now, "task_opened", unit_id=unit_id, task_id=task.task_id, kind=kind.value,
+           duration=duration.describe(), **({"principal_id": principal_id} if principal_id else {}))
+    return task
+
+
+def close_task(state: IssueState, task: Task, now: datetime, status: TaskStatus, outcome: str,
+               by: str | None = SYSTEM) -> None:
+    task.status = status
+    task.closed_at = now
+    task.outcome = outcome
+    task.closed_by = by
+    task.late = task.due_at is not None and now > task.due_at and status is not TaskStatus.cancelled
+    record(state, now, "task_closed", actor=by, unit_id=task.unit_id, task_id=task.task_id,
+           status=status.value, outcome=outcome, late=task.late)
+
+
+def cancel_open(state: IssueState, now: datetime, reason: str, kinds: set[TaskKind] | None = None) -> None:
+    for task in state.open_tasks():
+        if kinds is None or task.kind in kinds:
+            close_task(state, task, now, TaskStatus.cancelled, reason)
+
+
+def close_issue(state: IssueState, now: datetime, status: Status, outcome: str, by: str | None = SYSTEM) -> None:
+    cancel_open(state, now, f"issue {status.value}")
+    if state.steps and state.steps[-1].left_at is None:
+        state.steps[-1].left_at = now
+    state.status = status
+    state.outcome = outcome
+    state.closed_at = now
+    record(state, now, "issue_closed", actor=by, status=status.value, outcome=outcome)
+
+
+def escalate(state: IssueState, now: datetime, task: Task, to_unit: str | None, to_level: Level | None,
+             reason: str, by: str | None = SYSTEM) -> None:
+    state.escalations.append(Escalation(at=now, from_level=level_of(state, task.unit_id), to_level=to_level,
+                                        from_unit_id=task.unit_id, to_unit_id=to_unit, by=by, reason=reason,
+                                        task_kind=task.kind))
+    record(state, now, "escalated", actor=by, unit_id=task.unit_id, task_id=task.task_id,
+           to_unit_id=to_unit, to_level=to_level.value if to_level else None, reason=reason)
+    if to_level is not None and to_level.rank > state.level.rank:
+        state.level = to_level
+
+
+# --- opening ---------------------------------------------------------------------------------------
+
+
+def open_issue(report: IssueReport, context: IssueContext, config: IssueConfig, now: datetime) -> IssueState:
+    state = IssueState(issue_id=report.issue_id, report=report, context=context, config=config,
+                       matter=context.matter.matter)
+    state.steps.append(StepRecord(step=Step.discovery, entered_at=now))
+    record(state, now, "reported", actor=report.submitted_by or report.reporter.principal_id,
+           unit_id=context.ladder[Level.grid].id, source=report.source.value, matter_code=report.matter_code,
+           urgent=report.urgent, title=report.title)
+    start_verify(state, Level.grid, now)
+    return state
+
+
+def start_verify(state: IssueState, level: Level, now: datetime, **data: Any) -> Task:
+    mediation = state.matter.mediation and level in MEDIATION_LEVELS
+    duration = rules(state).mediation(level) if mediation else rules(state).verify()
+    state.level = level
+    return open_task(state, TaskKind.verify, unit_at(state, level), verifier_roles(level), duration, now,
+                     level=level.value, mediation=mediation, **data)
+
+
+# --- the whistle and dispatch ----------------------------------------------------------------------
+
+
+def dispatch_level_for(level: Level) -> Level:
+    """Whistles from a grid or a community are heard by the street; higher ones one level up."""
+    if level.rank < Level.street.rank:
+        return Level.street
+    return level.above() or Level.city
+
+
+def blow_whistle(state: IssueState, now: datetime, whistle: WhistleRecord, matter: MatterContext | None) -> None:
+    state.whistle = whistle
+    if matter is not None and matter.matter.code != state.matter.code:
+        record(state, now, "reclassified", actor=whistle.by, from_matter=state.matter.code, to_matter=matter.matter.code)
+        state.matter = matter.matter
+        state.context.matter = matter
+    if whistle.kind is WhistleKind.emergency:
+        state.emergency = True
+    enter_step(state, Step.whistle, now)
+    record(state, now, "whistle", actor=whistle.by, unit_id=whistle.unit_id, kind=whistle.kind.value, note=whistle.note)
+    needs_approval = state.report.source.is_resident_request and whistle.kind is not WhistleKind.emergency
+    if needs_approval:
+        level = max(Level.community, whistle.level, key=lambda lv: lv.rank)
+        open_task(state, TaskKind.approve_whistle, unit_at(state, level), [Role.leader], rules(state).approval(),
+                  now, level=level.value)
+    else:
+        start_dispatch(state, dispatch_level_for(whistle.level), now)
+
+
+def start_dispatch(state: IssueState, level: Level, now: datetime, reason: str | None = None) -> Task:
+    unit_id = unit_at(state, level)
+    state.level = max(state.level, level, key=lambda lv: lv.rank)
+    suggested = state.context.matter.suggested.get(level, [])
+    return open_task(state, TaskKind.dispatch, unit_id, [Role.dispatcher], rules(state).dispatch(), now,
+                     level=level.value, suggested_unit_ids=suggested, **({"reason": reason} if reason else {}))
+
+
+def route(state: IssueState, now: datetime, task: Task, unit_ids: list[str], by: str) -> None:
+    level = Level(task.data["level"])
+    if state.dispatch_level != level:
+        # a new round at this level: earlier check-ins stay on record, the round starts afresh
+        state.dispatch_level = level
+    enter_step(state, Step.report, now)
+    for unit_id in unit_ids:
+        state.summoned.append(unit_id)
+        open_task(state, TaskKind.report, unit_id, [Role.handler], rules(state).report(state.matter), now,
+                  dispatch_level=level.value, summoned_by=by)
+
+
+def after_report_change(state: IssueState, now: datetime) -> None:
+    """Move on once no report task and no dispatch task is open, or send the issue back to dispatch."""
+    open_kinds = {t.kind for t in state.open_tasks()}
+    if TaskKind.report in open_kinds or TaskKind.dispatch in open_kinds:
+        return
+    assert state.dispatch_level is not None
+    if not state.checked_in:
+        start_dispatch(state, state.dispatch_level, now, reason="no summoned unit checked in")
+        return
+    hard_case = state.whistle is not None and state.whistle.kind is WhistleKind.hard_case
+    if len(state.checked_in) >= 2 or hard_case:
+        enter_step(state, Step.consultation, now)
+        open_task(state, TaskKind.consult, unit_at(state, state.dispatch_level), [Role.dispatcher],
+                  rules(state).consult(), now, level=state.dispatch_level.value, units=list(state.checked_in))
+    else:
+        state.lead_unit_id = state.checked_in[0]
+        state.co_unit_ids = []
+        state.list_type = state.matter.list_type
+        record(state, now, "lead_named", unit_id=state.lead_unit_id, list_type=state.list_type.value,
+               reason="the only unit that checked in leads")
+        start_handling(state, now)
+
+
+def restart_round(state: IssueState, now: datetime, level: Level, reason: str, task: Task, by: str | None) -> None:
+    """Escalate the issue to a dispatcher at ``level`` for a fresh round of summoning."""
+    escalate(state, now, task, unit_at(state, level), level, reason, by)
+    state.summoned, state.checked_in, state.declined = [], [], []
+    state.lead_unit_id, state.co_unit_ids, state.list_type = None, [], None
+    enter_step(state, Step.whistle, now)
+    start_dispatch(state, level, now, reason=reason)
+
+
+# --- consultation, handling, feedback, evaluation -------------------------------------------------
+
+
+def conclude(state: IssueState, now: datetime, lead: str, co: list[str], list_type: ListType,
+             handling_days: int | None, by: str) -> None:
+    state.lead_unit_id, state.co_unit_ids, state.list_type = lead, list(co), list_type
+    state.handling_days_override = handling_days
+    record(state, now, "lead_named", actor=by, unit_id=lead, co_unit_ids=list(co), list_type=list_type.value)
+    if list_type is ListType.understanding:
+        assert state.dispatch_level is not None
+        level = state.dispatch_level.above() or Level.city
+        open_task(state, TaskKind.approve_understanding, unit_at(state, level), [Role.leader],
+                  rules(state).approve_understanding(), now, level=level.value)
+    else:
+        start_handling(state, now)
+
+
+def start_handling(state: IssueState, now: datetime, days: int | None = None) -> None:
+    assert state.lead_unit_id is not None and state.list_type is not None
+    enter_step(state, Step.handling, now)
+    duration = rules(state).handling(state.matter, state.list_type, days or state.handling_days_override)
+    open_task(state, TaskKind.handle, state.lead_unit_id, [Role.handler], duration, now,
+              red_after=RED_AFTER_WORKING_DAYS, list_type=state.list_type.value)
+    for unit_id in state.co_unit_ids:
+        open_task(state, TaskKind.assist, unit_id, [Role.handler], duration, now, red_after=RED_AFTER_WORKING_DAYS,
+                  lead_unit_id=state.lead_unit_id)
+
+
+def start_feedback(state: IssueState, now: datetime, result: str) -> None:
+    enter_step(state, Step.feedback, now)
+    record(state, now, "feedback", unit_id=state.lead_unit_id, result=result)
+    if state.whistle is None:
+        # resolved on the spot: the grid's own result is the feedback; the resident evaluates it
+        start_evaluation(state, now)
+        return
+    level = state.whistle.level
+    open_task(state, TaskKind.verify_result, state.whistle.unit_id, verifier_roles(level),
+              rules(state).verify_result(), now, result=result)
+
+
+def start_evaluation(state: IssueState, now: datetime) -> None:
+    enter_step(state, Step.evaluation, now)
+    state.evaluation_round += 1
+    window = rules(state).evaluate()
+    reporter = state.report.reporter
+    if reporter.principal_id and state.context.reporter_unit_id:
+        open_task(state, TaskKind.evaluate, state.context.reporter_unit_id, [Role.resident], window, now,
+                  principal_id=reporter.principal_id, rater="resident")
+    elif state.report.submitted_by and state.context.submitter_unit_id and state.report.source.is_resident_request:
+        # a hotline's caller is called back by the hotline, which records the rating
+        open_task(state, TaskKind.evaluate, state.context.submitter_unit_id, [Role.integration], window, now,
+                  principal_id=state.report.submitted_by, rater="resident")
+    for follower in state.followers:
+        if follower.reporter.principal_id and follower.unit_id:
+            open_task(state, TaskKind.evaluate, follower.unit_id, [Role.resident], window, now,
+                      principal_id=follower.reporter.principal_id, rater="follower",
+                      duplicate_issue_id=follower.issue_id)
+    if state.whistle is not None:
+        open_task(state, TaskKind.evaluate, state.whistle.unit_id, verifier_roles(state.whistle.level), window,
+                  now, rater="whistler")
+    finish_evaluation_if_done(state, now)
+
+
+def finish_evaluation_if_done(state: IssueState, now: datetime) -> None:
+    if any(t.kind is TaskKind.evaluate for t in state.open_tasks()):
+        return
+    unhappy = [r for r in state.ratings if r.round == state.evaluation_round
+               and r.as_role in ("resident", "follower") and r.rating == "unsatisfied"]
+    if unhappy:
+        enter_step(state, Step.review, now)
+        level = state.dispatch_level or Level.community
+        open_task(state, TaskKind.review, unit_at(state, level), [Role.supervisor], rules(state).review(), now,
+                  level=level.value)
+        return
+    close_issue(state, now, Status.closed, state.resolution or "resolved")
+
+
+# --- deadlines -------------------------------------------------------------------------------------
+
+
+def pending_deadlines(state: IssueState) -> list[DeadlineRequest]:
+    return [
+        DeadlineRequest(key=t.task_id, start=t.deadline_from or t.window_start, duration=t.duration,
+                        red_after_working_days=t.red_after_working_days)
+        for t in state.open_tasks() if t.due_at is None
+    ]
+
+
+def set_deadlines(state: IssueState, deadlines: list[Deadline], notes: list[str], now: datetime) -> None:
+    for d in deadlines:
+        task = state.tasks.get(d.key)
+        if task is None or not task.is_open:
+            continue
+        task.due_at, task.red_at = d.due_at, d.red_at
+        task.deadline_from = None
+        record(state, now, "deadline_set", unit_id=task.unit_id, task_id=task.task_id, due_at=d.due_at.isoformat(),
+               **({"red_at": d.red_at.isoformat()} if d.red_at else {}))
+    for note in notes:
+        if note not in state.notes:
+            state.notes.append(note)
+            record(state, now, "calendar_note", note=note)
+
+
+def link_follower(state: IssueState, link: FollowerLink, now: datetime) -> None:
+    if state.status is not Status.open or any(f.issue_id == link.duplicate_issue_id for f in state.followers):
+        return
+    state.followers.append(Follower(issue_id=link.duplicate_issue_id, reporter=link.reporter,
+                                    unit_id=link.reporter_unit_id))
+    record(state, now, "duplicate_linked", actor=link.linked_by, duplicate_issue_id=link.duplicate_issue_id)
+
+
+def follower_link(state: IssueState, by: str) -> FollowerLink:
+    """What a duplicate tells the original issue it is linked to."""
+    return FollowerLink(duplicate_issue_id=state.issue_id, reporter=state.report.reporter,
+                        reporter_unit_id=state.context.reporter_unit_id, linked_by=by)

@@ -1,0 +1,216 @@
+"""What happens when nobody acts: reminders, warnings and escalations (the step table's last column).
+
+Every open task with a deadline has *marks*: instants at which something fires. :func:`next_wakeup`
+tells the workflow how long it may sleep; :func:`fire_due` fires every mark that has passed, each at
+most once (fired marks are kept on the task, so a replay or a continue-as-new never fires one twice).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Callable
+
+from domain.actions import TaskKind, WhistleKind
+from domain.engine import (
+    after_report_change,
+    close_issue,
+    close_task,
+    enter_step,
+    escalate,
+    finish_evaluation_if_done,
+    level_of,
+    open_task,
+    record,
+    start_dispatch,
+    start_evaluation,
+    start_verify,
+    unit_at,
+)
+from domain.organisation import Level, Role
+from domain.state import IssueState, RatingRecord, Status, Step, Task, TaskStatus, WarningRecord, WhistleRecord
+
+MAX_FIRES_PER_CALL = 200  # a bound on one call's loop; real issues fire a handful at a time
+
+
+def marks(task: Task) -> list[tuple[str, datetime]]:
+    """The unfired marks of an open task, earliest first. A stopped clock has none."""
+    if not task.is_open or task.due_at is None or task.clock_stopped_at is not None:
+        return []
+    start, due = task.window_start, task.due_at
+    span = due - start
+    out: list[tuple[str, datetime]] = []
+    if task.kind is TaskKind.verify:
+        out.append(("remind", start + span * 0.75))
+    if task.kind in (TaskKind.handle, TaskKind.assist):
+        out += [("remind50", start + span * 0.5), ("remind80", start + span * 0.8)]
+    out.append(("due", due))
+    if task.kind is TaskKind.report:
+        out.append(("second_due", due + span))
+    if task.kind in (TaskKind.handle, TaskKind.assist) and task.red_at is not None:
+        out.append(("red", task.red_at))
+    return sorted((m for m in out if m[0] not in task.marks_fired), key=lambda m: m[1])
+
+
+def next_wakeup(state: IssueState) -> datetime | None:
+    times = [at for task in state.open_tasks() for _, at in marks(task)[:1]]
+    return min(times, default=None)
+
+
+def is_overdue(state: IssueState) -> bool:
+    return any("due" in t.marks_fired for t in state.open_tasks())
+
+
+def fire_due(state: IssueState, now: datetime) -> int:
+    """Fire every mark at or before ``now``; returns how many fired."""
+    fired = 0
+    while fired < MAX_FIRES_PER_CALL and state.status is Status.open:
+        due = [(at, name, task) for task in state.open_tasks() for name, at in marks(task) if at <= now]
+        if not due:
+            break
+        at, name, task = min(due, key=lambda d: (d[0], d[2].task_id))
+        task.marks_fired.append(name)
+        _fire(state, task, name, now)
+        fired += 1
+    return fired
+
+
+def _warn(state: IssueState, now: datetime, task: Task, color: str, message: str) -> None:
+    state.warnings.append(WarningRecord(at=now, color=color, task_id=task.task_id, unit_id=task.unit_id,
+                                        message=message))
+    record(state, now, "warning" if color != "reminder" else "reminder", unit_id=task.unit_id,
+           task_id=task.task_id, color=color, message=message)
+
+
+def _fire(state: IssueState, task: Task, name: str, now: datetime) -> None:
+    if name.startswith("remind"):
+        _warn(state, now, task, "reminder", f"{task.kind.value} task is due at {task.due_at:%Y-%m-%d %H:%M}")
+        return
+    ON_TIMEOUT[task.kind](state, task, name, now)
+
+
+def _time_out(state: IssueState, task: Task, now: datetime, outcome: str) -> None:
+    close_task(state, task, now, TaskStatus.timed_out, outcome)
+
+
+def _move_up(state: IssueState, task: Task, now: datetime, role_word: str) -> Level | None:
+    """Hand a task to the same kind of person one level up; returns the new level (None at the top)."""
+    here = Level(task.data.get("level") or (level_of(state, task.unit_id) or Level.city))
+    above = here.above()
+    if above is None:
+        _warn(state, now, task, "red", f"{task.kind.value} overdue at the top of the ladder")
+        return None
+    _warn(state, now, task, "yellow", f"{task.kind.value} overdue; moved to the {above.value} {role_word}")
+    close_task(state, task, now, TaskStatus.moved, f"moved to {above.value}")
+    escalate(state, now, task, unit_at(state, above), above, f"{task.kind.value} not done in time")
+    return above
+
+
+def _verify_timeout(state: IssueState, task: Task, name: str, now: datetime) -> None:
+    level = Level(task.data["level"])
+    above = level.above()
+    if task.data.get("mediation"):
+        message = f"mediation at the {level.value} level did not settle the dispute in time"
+    else:
+        message = f"not verified in time by the {level.value}"
+    _warn(state, now, task, "yellow", message)
+    close_task(state, task, now, TaskStatus.moved, f"moved to {above.value if above else 'none'}")
+    if above is not None and above.rank <= Level.street.rank:
+        escalate(state, now, task, unit_at(state, above), above, message)
+        start_verify(state, above, now)
+        return
+    # past the street: the district centre takes it, as if the street had whistled
+    assert above is not None
+    escalate(state, now, task, unit_at(state, above), above, message)
+    state.whistle = WhistleRecord(kind=WhistleKind.daily, note=message, by="system", unit_id=task.unit_id,
+                                  level=level, at=now)
+    enter_step(state, Step.whistle, now)
+    start_dispatch(state, above, now, reason=message)
+
+
+def _approval_timeout(state: IssueState, task: Task, name: str, now: datetime) -> None:
+    above = _move_up(state, task, now, "leader")
+    if above is not None:
+        open_task(state, task.kind, unit_at(state, above), [Role.leader], task.duration, now,
+                  **{**task.data, "level": above.value})
+
+
+def _dispatch_timeout(state: IssueState, task: Task, name: str, now: datetime) -> None:
+    above = _move_up(state, task, now, "dispatcher")
+    if above is not None:
+        start_dispatch(state, above, now, reason="the dispatcher below did not route in time")
+
+
+def _report_timeout(state: IssueState, task: Task, name: str, now: datetime) -> None:
+    if name == "due":
+        _warn(state, now, task, "yellow", f"{task.unit_id} has not checked in; its leader is warned")
+        return
+    _warn(state, now, task, "red", f"{task.unit_id} did not check in by the second deadline")
+    _time_out(state, task, now, "no check-in")
+    here = Level(task.data["dispatch_level"])
+    above = here.above() or here
+    open_dispatch = [t for t in state.open_tasks() if t.kind is TaskKind.dispatch]
+    if not open_dispatch:
+        escalate(state, now, task, unit_at(state, above), above, f"{task.unit_id} did not report for duty")
+        state.dispatch_level = above
+        start_dispatch(state, above, now, reason=f"{task.unit_id} did not report for duty; re-route")
+    after_report_change(state, now)
+
+
+def _consult_timeout(state: IssueState, task: Task, name: str, now: datetime) -> None:
+    above = _move_up(state, task, now, "dispatcher")
+    if above is not None:
+        open_task(state, TaskKind.consult, unit_at(state, above), [Role.dispatcher], task.duration, now,
+                  **{**task.data, "level": above.value})
+
+
+def _handling_timeout(state: IssueState, task: Task, name: str, now: datetime) -> None:
+    if name == "due":
+        _warn(state, now, task, "yellow", f"{task.kind.value} by {task.unit_id} is overdue")
+        return
+    _warn(state, now, task, "red", f"{task.kind.value} by {task.unit_id} is two working days overdue")
+    above_unit = state.context.parents.get(task.unit_id) or unit_at(state, Level.city)
+    record(state, now, "supervise", unit_id=above_unit, task_id=task.task_id,
+           note=f"supervision notice to {task.unit_id}: handling is two working days overdue")
+    state.supervisions += 1
+    above_level = level_of(state, above_unit)
+    escalate(state, now, task, above_unit, above_level, "handling two working days overdue: to the supervisor")
+
+
+def _extension_timeout(state: IssueState, task: Task, name: str, now: datetime) -> None:
+    _time_out(state, task, now, "no answer: extension not granted")
+    record(state, now, "extension_lapsed", unit_id=task.data["for_unit_id"], task_id=task.data["for_task_id"])
+
+
+def _verify_result_timeout(state: IssueState, task: Task, name: str, now: datetime) -> None:
+    _time_out(state, task, now, "auto-accepted")
+    record(state, now, "auto_accepted", unit_id=task.unit_id, task_id=task.task_id)
+    start_evaluation(state, now)
+
+
+def _evaluate_timeout(state: IssueState, task: Task, name: str, now: datetime) -> None:
+    _time_out(state, task, now, "no answer")
+    state.ratings.append(RatingRecord(at=now, principal_id=task.principal_id, unit_id=task.unit_id,
+                                      as_role=task.data.get("rater", "resident"), rating=None,
+                                      round=state.evaluation_round))
+    finish_evaluation_if_done(state, now)
+
+
+def _review_timeout(state: IssueState, task: Task, name: str, now: datetime) -> None:
+    _time_out(state, task, now, "closed without review")
+    close_issue(state, now, Status.closed, "closed: review not done in time")
+
+
+ON_TIMEOUT: dict[TaskKind, Callable[[IssueState, Task, str, datetime], None]] = {
+    TaskKind.verify: _verify_timeout,
+    TaskKind.approve_whistle: _approval_timeout,
+    TaskKind.dispatch: _dispatch_timeout,
+    TaskKind.report: _report_timeout,
+    TaskKind.consult: _consult_timeout,
+    TaskKind.approve_understanding: _approval_timeout,
+    TaskKind.handle: _handling_timeout,
+    TaskKind.assist: _handling_timeout,
+    TaskKind.approve_extension: _extension_timeout,
+    TaskKind.verify_result: _verify_result_timeout,
+    TaskKind.evaluate: _evaluate_timeout,
+    TaskKind.review: _review_timeout,
+}

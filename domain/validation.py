@@ -1,0 +1,206 @@
+"""Deciding whether an action may be taken: the whole of the ``act`` update's validator.
+
+:func:`validate` either returns a :class:`Decision` (the parsed payload) or raises an
+:class:`~domain.errors.ActionRefused` with a sentence a person can read. It never changes the state.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from domain import errors
+from domain.actions import (
+    ISSUE_ACTIONS,
+    CompletePayload,
+    ConcludePayload,
+    LinkDuplicatePayload,
+    Payload,
+    RoutePayload,
+    TaskKind,
+    WhistlePayload,
+    actions_for,
+    describe_payload_error,
+    payload_model,
+)
+from domain.organisation import STAFF_ROLES, Role
+from domain.state import STEPS_BEFORE_HANDLING_ENDS, ActionRequest, Actor, IssueState, Status, Task
+
+
+class Decision(BaseModel):
+    """An action that passed validation, with its payload parsed."""
+
+    model_config = ConfigDict(frozen=True)
+
+    task_id: str | None
+    action: str
+    payload: Payload
+    actor: Actor
+
+
+def validate(state: IssueState, req: ActionRequest) -> Decision:
+    if state.status is not Status.open:
+        raise errors.WrongState(f"issue {state.issue_id} is {state.status.value}; no more actions can be taken")
+    if req.task_id is None:
+        return _validate_issue_action(state, req)
+    task = state.tasks.get(req.task_id)
+    if task is None:
+        raise errors.TaskNotFound(f"issue {state.issue_id} has no task {req.task_id!r}")
+    if not task.is_open:
+        raise errors.TaskClosed(
+            f"task {task.task_id} ({task.kind.value}) is already closed ({task.status.value}"
+            + (f" by {task.outcome}" if task.outcome else "") + ")"
+        )
+    model = payload_model(task.kind, req.action)
+    if model is None:
+        raise errors.ActionNotAllowed(
+            f"'{req.action}' is not an action of a {task.kind.value} task; "
+            f"allowed: {', '.join(actions_for(task.kind))}"
+        )
+    payload = _parse(model, req)
+    _check_actor(task, req.actor, req.action)
+    _check_task_action(state, task, req.action, payload)
+    return Decision(task_id=task.task_id, action=req.action, payload=payload, actor=req.actor)
+
+
+def _parse(model: type[Payload], req: ActionRequest) -> Payload:
+    try:
+        return model.model_validate(req.data)
+    except ValidationError as exc:
+        raise errors.InvalidPayload(describe_payload_error(req.action, exc.errors())) from None
+
+
+def _check_actor(task: Task, actor: Actor, action: str) -> None:
+    if actor.unit_id != task.unit_id:
+        raise errors.NotPermitted(
+            f"task {task.task_id} ({task.kind.value}) is assigned to unit {task.unit_id}; "
+            f"{actor.principal_id} belongs to {actor.unit_id}"
+        )
+    if task.principal_id is not None and actor.principal_id != task.principal_id:
+        raise errors.NotPermitted(f"task {task.task_id} is for {task.principal_id} alone")
+    if action == "unclaim":
+        if task.claimed_by is None:
+            raise errors.WrongState(f"task {task.task_id} is not claimed")
+        if task.claimed_by != actor.principal_id and Role.leader not in actor.roles:
+            raise errors.NotPermitted(
+                f"task {task.task_id} is claimed by {task.claimed_by}; only they or a leader may unclaim it"
+            )
+        return
+    if not set(actor.roles) & set(task.roles):
+        need = " or ".join(r.value for r in task.roles)
+        have = ", ".join(r.value for r in actor.roles)
+        raise errors.NotPermitted(f"a {task.kind.value} task needs the role {need}; {actor.principal_id} has {have}")
+    if task.claimed_by is not None and task.claimed_by != actor.principal_id:
+        raise errors.NotPermitted(f"task {task.task_id} is claimed by {task.claimed_by}")
+    if action == "claim" and task.claimed_by == actor.principal_id:
+        raise errors.WrongState(f"task {task.task_id} is already claimed by {actor.principal_id}")
+
+
+def _check_task_action(state: IssueState, task: Task, action: str, payload: Payload) -> None:
+    kind = task.kind
+    if kind is TaskKind.verify and action == "resolve_on_site":
+        if not (state.matter.on_the_spot or state.matter.mediation):
+            raise errors.ActionNotAllowed(
+                f"matter {state.matter.code} ({state.matter.name}) cannot be resolved on the spot; whistle instead"
+            )
+    elif kind is TaskKind.verify and action == "whistle":
+        assert isinstance(payload, WhistlePayload)
+        if payload.matter_code is not None and payload.matter_code not in state.context.matter_codes:
+            raise errors.InvalidPayload(f"matter_code: unknown matter {payload.matter_code!r}")
+    elif kind is TaskKind.dispatch and action == "route":
+        assert isinstance(payload, RoutePayload)
+        level = task.data["level"]
+        routable = {u.id for u in state.context.matter.routable.get(level, [])}
+        unknown = [u for u in payload.unit_ids if u not in routable]
+        if unknown:
+            raise errors.InvalidPayload(
+                f"unit_ids: {', '.join(unknown)} cannot be summoned from the {level} level"
+            )
+        pending = {t.unit_id for t in state.open_tasks() if t.kind is TaskKind.report}
+        again = [u for u in payload.unit_ids if u in pending or u in state.checked_in]
+        if again:
+            raise errors.InvalidPayload(f"unit_ids: {', '.join(again)} already summoned")
+    elif kind is TaskKind.dispatch and action == "escalate":
+        if task.data["level"] == "city":
+            raise errors.WrongState("the city is the top of the ladder; route the issue instead")
+    elif kind is TaskKind.consult:
+        assert isinstance(payload, ConcludePayload)
+        present = set(state.checked_in)
+        if payload.lead_unit_id not in present:
+            raise errors.InvalidPayload(f"lead_unit_id: {payload.lead_unit_id} did not check in")
+        stray = [u for u in payload.co_unit_ids if u not in present or u == payload.lead_unit_id]
+        if stray:
+            raise errors.InvalidPayload(
+                f"co_unit_ids: {', '.join(stray)} must be units that checked in, other than the lead"
+            )
+    elif kind is TaskKind.handle:
+        _check_handle(state, task, action, payload)
+
+
+def _check_handle(state: IssueState, task: Task, action: str, payload: Payload) -> None:
+    if action == "request_extension" and any(
+        t.kind is TaskKind.approve_extension for t in state.open_tasks()
+    ):
+        raise errors.WrongState("an extension request is already waiting for approval")
+    if action == "stop_clock" and task.clock_stopped_at is not None:
+        raise errors.WrongState("the clock is already stopped")
+    if action == "start_clock" and task.clock_stopped_at is None:
+        raise errors.WrongState("the clock is not stopped")
+    if action == "complete":
+        assert isinstance(payload, CompletePayload)
+        waiting = [t.unit_id for t in state.open_tasks() if t.kind is TaskKind.assist]
+        if waiting:
+            raise errors.WrongState(f"co-units complete first: still waiting for {', '.join(waiting)}")
+        if task.clock_stopped_at is not None:
+            raise errors.WrongState("restart the clock before completing")
+
+
+def _is_reporter(state: IssueState, actor: Actor) -> bool:
+    ids = {state.report.reporter.principal_id, *(f.reporter.principal_id for f in state.followers)}
+    return actor.principal_id in ids - {None}
+
+
+def involved_units(state: IssueState) -> set[str]:
+    return {u.id for u in state.context.ladder.values()} | {t.unit_id for t in state.tasks.values()}
+
+
+def has_access(state: IssueState, actor: Actor) -> bool:
+    if _is_reporter(state, actor):
+        return True
+    if Role.integration in actor.roles and actor.principal_id == state.report.submitted_by:
+        return True
+    return bool(set(actor.roles) & STAFF_ROLES) and actor.unit_id in involved_units(state)
+
+
+def _validate_issue_action(state: IssueState, req: ActionRequest) -> Decision:
+    model = ISSUE_ACTIONS.get(req.action)
+    if model is None:
+        raise errors.ActionNotAllowed(
+            f"'{req.action}' needs a task_id, or is unknown; issue-level actions: {', '.join(ISSUE_ACTIONS)}"
+        )
+    payload = _parse(model, req)
+    actor = req.actor
+    if not has_access(state, actor):
+        raise errors.NotPermitted(f"{actor.principal_id} has no access to issue {state.issue_id}")
+    action = req.action
+    if action == "withdraw":
+        own = _is_reporter(state, actor) and actor.principal_id == state.report.reporter.principal_id
+        filer = Role.integration in actor.roles and actor.principal_id == state.report.submitted_by
+        if not (own or filer):
+            raise errors.NotPermitted("only the reporter (or the system that filed the report) may withdraw it")
+        if state.step not in STEPS_BEFORE_HANDLING_ENDS:
+            raise errors.WrongState(f"handling has ended (step {state.step.value}); the issue can no longer be withdrawn")
+    elif action == "urge":
+        if not (_is_reporter(state, actor) or Role.supervisor in actor.roles):
+            raise errors.NotPermitted("only the reporter or a supervisor may urge")
+    elif action == "supervise":
+        if Role.supervisor not in actor.roles:
+            raise errors.NotPermitted("supervision notices are sent by supervisors")
+    elif action == "link_duplicate":
+        assert isinstance(payload, LinkDuplicatePayload)
+        if not set(actor.roles) & STAFF_ROLES:
+            raise errors.NotPermitted("duplicates are linked by staff")
+        if payload.issue_id == state.issue_id:
+            raise errors.InvalidPayload("issue_id: an issue cannot duplicate itself")
+        if state.step not in STEPS_BEFORE_HANDLING_ENDS:
+            raise errors.WrongState("handling has ended; it is too late to link this issue as a duplicate")
+    return Decision(task_id=None, action=action, payload=payload, actor=actor)

@@ -1,0 +1,62 @@
+"""The Whistle worker: runs ``ResidentIssue`` workflows and their activities on the task queue.
+
+    python worker.py          # or: whistle worker
+"""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+
+import structlog
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities import IssueActivities, WorkingCalendar, parse_overrides
+from whistle import directory
+from whistle.logging import configure_logging
+from whistle.settings import Settings, get_settings
+from whistle.temporal import connect
+from workflows import ResidentIssue
+
+log = structlog.get_logger("whistle.worker")
+
+
+def build_activities(settings: Settings) -> IssueActivities:
+    calendar = WorkingCalendar(parse_overrides(settings.calendar_overrides), settings.timezone)
+    return IssueActivities(directory.organisation(), directory.catalogue(), calendar, settings.time_scale)
+
+
+def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecutor,
+                 task_queue: str | None = None) -> Worker:
+    acts = build_activities(settings)
+    return Worker(
+        client,
+        task_queue=task_queue or settings.task_queue,
+        workflows=[ResidentIssue],
+        activities=[acts.load_issue_context, acts.load_matter_context, acts.compute_deadlines],
+        activity_executor=executor,
+        max_concurrent_activities=getattr(executor, "_max_workers", settings.activity_threads),
+    )
+
+
+async def run_worker(settings: Settings) -> None:
+    client = await connect(settings)
+    with ThreadPoolExecutor(max_workers=settings.activity_threads) as executor:
+        worker = build_worker(client, settings, executor)
+        log.info("worker_started", task_queue=settings.task_queue, temporal=settings.temporal_address,
+                 time_scale=settings.time_scale)
+        await worker.run()
+
+
+def main() -> None:
+    settings = get_settings()
+    configure_logging(settings.log_format, settings.log_level)
+    try:
+        asyncio.run(run_worker(settings))
+    except KeyboardInterrupt:
+        log.info("worker_stopped")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,5 @@
+"""Temporal workflows of Whistle."""
+
+from workflows.issue import ResidentIssue
+
+__all__ = ["ResidentIssue"]

@@ -1,0 +1,223 @@
+"""``ResidentIssue``: one durable workflow per resident issue (DESIGN §4).
+
+The step table lives in the pure ``domain`` package; this workflow is the loop around it: it sleeps
+until the next mark of an open task (reminder, warning, escalation) or until someone acts, asks the
+calendar activity for new deadlines, keeps the search attributes current, and continues as new before
+the history grows long. People act through the ``act`` update (validated before anything enters
+history) or its signal twin ``act_signal``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy, SearchAttributeUpdate
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    import structlog
+
+    from activities.issue import IssueActivities, MatterRequest
+    from domain import errors, timers, views
+    from domain.actions import WhistlePayload
+    from domain.apply import apply
+    from domain.deadlines import DeadlineBatch
+    from domain.engine import follower_link, link_follower, open_issue, pending_deadlines, set_deadlines
+    from domain.state import (
+        ActionRequest,
+        FollowerLink,
+        IssueInput,
+        IssueRecord,
+        IssueState,
+        IssueView,
+        MatterContext,
+        Status,
+        issue_workflow_id,
+    )
+    from domain.validation import Decision, validate
+    from workflows import search_attributes as sa
+
+log = structlog.get_logger("whistle.workflow")
+
+ACTIVITY_TIMEOUT = timedelta(seconds=30)
+#: activities retry until they succeed: the issue keeps its place while a dependency is down
+ACTIVITY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coefficient=2.0,
+                             maximum_interval=timedelta(minutes=1), non_retryable_error_types=["UnknownReference"])
+
+
+def _refusal(exc: errors.ActionRefused) -> ApplicationError:
+    return ApplicationError(exc.message, type=type(exc).__name__, non_retryable=True)
+
+
+@workflow.defn(name="ResidentIssue")
+class ResidentIssue:
+    @workflow.init
+    def __init__(self, inp: IssueInput) -> None:
+        self._state: IssueState | None = inp.state
+        self._lock = asyncio.Lock()
+        self._changed = False
+        self._published: dict[str, Any] = {}
+
+    # --- the loop ---------------------------------------------------------------------------------
+
+    @workflow.run
+    async def run(self, inp: IssueInput) -> IssueRecord:
+        if self._state is None:
+            try:
+                context = await workflow.execute_activity_method(
+                    IssueActivities.load_issue_context, inp.report,
+                    start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY)
+            except ActivityError as exc:
+                cause = exc.cause
+                message = cause.message if isinstance(cause, ApplicationError) else str(exc)
+                raise ApplicationError(f"report refused: {message}", type="InvalidPayload",
+                                       non_retryable=True) from None
+            async with self._lock:
+                self._state = open_issue(inp.report, context, inp.config, workflow.now())
+                self._log("issue_opened", matter=inp.report.matter_code, grid=inp.report.grid_id)
+                await self._settle()
+        else:
+            self._publish()
+        state = self._state
+        while state.status is Status.open:
+            if self._should_continue_as_new():
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                if state.status is Status.open:
+                    state.runs += 1
+                    self._log("continue_as_new", runs=state.runs)
+                    workflow.continue_as_new(IssueInput(report=state.report, config=state.config, state=state))
+            wake_at = timers.next_wakeup(state)
+            self._changed = False
+            delay = None if wake_at is None else (wake_at - workflow.now()).total_seconds()
+            if delay is None or delay > 0:
+                try:
+                    await workflow.wait_condition(lambda: self._changed, timeout=delay)
+                except asyncio.TimeoutError:
+                    pass
+            async with self._lock:
+                if timers.fire_due(state, workflow.now()):
+                    await self._settle()
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        self._log("issue_closed", status=state.status.value, outcome=state.outcome)
+        return views.issue_record(state)
+
+    def _should_continue_as_new(self) -> bool:
+        assert self._state is not None
+        info = workflow.info()
+        return info.is_continue_as_new_suggested() or \
+            info.get_current_history_length() >= self._state.config.history_limit
+
+    async def _settle(self) -> None:
+        """After a transition: fetch deadlines for new tasks, publish search attributes, wake the loop."""
+        state = self._state
+        assert state is not None
+        requests = pending_deadlines(state)
+        if requests:
+            answer = await workflow.execute_activity_method(
+                IssueActivities.compute_deadlines, DeadlineBatch(requests=requests),
+                start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY)
+            set_deadlines(state, answer.deadlines, answer.notes, workflow.now())
+        self._publish()
+        self._changed = True
+
+    def _publish(self) -> None:
+        state = self._state
+        assert state is not None
+        values: dict[str, Any] = {
+            sa.STEP.name: state.step.value, sa.STATUS.name: state.status.value, sa.LEVEL.name: state.level.value,
+            sa.CATEGORY.name: state.matter.category, sa.LEAD_UNIT.name: state.lead_unit_id,
+            sa.OVERDUE.name: timers.is_overdue(state),
+        }
+        updates: list[SearchAttributeUpdate[Any]] = []
+        for key in sa.ALL_KEYS:
+            value = values[key.name]
+            if key.name in self._published and self._published[key.name] == value:
+                continue
+            updates.append(key.value_unset() if value is None else key.value_set(value))
+            self._published[key.name] = value
+        if updates:
+            workflow.upsert_search_attributes(updates)
+
+    def _log(self, event: str, **kw: Any) -> None:
+        if not workflow.unsafe.is_replaying():
+            issue_id = self._state.issue_id if self._state else None
+            log.info(event, issue_id=issue_id, run_id=workflow.info().run_id, **kw)
+
+    # --- acting -----------------------------------------------------------------------------------
+
+    def _decide(self, req: ActionRequest) -> Decision:
+        if self._state is None:
+            raise ApplicationError("the issue is still being opened; try again in a moment",
+                                   type="WrongState", non_retryable=True)
+        try:
+            return validate(self._state, req)
+        except errors.ActionRefused as exc:
+            raise _refusal(exc) from None
+
+    async def _perform(self, req: ActionRequest) -> IssueView:
+        async with self._lock:
+            decision = self._decide(req)  # again: the state may have moved since the validator ran
+            state = self._state
+            assert state is not None
+            matter: MatterContext | None = None
+            payload = decision.payload
+            if isinstance(payload, WhistlePayload) and payload.matter_code not in (None, state.matter.code):
+                matter = await workflow.execute_activity_method(
+                    IssueActivities.load_matter_context,
+                    MatterRequest(issue_id=state.issue_id, matter_code=payload.matter_code, ladder=state.context.ladder),
+                    start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY)
+            if decision.action == "link_duplicate":
+                await self._tell_original(decision)
+            apply(state, decision, workflow.now(), matter)
+            self._log("action", task_id=decision.task_id, action=decision.action,
+                      principal=decision.actor.principal_id)
+            await self._settle()
+            return views.view(state)
+
+    async def _tell_original(self, decision: Decision) -> None:
+        assert self._state is not None
+        target = decision.payload.model_dump()["issue_id"]
+        link = follower_link(self._state, decision.actor.principal_id)
+        try:
+            await workflow.get_external_workflow_handle(issue_workflow_id(target)).signal(
+                ResidentIssue.link_follower, link)
+        except Exception:  # noqa: BLE001 - any failure means the original cannot take followers
+            raise ApplicationError(f"issue_id: issue {target} is not an open issue", type="InvalidPayload",
+                                   non_retryable=True) from None
+
+    @workflow.update
+    async def act(self, req: ActionRequest) -> IssueView:
+        """Take an action on a task or on the issue; returns the new state."""
+        return await self._perform(req)
+
+    @act.validator
+    def _validate_act(self, req: ActionRequest) -> None:
+        self._decide(req)
+
+    @workflow.signal
+    async def act_signal(self, req: ActionRequest) -> None:
+        """The ``act`` update for tools that can only signal. A refused signal is logged and changes nothing."""
+        await workflow.wait_condition(lambda: self._state is not None)
+        try:
+            await self._perform(req)
+        except (ApplicationError, ActivityError) as exc:
+            self._log("signal_refused", action=req.action, task_id=req.task_id, reason=exc.message)
+
+    @workflow.signal
+    async def link_follower(self, link: FollowerLink) -> None:
+        """Another report was linked to this issue as a duplicate: its reporter follows this one."""
+        await workflow.wait_condition(lambda: self._state is not None)
+        async with self._lock:
+            assert self._state is not None
+            link_follower(self._state, link, workflow.now())
+            self._changed = True
+
+    @workflow.query
+    def state(self) -> IssueView:
+        """The issue's live state: step, status, level, open tasks with their allowed actions, …"""
+        if self._state is None:
+            raise ApplicationError("the issue is still being opened", type="WrongState")
+        return views.view(self._state)

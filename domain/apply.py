@@ -194,21 +194,30 @@ def _request_extension(state: IssueState, task: Task, d: Decision, now: datetime
               days=d.payload.days, reason=d.payload.reason, for_task_id=task.task_id, for_unit_id=task.unit_id)
 
 
+def _handling_tasks(state: IssueState) -> list[Task]:
+    return [t for t in state.open_tasks() if t.kind in (TaskKind.handle, TaskKind.assist)]
+
+
 def _stop_clock(state: IssueState, task: Task, d: Decision, now: datetime) -> None:
+    """停表: the handling clock of the lead and the co-units stops together."""
     assert isinstance(d.payload, ReasonPayload)
-    task.clock_stopped_at = now
+    for t in _handling_tasks(state):
+        t.clock_stopped_at = now
 
 
 def _start_clock(state: IssueState, task: Task, d: Decision, now: datetime) -> None:
     assert task.clock_stopped_at is not None
     stopped = now - task.clock_stopped_at
-    task.clock_stopped_at = None
-    task.stopped_seconds += stopped.total_seconds()
-    task.window_start += stopped
-    if task.due_at is not None:
-        task.due_at += stopped
-    if task.red_at is not None:
-        task.red_at += stopped
+    for t in _handling_tasks(state):
+        if t.clock_stopped_at is None:
+            continue
+        t.clock_stopped_at = None
+        t.stopped_seconds += stopped.total_seconds()
+        t.window_start += stopped
+        if t.due_at is not None:
+            t.due_at += stopped
+        if t.red_at is not None:
+            t.red_at += stopped
     record(state, now, "clock_restarted", actor=d.actor.principal_id, unit_id=task.unit_id, task_id=task.task_id,
            stopped_seconds=stopped.total_seconds(), due_at=task.due_at.isoformat() if task.due_at else None)
 

@@ -20,6 +20,7 @@ from temporalio.worker import Worker
 from whistle.binaries import temporal_cli, temporal_test_server
 from whistle.settings import Settings
 from whistle.temporal import DATA_CONVERTER
+from tests.driver import STARTED
 from worker import build_worker
 from workflows import search_attributes as sa
 
@@ -30,11 +31,16 @@ async def _register_search_attributes(client: Client) -> None:
         AddSearchAttributesRequest(namespace=client.namespace, search_attributes=kinds))
 
 
+#: the running time-skipping environment, for tests that move its clock
+TIMESKIP: dict[str, WorkflowEnvironment] = {}
+
+
 @pytest.fixture(scope="session")
 async def timeskip_env() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=temporal_test_server(), data_converter=DATA_CONVERTER)
     await _register_search_attributes(env.client)
+    TIMESKIP["env"] = env
     yield env
     await env.shutdown()
 
@@ -65,6 +71,7 @@ async def ts_worker(timeskip_env: WorkflowEnvironment, executor: ThreadPoolExecu
     worker: Worker = build_worker(timeskip_env.client, settings, executor, task_queue=queue)
     async with worker:
         yield timeskip_env.client, queue
+        await _terminate_started()
 
 
 @pytest.fixture
@@ -74,3 +81,13 @@ async def local_worker(local_env: WorkflowEnvironment, executor: ThreadPoolExecu
     worker: Worker = build_worker(local_env.client, settings, executor, task_queue=queue)
     async with worker:
         yield local_env.client, queue
+        await _terminate_started()
+
+
+async def _terminate_started() -> None:
+    while STARTED:
+        handle = STARTED.pop()
+        try:
+            await handle.terminate("test finished")
+        except Exception:  # noqa: BLE001 - already closed
+            pass

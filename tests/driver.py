@@ -14,6 +14,10 @@ from whistle import directory
 from workflows import ResidentIssue
 
 GRID = "qh.hd.cy.c1.g1"
+
+#: issues started by the current test; the worker fixture terminates those still running afterwards, so
+#: that no orphaned timer blocks the time-skipping server for the next test
+STARTED: list[WorkflowHandle[Any, Any]] = []
 RESIDENT = f"resident1@{GRID}"
 
 
@@ -53,6 +57,7 @@ class Driver:
         handle = await client.start_workflow(
             ResidentIssue.run, IssueInput(report=rep, config=config or {}),
             id=issue_workflow_id(rep.issue_id), task_queue=task_queue)
+        STARTED.append(handle)
         driver = cls(client, handle)
         await driver.wait_ready()
         return driver
@@ -73,15 +78,16 @@ class Driver:
     async def state(self) -> IssueView:
         return await self.handle.query(ResidentIssue.state)
 
-    async def task(self, kind: str, unit_id: str | None = None) -> TaskView:
+    async def task(self, kind: str, unit_id: str | None = None, task_id: str | None = None) -> TaskView:
         view = await self.state()
-        found = [t for t in view.open_tasks if t.kind == kind and (unit_id is None or t.unit_id == unit_id)]
+        found = [t for t in view.open_tasks if t.kind == kind and (unit_id is None or t.unit_id == unit_id)
+                 and (task_id is None or t.task_id == task_id)]
         assert len(found) == 1, f"expected one open {kind} task, found {[(t.kind, t.unit_id) for t in view.open_tasks]}"
         return found[0]
 
     async def act(self, kind: str, action: str, data: dict[str, Any] | None = None, *, unit_id: str | None = None,
-                  actor: Actor | None = None) -> IssueView:
-        task = await self.task(kind, unit_id)
+                  actor: Actor | None = None, task_id: str | None = None) -> IssueView:
+        task = await self.task(kind, unit_id, task_id)
         who = actor or actor_for(self.org, task.unit_id, task.roles, task.principal_id)
         return await self.handle.execute_update(
             ResidentIssue.act, ActionRequest(task_id=task.task_id, action=action, actor=who, data=data or {}))

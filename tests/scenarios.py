@@ -1,0 +1,59 @@
+"""Scenarios through the step table, shared by the workflow tests (and later the read-model and audit
+tests). Each takes a started :class:`Driver` and walks it; the tests assert on what came out."""
+
+from __future__ import annotations
+
+from domain.state import IssueView
+from tests.driver import Driver
+
+HEATING = "qh.hd.dept.heating"
+MARKET = "qh.hd.dept.market_supervision"
+STREET = "qh.hd.cy"
+DISTRICT = "qh.hd"
+
+
+async def whistle_to_dispatch(d: Driver, kind: str = "daily") -> IssueView:
+    view = await d.act("verify", "whistle", {"kind": kind, "note": "the heating office must come"})
+    if any(t.kind == "approve_whistle" for t in view.open_tasks):
+        view = await d.act("approve_whistle", "approve")
+    return view
+
+
+async def route_and_check_in(d: Driver, units: list[str]) -> IssueView:
+    await d.act("dispatch", "route", {"unit_ids": units, "note": "please report for duty"})
+    view = await d.state()
+    for unit in units:
+        view = await d.act("report", "check_in", {"note": "on our way"}, unit_id=unit)
+    return view
+
+
+async def to_handling_two_units(d: Driver, list_type: str = "immediate") -> IssueView:
+    await whistle_to_dispatch(d)
+    await route_and_check_in(d, [HEATING, STREET])
+    return await d.act("consult", "conclude", {
+        "lead_unit_id": HEATING, "co_unit_ids": [STREET], "list_type": list_type,
+        "minutes": "Heating office leads; the street keeps residents informed."})
+
+
+async def finish_handling(d: Driver) -> IssueView:
+    view = await d.state()
+    for task in [t for t in view.open_tasks if t.kind == "assist"]:
+        await d.act("assist", "complete", {"result": "residents informed"}, unit_id=task.unit_id)
+    return await d.act("handle", "complete", {"result": "valve replaced, radiators warm",
+                                              "evidence": ["https://files.example/valve.jpg"]})
+
+
+async def evaluate_all(d: Driver, rating: str = "satisfied") -> IssueView:
+    view = await d.state()
+    for task in [t for t in view.open_tasks if t.kind == "evaluate"]:
+        view = await d.act("evaluate", "rate", {"rating": rating if task.data.get("rater") != "whistler"
+                                                else "satisfied", "comment": "ok"}, task_id=task.task_id)
+    return view
+
+
+async def happy_path(d: Driver) -> IssueView:
+    """All seven steps with two units and a consultation."""
+    await to_handling_two_units(d)
+    await finish_handling(d)
+    await d.act("verify_result", "accept")
+    return await evaluate_all(d)

@@ -1,0 +1,86 @@
+"""Record workflow histories for the replay test: ``python -m tests.histories.record``.
+
+Run it when a workflow change is *meant* to change histories (and guard old ones with
+``workflow.patched``); keep the old files so issues already running are still proven to replay.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Awaitable, Callable
+
+from temporalio.client import WorkflowExecutionStatus
+from temporalio.testing import WorkflowEnvironment
+
+from tests.conftest import _register_search_attributes
+from tests.driver import Driver, principal, report
+from tests.scenarios import evaluate_all, finish_handling, happy_path, to_handling_two_units
+from whistle.binaries import temporal_test_server
+from whistle.settings import Settings
+from whistle.temporal import DATA_CONVERTER
+from worker import build_worker
+
+HERE = Path(__file__).parent
+
+
+async def _rework_escalation(d: Driver) -> None:
+    await to_handling_two_units(d)
+    for n in range(3):
+        await finish_handling(d)
+        await d.act("verify_result", "return_for_rework", {"reason": f"still cold {n}"})
+
+
+async def _understanding_and_review(d: Driver) -> None:
+    await to_handling_two_units(d, "understanding")
+    await d.act("approve_understanding", "approve")
+    await d.act("handle", "request_extension", {"days": 2, "reason": "parts"})
+    await d.act("approve_extension", "approve")
+    await d.act("handle", "stop_clock", {"reason": "no access"})
+    await d.act("handle", "start_clock")
+    await finish_handling(d)
+    await d.act("verify_result", "accept")
+    await evaluate_all(d, "unsatisfied")
+    await d.act("review", "close", {"explanation": "explained"})
+
+
+async def _comments(d: Driver) -> None:
+    for n in range(20):
+        await d.issue_act("comment", {"text": f"c{n}"}, principal(d.org, "supervisor@qh.hd.cy"))
+
+
+SCENARIOS: dict[str, tuple[str, Callable[[Driver], Awaitable[Any]], dict[str, Any], float]] = {
+    "happy_path": ("heating.no_heat", happy_path, {}, 0),
+    "rework_escalation": ("heating.no_heat", _rework_escalation, {}, 0),
+    "understanding_review": ("heating.no_heat", _understanding_and_review, {}, 0),
+    "mediation_ladder": ("neighbour_dispute.water_leak_downstairs", lambda d: asyncio.sleep(0), {}, 8 * 86400),
+    "continue_as_new": ("heating.no_heat", _comments, {"history_limit": 50}, 0),
+}
+
+
+async def main() -> None:
+    env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=temporal_test_server(),
+                                                        data_converter=DATA_CONVERTER)
+    await _register_search_attributes(env.client)
+    queue = f"record-{uuid.uuid4().hex[:6]}"
+    with ThreadPoolExecutor(8) as pool:
+        async with build_worker(env.client, Settings(), pool, task_queue=queue):
+            for name, (matter, walk, config, sleep) in SCENARIOS.items():
+                d = await Driver.start(env.client, queue, report(matter, issue_id=f"replay-{name}"), **config)
+                await walk(d)
+                if sleep:
+                    await env.sleep(sleep)
+                    await d.wait_ready()
+                first_run = d.handle.result_run_id
+                history = await env.client.get_workflow_handle(d.handle.id, run_id=first_run).fetch_history()
+                (HERE / f"{name}.json").write_text(history.to_json())
+                if (await d.handle.describe()).status == WorkflowExecutionStatus.RUNNING:
+                    await d.handle.terminate("recorded")
+                print("recorded", name, len(history.events), "events")
+    await env.shutdown()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,25 @@
+"""Recorded histories must replay on today's workflow code (DESIGN §4: versioning with patched)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from temporalio.client import WorkflowHistory
+from temporalio.worker import Replayer
+
+from whistle.temporal import DATA_CONVERTER
+from workflows import ResidentIssue
+
+HISTORIES = sorted((Path(__file__).parents[1] / "histories").glob("*.json"))
+
+
+def test_there_are_histories_to_replay() -> None:
+    assert len(HISTORIES) >= 5
+
+
+@pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
+async def test_history_replays(path: Path) -> None:
+    history = WorkflowHistory.from_json(f"issue-{path.stem}", path.read_text())
+    replayer = Replayer(workflows=[ResidentIssue], data_converter=DATA_CONVERTER)
+    await replayer.replay_workflow(history)

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 from concurrent.futures import ThreadPoolExecutor
 
 import structlog
@@ -41,21 +42,24 @@ def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecuto
 
 
 async def run_worker(settings: Settings) -> None:
+    """Run until SIGINT or SIGTERM, then shut down: in-flight workflow tasks are simply retried elsewhere."""
     client = await connect(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
     with ThreadPoolExecutor(max_workers=settings.activity_threads) as executor:
-        worker = build_worker(client, settings, executor)
-        log.info("worker_started", task_queue=settings.task_queue, temporal=settings.temporal_address,
-                 time_scale=settings.time_scale)
-        await worker.run()
+        async with build_worker(client, settings, executor):
+            log.info("worker_started", task_queue=settings.task_queue, temporal=settings.temporal_address,
+                     time_scale=settings.time_scale)
+            await stop.wait()
+    log.info("worker_stopped")
 
 
 def main() -> None:
     settings = get_settings()
     configure_logging(settings.log_format, settings.log_level)
-    try:
-        asyncio.run(run_worker(settings))
-    except KeyboardInterrupt:
-        log.info("worker_stopped")
+    asyncio.run(run_worker(settings))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,116 @@
+"""The embedded stack, one command: Temporal dev server (SQLite file), the worker, (the API).
+
+Started by ``whistle run`` / ``make run``; Ctrl-C stops every process it started, newest first, by the
+handles it holds — never by name.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import FrameType
+
+import structlog
+
+from whistle.binaries import temporal_cli
+from whistle.settings import PROJECT_ROOT, Settings
+from whistle.temporal import connect
+from workflows.search_attributes import cli_flags
+
+log = structlog.get_logger("whistle.stack")
+
+READY_TIMEOUT_S = 60
+
+
+def temporal_command(settings: Settings) -> list[str]:
+    host, _, port = settings.temporal_address.rpartition(":")
+    return [
+        temporal_cli(), "server", "start-dev",
+        "--db-filename", str(settings.data_dir / "temporal.db"),
+        "--ip", host or "127.0.0.1", "--port", port,
+        "--ui-port", str(settings.temporal_ui_port),
+        "--namespace", settings.temporal_namespace,
+        "--log-level", "warn",
+        *cli_flags(),
+    ]
+
+
+async def _wait_for_temporal(settings: Settings, proc: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the Temporal dev server exited with code {proc.returncode}")
+        try:
+            client = await connect(settings)
+            await client.count_workflows()
+            return
+        except Exception:  # noqa: BLE001 - not up yet
+            await asyncio.sleep(0.5)
+    raise TimeoutError(f"Temporal did not answer on {settings.temporal_address} within {READY_TIMEOUT_S}s")
+
+
+class Stack:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.procs: list[tuple[str, subprocess.Popen[bytes]]] = []
+
+    def _spawn(self, name: str, cmd: list[str], log_file: Path | None = None) -> subprocess.Popen[bytes]:
+        out = open(log_file, "ab") if log_file else None  # noqa: SIM115 - closed with the process
+        proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, stdout=out, stderr=out)
+        self.procs.append((name, proc))
+        log.info("started", process=name, pid=proc.pid)
+        return proc
+
+    def start(self) -> None:
+        s = self.settings
+        s.data_dir.mkdir(parents=True, exist_ok=True)
+        temporal = self._spawn("temporal", temporal_command(s), s.data_dir / "temporal.log")
+        asyncio.run(_wait_for_temporal(s, temporal))
+        log.info("temporal_ready", address=s.temporal_address,
+                 web_ui=f"http://127.0.0.1:{s.temporal_ui_port}", db=str(s.data_dir / "temporal.db"))
+        self._spawn("worker", [sys.executable, str(PROJECT_ROOT / "worker.py")])
+
+    def stop(self) -> None:
+        for name, proc in reversed(self.procs):
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGINT)
+                try:
+                    proc.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+            log.info("stopped", process=name, pid=proc.pid, code=proc.returncode)
+        self.procs.clear()
+
+    def wait(self) -> int:
+        """Block until one process dies (then stop the rest) or we are told to stop."""
+        stopping = False
+
+        def _on_signal(signum: int, frame: FrameType | None) -> None:
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, _on_signal)
+        signal.signal(signal.SIGTERM, _on_signal)
+        while not stopping:
+            for name, proc in self.procs:
+                if proc.poll() is not None:
+                    log.error("process_exited", process=name, code=proc.returncode)
+                    return 1
+            time.sleep(0.5)
+        return 0
+
+
+def run_stack(settings: Settings) -> int:
+    stack = Stack(settings)
+    try:
+        stack.start()
+        print(f"Whistle is up. Temporal {settings.temporal_address}, Web UI http://127.0.0.1:{settings.temporal_ui_port}"
+              " — Ctrl-C stops everything.", flush=True)
+        return stack.wait()
+    finally:
+        stack.stop()

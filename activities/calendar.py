@@ -11,10 +11,10 @@ import threading
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import chinese_calendar
+import chinese_calendar  # type: ignore[import-untyped]
 import structlog
 
-from domain.deadlines import DeadlineAnswer, DeadlineBatch, Deadline, add_working_days, scale
+from domain.deadlines import Deadline, DeadlineAnswer, DeadlineBatch, add_working_days, scale
 
 log = structlog.get_logger(__name__)
 

@@ -6,6 +6,7 @@ Payload models forbid unknown fields, so a typo is refused rather than ignored.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from typing import Any
 
@@ -174,7 +175,7 @@ def payload_model(kind: TaskKind | None, action: str) -> type[Payload] | None:
     return TASK_ACTIONS[kind].get(action) or CLAIM_ACTIONS.get(action)
 
 
-def describe_payload_error(action: str, errors: list[dict[str, Any]]) -> str:
+def describe_payload_error(action: str, errors: Sequence[Mapping[str, Any]]) -> str:
     """A sentence a person can read from pydantic's error list."""
     parts = []
     for err in errors:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Callable
 
 from domain.actions import (
+    CheckInPayload,
+    ClosePayload,
     CompletePayload,
     ConcludePayload,
     ExtensionPayload,
@@ -20,8 +22,6 @@ from domain.actions import (
     RoutePayload,
     TaskKind,
     WhistlePayload,
-    ClosePayload,
-    CheckInPayload,
 )
 from domain.deadlines import MAX_REWORKS, Duration
 from domain.engine import (
@@ -48,7 +48,16 @@ from domain.engine import (
     unit_at,
 )
 from domain.organisation import Level, Role
-from domain.state import IssueState, MatterContext, RatingRecord, Status, Step, Task, TaskStatus, WhistleRecord
+from domain.state import (
+    IssueState,
+    MatterContext,
+    RatingRecord,
+    Status,
+    Step,
+    Task,
+    TaskStatus,
+    WhistleRecord,
+)
 from domain.validation import Decision
 
 Handler = Callable[[IssueState, Task, Decision, datetime], None]

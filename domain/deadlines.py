@@ -8,8 +8,8 @@ the activity uses, given a predicate that says whether a date is a working day.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
-from typing import Callable
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 

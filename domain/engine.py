@@ -13,7 +13,6 @@ from typing import Any
 from domain.actions import TaskKind, WhistleKind
 from domain.catalogue import ListType
 from domain.deadlines import (
-    MAX_REWORKS,
     MEDIATION_LEVELS,
     RED_AFTER_WORKING_DAYS,
     Deadline,
@@ -191,7 +190,7 @@ def start_dispatch(state: IssueState, level: Level, now: datetime, reason: str |
     state.level = max(state.level, level, key=lambda lv: lv.rank)
     suggested = state.context.matter.suggested.get(level, [])
     return open_task(state, TaskKind.dispatch, unit_id, [Role.dispatcher], rules(state).dispatch(), now,
-                     level=level.value, suggested_unit_ids=suggested, **({"reason": reason} if reason else {}))
+                     level=level.value, suggested_unit_ids=suggested, reason=reason)
 
 
 def route(state: IssueState, now: datetime, task: Task, unit_ids: list[str], by: str) -> None:

@@ -3,8 +3,8 @@ hanging off a district or the city, and principals holding roles in one unit (DE
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
-from typing import Iterable
 
 from pydantic import BaseModel, ConfigDict
 

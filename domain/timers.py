@@ -7,8 +7,8 @@ most once (fired marks are kept on the task, so a replay or a continue-as-new ne
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Callable
 
 from domain.actions import TaskKind, WhistleKind
 from domain.engine import (
@@ -27,7 +27,16 @@ from domain.engine import (
     unit_at,
 )
 from domain.organisation import Level, Role
-from domain.state import IssueState, RatingRecord, Status, Step, Task, TaskStatus, WarningRecord, WhistleRecord
+from domain.state import (
+    IssueState,
+    RatingRecord,
+    Status,
+    Step,
+    Task,
+    TaskStatus,
+    WarningRecord,
+    WhistleRecord,
+)
 
 MAX_FIRES_PER_CALL = 200  # a bound on one call's loop; real issues fire a handful at a time
 
@@ -67,7 +76,7 @@ def fire_due(state: IssueState, now: datetime) -> int:
         due = [(at, name, task) for task in state.open_tasks() for name, at in marks(task) if at <= now]
         if not due:
             break
-        at, name, task = min(due, key=lambda d: (d[0], d[2].task_id))
+        _, name, task = min(due, key=lambda d: (d[0], d[2].task_id))
         task.marks_fired.append(name)
         _fire(state, task, name, now)
         fired += 1

@@ -6,6 +6,7 @@ on its own task queue.
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
@@ -14,13 +15,14 @@ import pytest
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.client import Client
+from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from tests.driver import STARTED
 from whistle.binaries import temporal_cli, temporal_test_server
 from whistle.settings import Settings
 from whistle.temporal import DATA_CONVERTER
-from tests.driver import STARTED
 from worker import build_worker
 from workflows import search_attributes as sa
 
@@ -87,7 +89,5 @@ async def local_worker(local_env: WorkflowEnvironment, executor: ThreadPoolExecu
 async def _terminate_started() -> None:
     while STARTED:
         handle = STARTED.pop()
-        try:
+        with contextlib.suppress(RPCError):  # already closed
             await handle.terminate("test finished")
-        except Exception:  # noqa: BLE001 - already closed
-            pass

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from temporalio.client import Client, WorkflowHandle
+from temporalio.client import Client, WorkflowHandle, WorkflowQueryFailedError
 
 from domain.organisation import Organisation, Role
 from domain.state import ActionRequest, Actor, IssueInput, IssueReport, IssueView, TaskView, issue_workflow_id
@@ -63,15 +65,11 @@ class Driver:
         return driver
 
     async def wait_ready(self) -> IssueView:
-        import asyncio
-
         for _ in range(200):
-            try:
+            with contextlib.suppress(WorkflowQueryFailedError):  # the context may not be loaded yet
                 view = await self.state()
                 if all(t.due_at is not None for t in view.open_tasks):
                     return view
-            except Exception:  # noqa: BLE001 - the first query may come before the context is loaded
-                pass
             await asyncio.sleep(0.05)
         raise TimeoutError("issue did not become ready")
 

@@ -17,6 +17,8 @@ import sys
 import uuid
 from typing import Any
 
+from temporalio.client import Client
+
 from domain.state import ActionRequest, Actor, IssueInput, IssueReport, issue_workflow_id
 from whistle import directory
 from whistle.logging import configure_logging
@@ -49,7 +51,7 @@ def _print_catalog(as_json: bool) -> None:
         print(f"  {m['code']:<42} {m['name']:<12} {m['list_type']:<13} report {m['report_hours']:g} h")
 
 
-async def _client():  # type: ignore[no-untyped-def]
+async def _client() -> Client:
     from whistle.temporal import connect
 
     return await connect(get_settings())

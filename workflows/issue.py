@@ -95,7 +95,7 @@ class ResidentIssue:
             if delay is None or delay > 0:
                 try:
                     await workflow.wait_condition(lambda: self._changed, timeout=delay)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
             async with self._lock:
                 if timers.fire_due(state, workflow.now()):

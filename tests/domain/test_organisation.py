@@ -2,7 +2,7 @@
 
 from domain.organisation import LADDER, Level, Role, UnitKind
 from domain.sample_catalogue import CATEGORIES, sample_catalogue
-from domain.sample_org import ROLES_BY_LEVEL, DEPARTMENT_ROLES, sample_organisation
+from domain.sample_org import DEPARTMENT_ROLES, ROLES_BY_LEVEL, sample_organisation
 
 
 def test_ladder_order_and_above() -> None:

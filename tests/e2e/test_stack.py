@@ -19,7 +19,15 @@ from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from tests.driver import Driver, report
-from tests.scenarios import evaluate_all, finish_handling, happy_path, route_and_check_in, whistle_to_dispatch, HEATING, STREET
+from tests.scenarios import (
+    HEATING,
+    STREET,
+    evaluate_all,
+    finish_handling,
+    happy_path,
+    route_and_check_in,
+    whistle_to_dispatch,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 

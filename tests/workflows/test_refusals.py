@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError
 
 from domain.organisation import Role
 from domain.state import Actor
@@ -151,7 +152,7 @@ async def test_unknown_issue_action_and_outsiders(fresh: Driver) -> None:
 async def test_nothing_is_accepted_on_a_closed_issue(fresh: Driver) -> None:
     await fresh.act("verify", "reject", {"reason": "spam"})
     await fresh.handle.result()
-    with pytest.raises(Exception):
+    with pytest.raises((WorkflowUpdateFailedError, RPCError)):
         await fresh.raw_act(None, "comment", {"text": "late"}, principal(fresh.org, RESIDENT))
 
 

@@ -8,7 +8,14 @@ import pytest
 
 from tests.conftest import TIMESKIP
 from tests.driver import Driver, report
-from tests.scenarios import DISTRICT, HEATING, STREET, finish_handling, to_handling_two_units, whistle_to_dispatch
+from tests.scenarios import (
+    DISTRICT,
+    HEATING,
+    STREET,
+    finish_handling,
+    to_handling_two_units,
+    whistle_to_dispatch,
+)
 
 MINUTE = timedelta(minutes=1)
 

@@ -1,0 +1,66 @@
+"""The domain without Temporal: validate → apply → deadlines → timers, with a clock the test moves."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from activities.calendar import WorkingCalendar
+from domain.apply import apply
+from domain.context import issue_context
+from domain.deadlines import DeadlineBatch
+from domain.engine import open_issue, pending_deadlines, set_deadlines
+from domain.state import ActionRequest, Actor, IssueConfig, IssueReport, IssueState, Task
+from domain.timers import fire_due, next_wakeup
+from domain.validation import validate
+from tests.driver import actor_for, report
+from whistle import directory
+
+MONDAY_9AM = datetime(2026, 11, 23, 9, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+class PureIssue:
+    def __init__(self, rep: IssueReport | None = None, now: datetime = MONDAY_9AM) -> None:
+        self.org, self.cat = directory.organisation(), directory.catalogue()
+        self.calendar = WorkingCalendar()
+        self.now = now
+        rep = rep or report()
+        self.state: IssueState = open_issue(rep, issue_context(self.org, self.cat, rep), IssueConfig(), now)
+        self.settle()
+
+    def settle(self) -> None:
+        requests = pending_deadlines(self.state)
+        if requests:
+            answer = self.calendar.compute(DeadlineBatch(requests=requests))
+            set_deadlines(self.state, answer.deadlines, answer.notes, self.now)
+
+    def open(self, kind: str, unit_id: str | None = None) -> Task:
+        found = [t for t in self.state.open_tasks() if t.kind == kind and unit_id in (None, t.unit_id)]
+        assert len(found) == 1, [(t.kind, t.unit_id) for t in self.state.open_tasks()]
+        return found[0]
+
+    def request(self, kind: str, action: str, data: dict[str, Any] | None = None, *, unit_id: str | None = None,
+                actor: Actor | None = None) -> ActionRequest:
+        task = self.open(kind, unit_id)
+        who = actor or actor_for(self.org, task.unit_id, task.roles, task.principal_id)
+        return ActionRequest(task_id=task.task_id, action=action, actor=who, data=data or {})
+
+    def act(self, kind: str, action: str, data: dict[str, Any] | None = None, **kw: Any) -> IssueState:
+        decision = validate(self.state, self.request(kind, action, data, **kw))
+        apply(self.state, decision, self.now)
+        self.settle()
+        return self.state
+
+    def advance(self, delta: timedelta) -> int:
+        """Move the clock, firing marks in order as the workflow's loop would."""
+        end, fired = self.now + delta, 0
+        for _ in range(1000):
+            wake = next_wakeup(self.state)
+            if wake is None or wake > end:
+                break
+            self.now = max(self.now, wake)
+            fired += fire_due(self.state, self.now)
+            self.settle()
+        self.now = end
+        return fired

@@ -13,7 +13,8 @@ import structlog
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from activities import IssueActivities, WorkingCalendar, parse_overrides
+from activities import IssueActivities, ReadModelActivities, WorkingCalendar, parse_overrides
+from store.db import SessionFactory, make_engine, session_factory
 from whistle import directory
 from whistle.logging import configure_logging
 from whistle.settings import Settings, get_settings
@@ -29,13 +30,14 @@ def build_activities(settings: Settings) -> IssueActivities:
 
 
 def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecutor,
-                 task_queue: str | None = None) -> Worker:
+                 task_queue: str | None = None, sessions: SessionFactory | None = None) -> Worker:
     acts = build_activities(settings)
+    read_model = ReadModelActivities(sessions or session_factory(make_engine(settings.db_url)))
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
         workflows=[ResidentIssue],
-        activities=[acts.load_issue_context, acts.load_matter_context, acts.compute_deadlines],
+        activities=[acts.load_issue_context, acts.load_matter_context, acts.compute_deadlines, read_model.project],
         activity_executor=executor,
         max_concurrent_activities=getattr(executor, "_max_workers", settings.activity_threads),
     )

@@ -2,5 +2,6 @@
 
 from activities.calendar import WorkingCalendar, parse_overrides
 from activities.issue import IssueActivities, MatterRequest
+from activities.read_model import ReadModelActivities
 
-__all__ = ["IssueActivities", "MatterRequest", "WorkingCalendar", "parse_overrides"]
+__all__ = ["IssueActivities", "MatterRequest", "ReadModelActivities", "WorkingCalendar", "parse_overrides"]

@@ -297,6 +297,7 @@ class IssueState(BaseModel):
     notes: list[str] = Field(default_factory=list)  # e.g. the calendar fell back to weekends only
     runs: int = 1
     closed_at: datetime | None = None
+    projected_seq: int = 0  # the read model holds every event up to here
 
     def open_tasks(self) -> list[Task]:
         return [t for t in self.tasks.values() if t.is_open]
@@ -348,6 +349,7 @@ class IssueView(BaseModel):
     duplicate_of: str | None
     followers: list[str]
     last_seq: int
+    projected_seq: int  # the read model holds events up to here; below last_seq while it catches up
     runs: int
 
 

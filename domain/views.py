@@ -25,7 +25,8 @@ def view(state: IssueState) -> IssueView:
         warnings=state.warnings, escalations=state.escalations, ratings=state.ratings,
         outcome=state.outcome, resolution=state.resolution, reworks=state.reworks, urges=state.urges,
         duplicate_of=state.duplicate_of,
-        followers=[f.issue_id for f in state.followers], last_seq=state.next_seq - 1, runs=state.runs,
+        followers=[f.issue_id for f in state.followers], last_seq=state.next_seq - 1,
+        projected_seq=state.projected_seq, runs=state.runs,
     )
 
 

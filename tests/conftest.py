@@ -6,24 +6,29 @@ on its own task queue.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowQueryFailedError
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from store.migrate import upgrade
 from tests.driver import STARTED
+from tests.pg import PostgresServer
 from whistle.binaries import temporal_cli, temporal_test_server
 from whistle.settings import Settings
 from whistle.temporal import DATA_CONVERTER
 from worker import build_worker
+from workflows import ResidentIssue
 from workflows import search_attributes as sa
 
 
@@ -61,9 +66,35 @@ def executor() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=8)
 
 
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer]:
+    server = PostgresServer(tmp_path_factory.mktemp("pg"))
+    server.init()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def workflow_db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The SQLite read model the workflow tests' workers project into, migrated once."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'whistle.db'}"
+    upgrade(url)
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty database of each kind (not migrated)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'read.db'}"
+    server: PostgresServer = request.getfixturevalue("postgres")
+    return server.create_database(f"t_{uuid.uuid4().hex[:12]}")
+
+
 @pytest.fixture
-def settings() -> Settings:
-    return Settings(calendar_overrides="", time_scale=1.0)
+def settings(workflow_db_url: str) -> Settings:
+    return Settings(calendar_overrides="", time_scale=1.0, database_url=workflow_db_url)
 
 
 @pytest.fixture
@@ -87,7 +118,17 @@ async def local_worker(local_env: WorkflowEnvironment, executor: ThreadPoolExecu
 
 
 async def _terminate_started() -> None:
+    """Terminate what the test left running, once its read-model projection is idle (an activity in
+    flight at termination would hold the time-skipping server's clock)."""
     while STARTED:
         handle = STARTED.pop()
+        for _ in range(100):
+            try:
+                view = await handle.query(ResidentIssue.state)
+            except (WorkflowQueryFailedError, RPCError):
+                break
+            if view.projected_seq >= view.last_seq:
+                break
+            await asyncio.sleep(0.05)
         with contextlib.suppress(RPCError):  # already closed
             await handle.terminate("test finished")

@@ -6,12 +6,23 @@ import asyncio
 import contextlib
 import uuid
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from temporalio.client import Client, WorkflowHandle, WorkflowQueryFailedError
+from temporalio.service import RPCError
 
 from domain.organisation import Organisation, Role
-from domain.state import ActionRequest, Actor, IssueInput, IssueReport, IssueView, TaskView, issue_workflow_id
+from domain.state import (
+    ActionRequest,
+    Actor,
+    IssueInput,
+    IssueRecord,
+    IssueReport,
+    IssueView,
+    TaskView,
+    issue_workflow_id,
+)
 from whistle import directory
 from workflows import ResidentIssue
 
@@ -73,7 +84,16 @@ class Driver:
             await asyncio.sleep(0.05)
         raise TimeoutError("issue did not become ready")
 
+    async def result(self) -> IssueRecord:
+        """The closed issue's record, from the latest run (after any continue-as-new)."""
+        return await self.client.get_workflow_handle(self.handle.id, result_type=IssueRecord).result()
+
     async def state(self) -> IssueView:
+        # the time-skipping server may leave a query unanswered when it lands on a run in the very
+        # moment that run continues as new; asking again reaches the new run
+        for _ in range(5):
+            with contextlib.suppress(RPCError):
+                return await self.handle.query(ResidentIssue.state, rpc_timeout=timedelta(seconds=3))
         return await self.handle.query(ResidentIssue.state)
 
     async def task(self, kind: str, unit_id: str | None = None, task_id: str | None = None) -> TaskView:

@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -29,6 +29,14 @@ class Settings(BaseSettings):
     log_format: Literal["console", "json"] = "console"
     log_level: str = "INFO"
     activity_threads: int = Field(default=16, ge=1, le=256)
+    #: the read model; SQLite under data/ unless set (``postgresql+psycopg2://user:pw@host/db``)
+    database_url: str | None = Field(default=None, validation_alias=AliasChoices("DATABASE_URL", "WHISTLE_DATABASE_URL"))
+    #: how a rating window that passed in silence counts in the satisfaction rate
+    no_answer_policy: Literal["exclude", "satisfied", "unsatisfied"] = "exclude"
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'whistle.db'}"
 
 
 @lru_cache(maxsize=1)

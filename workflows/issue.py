@@ -21,11 +21,13 @@ with workflow.unsafe.imports_passed_through():
     import structlog
 
     from activities.issue import IssueActivities, MatterRequest
+    from activities.read_model import ReadModelActivities
     from domain import errors, timers, views
     from domain.actions import WhistlePayload
     from domain.apply import apply
     from domain.deadlines import DeadlineBatch
     from domain.engine import follower_link, link_follower, open_issue, pending_deadlines, set_deadlines
+    from domain.projection import projection_batch
     from domain.state import (
         ActionRequest,
         FollowerLink,
@@ -48,6 +50,10 @@ ACTIVITY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coef
                              maximum_interval=timedelta(minutes=1), non_retryable_error_types=["UnknownReference"])
 
 
+#: issues started before the read model existed replay without projecting
+PROJECTION_PATCH = "read-model-projection"
+
+
 def _refusal(exc: errors.ActionRefused) -> ApplicationError:
     return ApplicationError(exc.message, type=type(exc).__name__, non_retryable=True)
 
@@ -60,11 +66,16 @@ class ResidentIssue:
         self._lock = asyncio.Lock()
         self._changed = False
         self._published: dict[str, Any] = {}
+        self._projecting = False
+        self._projection_busy = False
+        self._closing = False
+        self._handing_over = False  # continuing as new: start no new projection batch
 
     # --- the loop ---------------------------------------------------------------------------------
 
     @workflow.run
     async def run(self, inp: IssueInput) -> IssueRecord:
+        self._projecting = workflow.patched(PROJECTION_PATCH)
         if self._state is None:
             try:
                 context = await workflow.execute_activity_method(
@@ -82,9 +93,11 @@ class ResidentIssue:
         else:
             self._publish()
         state = self._state
+        projector = asyncio.create_task(self._projection_loop()) if self._projecting else None
         while state.status is Status.open:
             if self._should_continue_as_new():
-                await workflow.wait_condition(workflow.all_handlers_finished)
+                self._handing_over = True
+                await workflow.wait_condition(lambda: workflow.all_handlers_finished() and not self._projection_busy)
                 if state.status is Status.open:
                     state.runs += 1
                     self._log("continue_as_new", runs=state.runs)
@@ -101,6 +114,9 @@ class ResidentIssue:
                 if timers.fire_due(state, workflow.now()):
                     await self._settle()
         await workflow.wait_condition(workflow.all_handlers_finished)
+        self._closing = True
+        if projector is not None:
+            await projector
         self._log("issue_closed", status=state.status.value, outcome=state.outcome)
         return views.issue_record(state)
 
@@ -109,6 +125,32 @@ class ResidentIssue:
         info = workflow.info()
         return info.is_continue_as_new_suggested() or \
             info.get_current_history_length() >= self._state.config.history_limit
+
+    def _unprojected(self) -> bool:
+        state = self._state
+        return self._projecting and state is not None and state.projected_seq < state.next_seq - 1
+
+    async def _projection_loop(self) -> None:
+        """Send the read model every event it lacks, batch after batch, beside the main loop and
+        without the lock: if the database is down this retries with backoff while people keep acting
+        and timers keep firing; the read model catches up when it returns. Ends once the issue is
+        closed and everything is projected."""
+        state = self._state
+        assert state is not None
+        while True:
+            await workflow.wait_condition(
+                lambda: (self._unprojected() and not self._handing_over) or self._closing)
+            if not self._unprojected():
+                return
+            batch = projection_batch(state, state.projected_seq)
+            self._projection_busy = True
+            try:
+                await workflow.execute_activity_method(
+                    ReadModelActivities.project, batch, start_to_close_timeout=ACTIVITY_TIMEOUT,
+                    retry_policy=ACTIVITY_RETRY)
+            finally:
+                self._projection_busy = False
+            state.projected_seq = max(state.projected_seq, batch.last_seq)
 
     async def _settle(self) -> None:
         """After a transition: fetch deadlines for new tasks, publish search attributes, wake the loop."""

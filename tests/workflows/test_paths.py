@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from temporalio.client import WorkflowExecutionStatus
-
 from domain.state import IssueRecord
 from tests.driver import RESIDENT, Driver, principal, report
 from tests.scenarios import (
@@ -15,7 +13,6 @@ from tests.scenarios import (
     STREET,
     evaluate_all,
     finish_handling,
-    happy_path,
     route_and_check_in,
     to_handling_two_units,
     whistle_to_dispatch,
@@ -24,7 +21,7 @@ from workflows import ResidentIssue
 
 
 async def result(d: Driver) -> IssueRecord:
-    return await d.handle.result()
+    return await d.result()
 
 
 async def test_happy_path_through_all_seven_steps(ts_worker) -> None:
@@ -294,20 +291,3 @@ async def test_act_signal_twin(ts_worker) -> None:
     rec = await result(d)
     assert rec.status == "rejected"
     assert not any(e.data.get("action") == "bogus" for e in rec.events)
-
-
-async def test_continue_as_new_carries_the_state_whole(ts_worker) -> None:
-    client, queue = ts_worker
-    d = await Driver.start(client, queue, report(), history_limit=60)
-    staff = principal(d.org, "supervisor@qh.hd.cy")
-    for n in range(30):
-        await d.issue_act("comment", {"text": f"comment {n}"}, staff)
-    view = await d.state()
-    assert view.runs >= 2
-    await happy_path(d)
-    rec = await result(d)
-    assert rec.status == "closed" and rec.runs >= 2
-    comments = [e for e in rec.events if e.kind == "comment"]
-    assert [c.data["text"] for c in comments] == [f"comment {n}" for n in range(30)]
-    desc = await d.handle.describe()
-    assert desc.status == WorkflowExecutionStatus.COMPLETED

@@ -24,7 +24,9 @@ async def refused(d: Driver, task_id: str | None, action: str, data: dict[str, A
     cause = info.value.cause
     assert isinstance(cause, ApplicationError)
     after = await d.state()
-    assert after == before, "a refused action changed the state"
+    # the read model may catch up meanwhile; everything else must be exactly as it was
+    assert after.model_copy(update={"projected_seq": 0}) == before.model_copy(update={"projected_seq": 0}), \
+        "a refused action changed the state"
     return cause
 
 
@@ -151,7 +153,7 @@ async def test_unknown_issue_action_and_outsiders(fresh: Driver) -> None:
 
 async def test_nothing_is_accepted_on_a_closed_issue(fresh: Driver) -> None:
     await fresh.act("verify", "reject", {"reason": "spam"})
-    await fresh.handle.result()
+    await fresh.result()
     with pytest.raises((WorkflowUpdateFailedError, RPCError)):
         await fresh.raw_act(None, "comment", {"text": "late"}, principal(fresh.org, RESIDENT))
 

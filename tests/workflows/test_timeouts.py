@@ -169,7 +169,7 @@ async def test_evaluation_silence_is_recorded_as_no_answer(ts_worker) -> None:
     await d.wait_ready()
     task = next(t for t in (await d.state()).open_tasks if t.kind == "evaluate")
     await TIMESKIP["env"].sleep(task.due_at - await TIMESKIP["env"].get_current_time() + MINUTE)
-    rec = await d.handle.result()
+    rec = await d.result()
     assert rec.status == "closed"
     assert [r.rating for r in rec.ratings] == [None, None]
     assert all(t.status == "timed_out" for t in rec.tasks if t.kind == "evaluate")
@@ -187,7 +187,7 @@ async def test_review_timeout_closes(ts_worker) -> None:
     await d.wait_ready()
     task = await d.task("review")
     await TIMESKIP["env"].sleep(task.due_at - await TIMESKIP["env"].get_current_time() + MINUTE)
-    rec = await d.handle.result()
+    rec = await d.result()
     assert rec.outcome == "closed: review not done in time"
 
 

@@ -1,0 +1,27 @@
+"""Activities that write the read model. Plain ``def`` methods: the worker runs them on threads."""
+
+from __future__ import annotations
+
+import structlog
+from temporalio import activity
+
+from domain.projection import ProjectionBatch
+from store.db import SessionFactory, transaction
+from store.projection import project
+
+log = structlog.get_logger(__name__)
+
+
+class ReadModelActivities:
+    def __init__(self, sessions: SessionFactory) -> None:
+        self.sessions = sessions
+
+    @activity.defn(name="project_issue")
+    def project(self, batch: ProjectionBatch) -> int:
+        """One transaction per batch; safe to retry, replay or deliver late."""
+        with structlog.contextvars.bound_contextvars(issue_id=batch.issue.issue_id):
+            with transaction(self.sessions) as session:
+                written = project(session, batch)
+            log.debug("projected", last_seq=batch.last_seq, new_events=written,
+                      attempt=activity.info().attempt if activity.in_activity() else None)
+            return written

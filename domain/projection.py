@@ -1,0 +1,98 @@
+"""What the read model receives after transitions: new timeline events plus a snapshot of the issue.
+
+Events are immutable and keyed by (issue id, seq); the snapshot carries ``last_seq`` so that a stale
+batch delivered late never overwrites a newer one. Together that makes projection idempotent under
+retries, replays and out-of-order delivery.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel
+
+from domain.actions import TaskKind
+from domain.organisation import Level, Role
+from domain.state import IssueState, RatingRecord, TimelineEvent
+from domain.timers import is_overdue
+
+
+class IssueSnapshot(BaseModel):
+    issue_id: str
+    title: str
+    matter_code: str
+    category: str
+    source: str
+    urgent: bool
+    ladder: dict[Level, str]
+    reporter_principal_id: str | None
+    step: str
+    status: str
+    level: str
+    lead_unit_id: str | None
+    co_unit_ids: list[str]
+    list_type: str | None
+    whistle_kind: str | None
+    resolution: str | None
+    outcome: str | None
+    due_at: datetime | None  # the earliest due time among open tasks
+    overdue: bool
+    reworks: int
+    urges: int
+    created_at: datetime
+    closed_at: datetime | None
+
+
+class TaskSnapshot(BaseModel):
+    task_id: str
+    kind: TaskKind
+    step: str
+    unit_id: str
+    roles: list[Role]
+    principal_id: str | None
+    claimed_by: str | None
+    opened_at: datetime
+    due_at: datetime | None
+    closed_at: datetime | None
+    status: str
+    outcome: str | None
+    closed_by: str | None
+    late: bool
+
+
+class RatingSnapshot(BaseModel):
+    ordinal: int
+    rating: RatingRecord
+
+
+class ProjectionBatch(BaseModel):
+    issue: IssueSnapshot
+    tasks: list[TaskSnapshot]
+    events: list[TimelineEvent]
+    ratings: list[RatingSnapshot]
+    last_seq: int
+
+
+def projection_batch(state: IssueState, after_seq: int) -> ProjectionBatch:
+    open_dues = [t.due_at for t in state.open_tasks() if t.due_at is not None]
+    issue = IssueSnapshot(
+        issue_id=state.issue_id, title=state.report.title, matter_code=state.matter.code,
+        category=state.matter.category, source=state.report.source.value, urgent=state.report.urgent,
+        ladder={lv: ref.id for lv, ref in state.context.ladder.items()},
+        reporter_principal_id=state.report.reporter.principal_id, step=state.step.value,
+        status=state.status.value, level=state.level.value, lead_unit_id=state.lead_unit_id,
+        co_unit_ids=list(state.co_unit_ids), list_type=state.list_type.value if state.list_type else None,
+        whistle_kind=state.whistle.kind.value if state.whistle else None, resolution=state.resolution,
+        outcome=state.outcome, due_at=min(open_dues, default=None), overdue=is_overdue(state),
+        reworks=state.reworks, urges=state.urges, created_at=state.events[0].at, closed_at=state.closed_at,
+    )
+    tasks = [
+        TaskSnapshot(task_id=t.task_id, kind=t.kind, step=t.step.value, unit_id=t.unit_id, roles=t.roles,
+                     principal_id=t.principal_id, claimed_by=t.claimed_by, opened_at=t.opened_at, due_at=t.due_at,
+                     closed_at=t.closed_at, status=t.status.value, outcome=t.outcome, closed_by=t.closed_by,
+                     late=t.late)
+        for t in state.tasks.values()
+    ]
+    events = [e for e in state.events if e.seq > after_seq]
+    ratings = [RatingSnapshot(ordinal=n, rating=r) for n, r in enumerate(state.ratings, start=1)]
+    return ProjectionBatch(issue=issue, tasks=tasks, events=events, ratings=ratings, last_seq=state.next_seq - 1)

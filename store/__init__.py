@@ -1,0 +1,1 @@
+"""The read model: SQLAlchemy models, sessions, seeding, projection, audit and statistics."""

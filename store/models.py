@@ -1,0 +1,174 @@
+"""The relational read model (DESIGN §6). Only activities write it; the API and stats read it.
+
+Temporal's event history stays the authoritative record: every row here can be rebuilt from it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Date, DateTime, Dialect, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stored in UTC; always read back timezone-aware (SQLite keeps no zone of its own)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the read model; pass an aware one")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON}
+
+
+class Unit(Base):
+    __tablename__ = "units"
+
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    level: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(20))
+    parent_id: Mapped[str | None] = mapped_column(ForeignKey("units.id"), index=True)
+    function: Mapped[str | None] = mapped_column(String(50))
+
+
+class Principal(Base):
+    __tablename__ = "principals"
+
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    unit_id: Mapped[str] = mapped_column(ForeignKey("units.id"), index=True)
+    roles: Mapped[str] = mapped_column(String(200))  # comma-separated role names
+
+
+class Matter(Base):
+    __tablename__ = "matters"
+
+    code: Mapped[str] = mapped_column(String(100), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(50), index=True)
+    category_name: Mapped[str] = mapped_column(String(100))
+    departments: Mapped[str] = mapped_column(String(500))  # comma-separated function codes
+    list_type: Mapped[str] = mapped_column(String(20))
+    report_hours: Mapped[float] = mapped_column(Float)
+    handling_immediate: Mapped[int] = mapped_column(Integer)
+    handling_phased: Mapped[int] = mapped_column(Integer)
+    handling_understanding: Mapped[int] = mapped_column(Integer)
+    on_the_spot: Mapped[bool] = mapped_column(Boolean)
+    mediation: Mapped[bool] = mapped_column(Boolean)
+
+
+class Issue(Base):
+    __tablename__ = "issues"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    matter_code: Mapped[str] = mapped_column(String(100), index=True)
+    category: Mapped[str] = mapped_column(String(50), index=True)
+    source: Mapped[str] = mapped_column(String(20))
+    urgent: Mapped[bool] = mapped_column(Boolean)
+    grid_id: Mapped[str] = mapped_column(String(200), index=True)
+    community_id: Mapped[str] = mapped_column(String(200), index=True)
+    street_id: Mapped[str] = mapped_column(String(200), index=True)
+    district_id: Mapped[str] = mapped_column(String(200), index=True)
+    city_id: Mapped[str] = mapped_column(String(200))
+    reporter_principal_id: Mapped[str | None] = mapped_column(String(200), index=True)
+    step: Mapped[str] = mapped_column(String(20), index=True)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    level: Mapped[str] = mapped_column(String(20), index=True)
+    lead_unit_id: Mapped[str | None] = mapped_column(String(200), index=True)
+    co_unit_ids: Mapped[str] = mapped_column(Text, default="")
+    list_type: Mapped[str | None] = mapped_column(String(20))
+    whistle_kind: Mapped[str | None] = mapped_column(String(20))
+    resolution: Mapped[str | None] = mapped_column(String(40))
+    outcome: Mapped[str | None] = mapped_column(Text)
+    due_at: Mapped[datetime | None] = mapped_column(index=True)
+    overdue: Mapped[bool] = mapped_column(Boolean, index=True)
+    reworks: Mapped[int] = mapped_column(Integer)
+    urges: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    closed_at: Mapped[datetime | None] = mapped_column(index=True)
+    last_seq: Mapped[int] = mapped_column(Integer)
+
+
+class Task(Base):
+    __tablename__ = "tasks"
+    __table_args__ = (
+        Index("ix_tasks_inbox", "unit_id", "status"),
+        Index("ix_tasks_stats", "unit_id", "kind", "opened_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    issue_id: Mapped[str] = mapped_column(ForeignKey("issues.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    step: Mapped[str] = mapped_column(String(20))
+    unit_id: Mapped[str] = mapped_column(String(200))
+    roles: Mapped[str] = mapped_column(String(200))
+    principal_id: Mapped[str | None] = mapped_column(String(200))
+    claimed_by: Mapped[str | None] = mapped_column(String(200), index=True)
+    opened_at: Mapped[datetime] = mapped_column()
+    due_at: Mapped[datetime | None] = mapped_column()
+    closed_at: Mapped[datetime | None] = mapped_column()
+    status: Mapped[str] = mapped_column(String(20))
+    outcome: Mapped[str | None] = mapped_column(Text)
+    closed_by: Mapped[str | None] = mapped_column(String(200))
+    late: Mapped[bool] = mapped_column(Boolean)
+    version_seq: Mapped[int] = mapped_column(Integer)  # the issue's last_seq when this row was written
+
+
+class TimelineEvent(Base):
+    """Append-only: one row per domain event, keyed by the issue and its sequence number."""
+
+    __tablename__ = "timeline_events"
+    __table_args__ = (Index("ix_events_stats", "unit_id", "kind", "at"),)
+
+    issue_id: Mapped[str] = mapped_column(ForeignKey("issues.id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column()
+    step: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(40))
+    actor_id: Mapped[str | None] = mapped_column(String(200))
+    unit_id: Mapped[str | None] = mapped_column(String(200))
+    task_id: Mapped[str | None] = mapped_column(String(80))
+    data: Mapped[dict[str, Any]] = mapped_column()
+
+
+class Rating(Base):
+    __tablename__ = "ratings"
+
+    issue_id: Mapped[str] = mapped_column(ForeignKey("issues.id"), primary_key=True)
+    ordinal: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    principal_id: Mapped[str | None] = mapped_column(String(200))
+    unit_id: Mapped[str | None] = mapped_column(String(200))
+    as_role: Mapped[str] = mapped_column(String(20))
+    rating: Mapped[str | None] = mapped_column(String(30))  # NULL: no answer within the window
+    comment: Mapped[str | None] = mapped_column(Text)
+    round: Mapped[int] = mapped_column(Integer)
+
+
+class CalendarOverride(Base):
+    """A deployment's correction of the official calendar (a local holiday, a late-published year)."""
+
+    __tablename__ = "calendar_overrides"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    is_workday: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[str | None] = mapped_column(String(200))

@@ -1,0 +1,73 @@
+"""Writing a :class:`~domain.projection.ProjectionBatch` into the read model, idempotently.
+
+- timeline events and ratings are inserted only if their key (issue, seq / ordinal) is absent;
+- the issue row and task rows are overwritten only by a batch at least as new as what they hold.
+
+So a retried activity, a replayed workflow, or an old batch arriving after a newer one changes nothing
+that it should not; one call is one transaction.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from domain.organisation import Level
+from domain.projection import ProjectionBatch
+from store import models
+
+
+def project(session: Session, batch: ProjectionBatch) -> int:
+    """Apply a batch; returns how many new timeline events were written."""
+    snap = batch.issue
+    row = session.get(models.Issue, snap.issue_id)
+    fields = dict(
+        title=snap.title, matter_code=snap.matter_code, category=snap.category, source=snap.source,
+        urgent=snap.urgent, grid_id=snap.ladder[Level.grid], community_id=snap.ladder[Level.community],
+        street_id=snap.ladder[Level.street], district_id=snap.ladder[Level.district],
+        city_id=snap.ladder[Level.city], reporter_principal_id=snap.reporter_principal_id, step=snap.step,
+        status=snap.status, level=snap.level, lead_unit_id=snap.lead_unit_id, co_unit_ids=",".join(snap.co_unit_ids),
+        list_type=snap.list_type, whistle_kind=snap.whistle_kind, resolution=snap.resolution, outcome=snap.outcome,
+        due_at=snap.due_at, overdue=snap.overdue, reworks=snap.reworks, urges=snap.urges,
+        created_at=snap.created_at, closed_at=snap.closed_at, last_seq=batch.last_seq,
+    )
+    if row is None:
+        session.add(models.Issue(id=snap.issue_id, **fields))
+        session.flush()
+    elif batch.last_seq >= row.last_seq:
+        for key, value in fields.items():
+            setattr(row, key, value)
+
+    existing_tasks = {t.id: t for t in session.scalars(select(models.Task).where(models.Task.issue_id == snap.issue_id))}
+    for t in batch.tasks:
+        values = dict(issue_id=snap.issue_id, kind=t.kind.value, step=t.step, unit_id=t.unit_id,
+                      roles=",".join(r.value for r in t.roles), principal_id=t.principal_id, claimed_by=t.claimed_by,
+                      opened_at=t.opened_at, due_at=t.due_at, closed_at=t.closed_at, status=t.status,
+                      outcome=t.outcome, closed_by=t.closed_by, late=t.late, version_seq=batch.last_seq)
+        current = existing_tasks.get(t.task_id)
+        if current is None:
+            session.add(models.Task(id=t.task_id, **values))
+        elif batch.last_seq >= current.version_seq:
+            for key, value in values.items():
+                setattr(current, key, value)
+
+    have = set(session.scalars(select(models.TimelineEvent.seq).where(models.TimelineEvent.issue_id == snap.issue_id)))
+    written = 0
+    for e in batch.events:
+        if e.seq in have:
+            continue
+        session.add(models.TimelineEvent(issue_id=snap.issue_id, seq=e.seq, at=e.at, step=e.step.value, kind=e.kind,
+                                         actor_id=e.actor_id, unit_id=e.unit_id, task_id=e.task_id,
+                                         data=e.model_dump(mode="json")["data"]))
+        written += 1
+
+    rated = set(session.scalars(select(models.Rating.ordinal).where(models.Rating.issue_id == snap.issue_id)))
+    for r in batch.ratings:
+        if r.ordinal in rated:
+            continue
+        rec = r.rating
+        session.add(models.Rating(issue_id=snap.issue_id, ordinal=r.ordinal, at=rec.at, principal_id=rec.principal_id,
+                                  unit_id=rec.unit_id, as_role=rec.as_role,
+                                  rating=rec.rating.value if rec.rating else None, comment=rec.comment,
+                                  round=rec.round))
+    return written

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import shutil
+import tempfile
 import uuid
+from datetime import timedelta
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -67,12 +70,17 @@ def executor() -> ThreadPoolExecutor:
 
 
 @pytest.fixture(scope="session")
-def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer]:
-    server = PostgresServer(tmp_path_factory.mktemp("pg"))
-    server.init()
-    server.start()
-    yield server
-    server.stop()
+def postgres() -> Iterator[PostgresServer]:
+    # not under pytest's private temp folder: the 'postgres' user must be able to reach it
+    root = Path(tempfile.mkdtemp(prefix="whistle-pg-"))
+    server = PostgresServer(root)
+    try:
+        server.init()
+        server.start()
+        yield server
+        server.stop()
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -121,10 +129,11 @@ async def _terminate_started() -> None:
     """Terminate what the test left running, once its read-model projection is idle (an activity in
     flight at termination would hold the time-skipping server's clock)."""
     while STARTED:
-        handle = STARTED.pop()
+        client, workflow_id = STARTED.pop()
+        handle = client.get_workflow_handle(workflow_id)  # the latest run, after any continue-as-new
         for _ in range(100):
             try:
-                view = await handle.query(ResidentIssue.state)
+                view = await handle.query(ResidentIssue.state, rpc_timeout=timedelta(seconds=2))
             except (WorkflowQueryFailedError, RPCError):
                 break
             if view.projected_seq >= view.last_seq:

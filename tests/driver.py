@@ -30,7 +30,7 @@ GRID = "qh.hd.cy.c1.g1"
 
 #: issues started by the current test; the worker fixture terminates those still running afterwards, so
 #: that no orphaned timer blocks the time-skipping server for the next test
-STARTED: list[WorkflowHandle[Any, Any]] = []
+STARTED: list[tuple[Client, str]] = []
 RESIDENT = f"resident1@{GRID}"
 
 
@@ -70,7 +70,7 @@ class Driver:
         handle = await client.start_workflow(
             ResidentIssue.run, IssueInput(report=rep, config=config or {}),
             id=issue_workflow_id(rep.issue_id), task_queue=task_queue)
-        STARTED.append(handle)
+        STARTED.append((client, handle.id))
         driver = cls(client, handle)
         await driver.wait_ready()
         return driver

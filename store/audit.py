@@ -99,9 +99,9 @@ def check(timeline: list[TimelineEntry], histories: list[WorkflowHistory]) -> li
                     for e in batch.events:
                         projected.setdefault(e.seq, e)
             elif ev.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
-                req = ev.workflow_execution_update_accepted_event_attributes.accepted_request
-                if req.input.name == "act":
-                    updates[req.meta.update_id] = _decode(req.input.args.payloads, ActionRequest)
+                accepted = ev.workflow_execution_update_accepted_event_attributes.accepted_request
+                if accepted.input.name == "act":
+                    updates[accepted.meta.update_id] = _decode(accepted.input.args.payloads, ActionRequest)
             elif ev.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED:
                 attrs2 = ev.workflow_execution_update_completed_event_attributes
                 if attrs2.outcome.HasField("success") and attrs2.meta.update_id in updates:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from alembic import command
 from alembic.config import Config
 
@@ -15,9 +17,15 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
+def _quiet() -> None:
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
 def upgrade(url: str, revision: str = "head") -> None:
+    _quiet()
     command.upgrade(alembic_config(url), revision)
 
 
 def downgrade(url: str, revision: str = "base") -> None:
+    _quiet()
     command.downgrade(alembic_config(url), revision)

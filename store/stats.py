@@ -103,7 +103,7 @@ def _count(ids: list[str]) -> Figure:
 
 
 def unit_stats(session: Session, unit_id: str, period: Period, no_answer: NoAnswerPolicy = "exclude") -> UnitStats:
-    T, I, E, R = models.Task, models.Issue, models.TimelineEvent, models.Rating  # noqa: N806
+    T, I, E, R = models.Task, models.Issue, models.TimelineEvent, models.Rating
     start, end = period.start, period.end
 
     reports = session.execute(select(T.issue_id, T.status, T.outcome, T.late).where(

@@ -11,9 +11,9 @@ import contextlib
 import shutil
 import tempfile
 import uuid
-from datetime import timedelta
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from pathlib import Path
 
 import pytest

@@ -6,6 +6,10 @@
     whistle report --matter … --grid … --title …   report an issue (starts its workflow)
     whistle issue ID                 an issue's live state
     whistle act ID TASK ACTION --as PRINCIPAL [--data JSON]   act on a task (TASK '-' for the issue)
+    whistle migrate                  upgrade the read model's schema to the newest revision
+    whistle seed                     migrate, then load the sample organisation and catalogue (idempotent)
+    whistle audit ID [--json]        the read model's timeline beside Temporal's history: do they agree?
+    whistle stats UNIT [--month 2026-11 | --quarter 2026-Q4] [--csv]   a unit's figures (or --rank A,B,…)
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from typing import Any
 from temporalio.client import Client
 
 from domain.state import ActionRequest, Actor, IssueInput, IssueReport, issue_workflow_id
+from store.stats import Period
 from whistle import directory
 from whistle.logging import configure_logging
 from whistle.settings import get_settings
@@ -102,6 +107,63 @@ async def _act(args: argparse.Namespace) -> int:
     return 0
 
 
+def _seed() -> None:
+    from store.db import make_engine, session_factory, transaction
+    from store.migrate import upgrade
+    from store.seed import seed
+
+    url = get_settings().db_url
+    upgrade(url)
+    with transaction(session_factory(make_engine(url))) as session:
+        counts = seed(session, directory.organisation(), directory.catalogue())
+    print(json.dumps({"seeded": counts}))
+
+
+async def _audit(args: argparse.Namespace) -> int:
+    from store.audit import audit_issue
+    from store.db import make_engine, session_factory
+
+    report = await audit_issue(await _client(), session_factory(make_engine(get_settings().db_url)), args.issue_id)
+    print(report.model_dump_json(indent=2) if args.json else report.summary())
+    return 0 if report.agree else 1
+
+
+def _period(args: argparse.Namespace) -> Period:
+    from datetime import UTC, datetime
+
+    if args.quarter:
+        year, q = args.quarter.split("-Q")
+        return Period.quarter(int(year), int(q))
+    if args.month:
+        year, month = args.month.split("-")
+        return Period.month(int(year), int(month))
+    now = datetime.now(UTC)
+    return Period.month(now.year, now.month)
+
+
+def _stats(args: argparse.Namespace) -> int:
+    from store.db import make_engine, session_factory
+    from store.stats import ranking, to_csv
+
+    settings = get_settings()
+    units = args.unit.split(",")
+    with session_factory(make_engine(settings.db_url))() as session:
+        rows = ranking(session, units, _period(args), settings.no_answer_policy)
+    if args.csv:
+        print(to_csv(rows), end="")
+        return 0
+    for r in rows:
+        s = r.stats
+
+        def pct(x: float | None) -> str:
+            return "   -  " if x is None else f"{x * 100:5.1f}%"
+
+        print(f"{r.rank:>2}. {r.unit_id:<30} {s.period.label}  received {s.received.numerator:>4}  "
+              f"response {pct(s.response_rate.rate)}  resolution {pct(s.resolution_rate.rate)}  "
+              f"satisfaction {pct(s.satisfaction_rate.rate)}  on-time {pct(s.on_time_handling_rate.rate)}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="whistle", description="Whistle (吹哨报到) operator commands")
     sub = ap.add_subparsers(dest="command", required=True)
@@ -128,6 +190,16 @@ def parser() -> argparse.ArgumentParser:
     act.add_argument("action")
     act.add_argument("--as", dest="as_principal", required=True)
     act.add_argument("--data", default="{}")
+    sub.add_parser("migrate", help="upgrade the read model schema")
+    sub.add_parser("seed", help="migrate and load the sample organisation and catalogue")
+    aud = sub.add_parser("audit", help="compare the read model's timeline with Temporal's history")
+    aud.add_argument("issue_id")
+    aud.add_argument("--json", action="store_true")
+    st = sub.add_parser("stats", help="figures of one or more units (comma-separated), ranked")
+    st.add_argument("unit")
+    st.add_argument("--month", help="YYYY-MM (default: this month)")
+    st.add_argument("--quarter", help="YYYY-Qn")
+    st.add_argument("--csv", action="store_true")
     return ap
 
 
@@ -155,6 +227,18 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "act":
         return asyncio.run(_act(args))
+    if args.command == "migrate":
+        from store.migrate import upgrade
+
+        upgrade(settings.db_url)
+        return 0
+    if args.command == "seed":
+        _seed()
+        return 0
+    if args.command == "audit":
+        return asyncio.run(_audit(args))
+    if args.command == "stats":
+        return _stats(args)
     return 2
 
 

@@ -68,6 +68,8 @@ class Stack:
     def start(self) -> None:
         s = self.settings
         s.data_dir.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, "-m", "whistle.cli", "seed"], cwd=PROJECT_ROOT, check=True)
+        log.info("read_model_ready", database=s.db_url.split("@")[-1])
         temporal = self._spawn("temporal", temporal_command(s), s.data_dir / "temporal.log")
         asyncio.run(_wait_for_temporal(s, temporal))
         log.info("temporal_ready", address=s.temporal_address,

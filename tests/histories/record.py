@@ -7,6 +7,7 @@ Run it when a workflow change is *meant* to change histories (and guard old ones
 from __future__ import annotations
 
 import asyncio
+import tempfile
 import uuid
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -16,6 +17,7 @@ from typing import Any
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 
+from store.migrate import upgrade
 from tests.conftest import _register_search_attributes
 from tests.driver import Driver, principal, report
 from tests.scenarios import evaluate_all, finish_handling, happy_path, to_handling_two_units
@@ -25,6 +27,8 @@ from whistle.temporal import DATA_CONVERTER
 from worker import build_worker
 
 HERE = Path(__file__).parent
+#: bump when the workflow's commands change on purpose; older files stay and must still replay
+VERSION = "v1"
 
 
 async def _rework_escalation(d: Driver) -> None:
@@ -66,8 +70,10 @@ async def main() -> None:
                                                         data_converter=DATA_CONVERTER)
     await _register_search_attributes(env.client)
     queue = f"record-{uuid.uuid4().hex[:6]}"
+    url = f"sqlite:///{tempfile.mkdtemp()}/record.db"
+    upgrade(url)
     with ThreadPoolExecutor(8) as pool:
-        async with build_worker(env.client, Settings(), pool, task_queue=queue):
+        async with build_worker(env.client, Settings(database_url=url), pool, task_queue=queue):
             for name, (matter, walk, config, sleep) in SCENARIOS.items():
                 d = await Driver.start(env.client, queue, report(matter, issue_id=f"replay-{name}"), **config)
                 await walk(d)
@@ -76,7 +82,12 @@ async def main() -> None:
                     await d.wait_ready()
                 first_run = d.handle.result_run_id
                 history = await env.client.get_workflow_handle(d.handle.id, run_id=first_run).fetch_history()
-                (HERE / f"{name}.json").write_text(history.to_json())
+                (HERE / f"{VERSION}_{name}.json").write_text(history.to_json())
+                for _ in range(100):  # let the read model catch up before stopping the issue
+                    view = await d.state()
+                    if view.projected_seq >= view.last_seq:
+                        break
+                    await asyncio.sleep(0.05)
                 if (await d.handle.describe()).status == WorkflowExecutionStatus.RUNNING:
                     await d.handle.terminate("recorded")
                 print("recorded", name, len(history.events), "events")

@@ -44,7 +44,6 @@ def generate(seed: int = 11) -> Gen:
         list_type = rng.choice(["immediate", "immediate", "phased", "understanding"])
         g.issues.append(dict(id=iid, lead=lead, status=status, resolution=resolution, outcome=outcome,
                              created=created, closed_at=closed_at, list_type=list_type))
-        seq = 0
         for k, unit in enumerate(summoned):
             opened = created + timedelta(hours=1)
             fate = rng.choices(["check_in", "decline", "timed_out", "open"], [0.75, 0.08, 0.1, 0.07])[0]
@@ -64,8 +63,7 @@ def generate(seed: int = 11) -> Gen:
                 g.ratings.append(dict(issue=iid, ordinal=o + 1, at=closed_at - timedelta(minutes=5),
                                       as_role=rng.choice(["resident", "follower", "whistler"]),
                                       rating=rng.choice(["satisfied", "basically_satisfied", "unsatisfied", None])))
-        for _ in range(rng.choice([0, 0, 1, 3])):
-            seq += 1
+        for seq in range(1, rng.choice([0, 0, 1, 3]) + 1):
             kind = rng.choice(["warning", "escalated", "urge", "returned_for_rework"])
             data = {"color": rng.choice(["reminder", "yellow", "red"])} if kind == "warning" else {}
             g.events.append(dict(issue=iid, seq=seq, at=created + timedelta(hours=rng.randrange(1, 500)), kind=kind,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from datetime import timedelta
 
 from sqlalchemy import func, inspect, select
 
@@ -74,9 +75,11 @@ def _walk_with_batches() -> tuple[PureIssue, list[ProjectionBatch]]:
         lambda: p.act("assist", "complete", {"result": "r"}),
         lambda: p.act("handle", "complete", {"result": "r"}),
         lambda: p.act("verify_result", "accept"),
+        lambda: p.advance(timedelta(days=10)),  # nobody rates: "no answer" twice, and the issue closes
     ]:
         step()
         cut()
+    assert p.state.status.value == "closed" and len(p.state.ratings) == 2
     return p, batches
 
 
@@ -101,7 +104,8 @@ def test_projection_is_idempotent_and_survives_out_of_order_delivery(db_url: str
             project(s, b)
     expected = _snapshot(in_order)
     assert [e[0] for e in expected["events"]] == list(range(1, p.state.next_seq))  # type: ignore[index]
-    assert expected["issue"]["step"] == "evaluation" and expected["issue"]["last_seq"] == p.state.next_seq - 1  # type: ignore[index]
+    assert expected["issue"]["status"] == "closed" and expected["issue"]["last_seq"] == p.state.next_seq - 1  # type: ignore[index]
+    assert expected["ratings"] == [(1, None), (2, None)]
 
     # again, every batch delivered twice, in a shuffled order, some a third time at the very end
     for b in batches:
@@ -125,6 +129,6 @@ def test_a_stale_batch_never_overwrites_a_newer_snapshot(db_url: str) -> None:
         project(s, batches[0])  # the oldest, late
     with sessions() as s:
         issue = s.scalars(select(models.Issue)).one()
-        assert issue.step == "evaluation" and issue.last_seq == batches[-1].last_seq
+        assert issue.status == "closed" and issue.last_seq == batches[-1].last_seq
         events = s.scalar(select(func.count()).select_from(models.TimelineEvent))
         assert events == len(batches[-1].events) + len(batches[0].events)

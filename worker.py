@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import signal
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 
 import structlog
 from temporalio.client import Client
@@ -15,6 +16,7 @@ from temporalio.worker import Worker
 
 from activities import IssueActivities, ReadModelActivities, WorkingCalendar, parse_overrides
 from store.db import SessionFactory, make_engine, session_factory
+from store.seed import load_calendar_overrides
 from whistle import directory
 from whistle.logging import configure_logging
 from whistle.settings import Settings, get_settings
@@ -24,15 +26,21 @@ from workflows import ResidentIssue
 log = structlog.get_logger("whistle.worker")
 
 
-def build_activities(settings: Settings) -> IssueActivities:
-    calendar = WorkingCalendar(parse_overrides(settings.calendar_overrides), settings.timezone)
+def build_activities(settings: Settings, sessions: SessionFactory) -> IssueActivities:
+    def overrides_from_db() -> dict[date, bool]:
+        with sessions() as session:
+            return load_calendar_overrides(session)
+
+    calendar = WorkingCalendar(parse_overrides(settings.calendar_overrides), settings.timezone,
+                               loader=overrides_from_db)
     return IssueActivities(directory.organisation(), directory.catalogue(), calendar, settings.time_scale)
 
 
 def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecutor,
                  task_queue: str | None = None, sessions: SessionFactory | None = None) -> Worker:
-    acts = build_activities(settings)
-    read_model = ReadModelActivities(sessions or session_factory(make_engine(settings.db_url)))
+    sessions = sessions or session_factory(make_engine(settings.db_url))
+    acts = build_activities(settings, sessions)
+    read_model = ReadModelActivities(sessions)
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,

@@ -8,6 +8,8 @@ year, and reports it so the issue records that its deadline is provisional (DESI
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -31,16 +33,38 @@ def parse_overrides(text: str) -> dict[date, bool]:
     return out
 
 
+OverrideLoader = Callable[[], dict[date, bool]]
+
+
 class WorkingCalendar:
-    def __init__(self, overrides: dict[date, bool] | None = None, timezone: str = "Asia/Shanghai") -> None:
-        self.overrides = dict(overrides or {})
+    """The official calendar, corrected by overrides: the deployment's table in the read model (read
+    through ``loader``, refreshed every ``refresh_seconds``) and, winning over it, the settings."""
+
+    def __init__(self, overrides: dict[date, bool] | None = None, timezone: str = "Asia/Shanghai",
+                 loader: OverrideLoader | None = None, refresh_seconds: float = 60.0) -> None:
+        self.static_overrides = dict(overrides or {})
         self.tz = ZoneInfo(timezone)
+        self._loader = loader
+        self._refresh = refresh_seconds
+        self._loaded: dict[date, bool] = {}
+        self._loaded_at = float("-inf")
         self._fallback_years: set[int] = set()
         self._lock = threading.Lock()
 
-    def is_workday(self, day: date) -> bool:
-        if day in self.overrides:
-            return self.overrides[day]
+    @property
+    def overrides(self) -> dict[date, bool]:
+        if self._loader is not None and time.monotonic() - self._loaded_at >= self._refresh:
+            try:
+                self._loaded = self._loader()
+                self._loaded_at = time.monotonic()
+            except Exception as exc:  # noqa: BLE001 - keep the last known table; say so
+                log.warning("calendar_overrides_unavailable", error=str(exc))
+        return {**self._loaded, **self.static_overrides}
+
+    def is_workday(self, day: date, overrides: dict[date, bool] | None = None) -> bool:
+        table = self.overrides if overrides is None else overrides
+        if day in table:
+            return table[day]
         try:
             return bool(chinese_calendar.is_workday(day))
         except NotImplementedError:
@@ -68,6 +92,11 @@ class WorkingCalendar:
 
     def compute(self, batch: DeadlineBatch, time_scale: float = 1.0) -> DeadlineAnswer:
         deadlines, notes = [], []
+        table = self.overrides  # one snapshot for the whole batch
+
+        def is_workday(day: date) -> bool:
+            return self.is_workday(day, table)
+
         for req in batch.requests:
             start_local = req.start.astimezone(self.tz)
             d = req.duration
@@ -77,8 +106,8 @@ class WorkingCalendar:
                 due = start_local + timedelta(days=d.calendar_days)
             else:
                 assert d.working_days is not None
-                due = add_working_days(start_local, d.working_days, self.is_workday)
-            red = add_working_days(due, req.red_after_working_days, self.is_workday) \
+                due = add_working_days(start_local, d.working_days, is_workday)
+            red = add_working_days(due, req.red_after_working_days, is_workday) \
                 if req.red_after_working_days else None
             note = self.fallback_note(start_local.date(), (red or due).date())
             if note and note not in notes:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date
+
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from domain.catalogue import Catalogue
@@ -26,3 +29,8 @@ def seed(session: Session, org: Organisation, catalogue: Catalogue) -> dict[str,
             handling_understanding=m.handling_days.understanding, on_the_spot=m.on_the_spot, mediation=m.mediation))
     session.flush()
     return {"units": len(org.units), "principals": len(org.principals), "matters": len(catalogue.matters)}
+
+
+def load_calendar_overrides(session: Session) -> dict[date, bool]:
+    """The deployment's corrections of the official calendar, for :class:`activities.WorkingCalendar`."""
+    return {row.day: row.is_workday for row in session.scalars(select(models.CalendarOverride))}

@@ -132,3 +132,24 @@ def test_a_stale_batch_never_overwrites_a_newer_snapshot(db_url: str) -> None:
         assert issue.status == "closed" and issue.last_seq == batches[-1].last_seq
         events = s.scalar(select(func.count()).select_from(models.TimelineEvent))
         assert events == len(batches[-1].events) + len(batches[0].events)
+
+
+def test_calendar_overrides_come_from_the_database(db_url: str) -> None:
+    from datetime import date
+
+    from activities.calendar import WorkingCalendar
+    from store.seed import load_calendar_overrides
+
+    upgrade(db_url)
+    sessions = session_factory(make_engine(db_url))
+
+    def loader() -> dict[date, bool]:
+        with sessions() as s:
+            return load_calendar_overrides(s)
+
+    cal = WorkingCalendar(loader=loader, refresh_seconds=0)
+    assert cal.is_workday(date(2026, 11, 23))
+    with transaction(sessions) as s:
+        s.add(models.CalendarOverride(day=date(2026, 11, 23), is_workday=False, note="local holiday"))
+    assert not cal.is_workday(date(2026, 11, 23))  # refreshed from the table
+    assert WorkingCalendar({date(2026, 11, 23): True}, loader=loader, refresh_seconds=0).is_workday(date(2026, 11, 23))

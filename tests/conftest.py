@@ -15,11 +15,12 @@ from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
-from temporalio.client import Client, WorkflowQueryFailedError
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle, WorkflowQueryFailedError
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
@@ -125,19 +126,28 @@ async def local_worker(local_env: WorkflowEnvironment, executor: ThreadPoolExecu
         await _terminate_started()
 
 
+async def _projection_idle(handle: WorkflowHandle[Any, Any]) -> None:
+    for _ in range(100):
+        view = await handle.query(ResidentIssue.state, rpc_timeout=timedelta(seconds=2))
+        if view.projected_seq >= view.last_seq:
+            return
+        await asyncio.sleep(0.05)
+
+
 async def _terminate_started() -> None:
     """Terminate what the test left running, once its read-model projection is idle (an activity in
-    flight at termination would hold the time-skipping server's clock)."""
+    flight at termination would hold the time-skipping server's clock). Closed issues are left alone:
+    a query on them may need a worker that is already gone."""
     while STARTED:
         client, workflow_id = STARTED.pop()
         handle = client.get_workflow_handle(workflow_id)  # the latest run, after any continue-as-new
-        for _ in range(100):
-            try:
-                view = await handle.query(ResidentIssue.state, rpc_timeout=timedelta(seconds=2))
-            except (WorkflowQueryFailedError, RPCError):
-                break
-            if view.projected_seq >= view.last_seq:
-                break
-            await asyncio.sleep(0.05)
-        with contextlib.suppress(RPCError):  # already closed
+        try:
+            desc = await handle.describe(rpc_timeout=timedelta(seconds=5))
+        except RPCError:
+            continue
+        if desc.status != WorkflowExecutionStatus.RUNNING:
+            continue
+        with contextlib.suppress(TimeoutError, WorkflowQueryFailedError, RPCError):
+            await asyncio.wait_for(_projection_idle(handle), timeout=10)
+        with contextlib.suppress(RPCError):  # closed meanwhile
             await handle.terminate("test finished")

@@ -51,9 +51,34 @@ async def evaluate_all(d: Driver, rating: str = "satisfied") -> IssueView:
     return view
 
 
-async def happy_path(d: Driver) -> IssueView:
-    """All seven steps with two units and a consultation."""
+async def until_evaluation(d: Driver) -> IssueView:
+    """Two units, a consultation, handling done and accepted: the issue waits for its ratings."""
     await to_handling_two_units(d)
     await finish_handling(d)
-    await d.act("verify_result", "accept")
+    return await d.act("verify_result", "accept")
+
+
+async def happy_path(d: Driver) -> IssueView:
+    """All seven steps with two units and a consultation."""
+    await until_evaluation(d)
     return await evaluate_all(d)
+
+
+async def understanding_extension_review(d: Driver, rerate: str | None = None) -> IssueView:
+    """The understanding list approved, an extension, the clock stopped and restarted, an unsatisfied
+    rating closed by review — or, with ``rerate``, reopened and rated again."""
+    await to_handling_two_units(d, "understanding")
+    await d.act("approve_understanding", "approve")
+    await d.act("handle", "request_extension", {"days": 2, "reason": "parts"})
+    await d.act("approve_extension", "approve")
+    await d.act("handle", "stop_clock", {"reason": "no access"})
+    await d.act("handle", "start_clock")
+    await finish_handling(d)
+    await d.act("verify_result", "accept")
+    await evaluate_all(d, "unsatisfied")
+    if rerate is None:
+        return await d.act("review", "close", {"explanation": "explained"})
+    await d.act("review", "reopen", {"handling_days": 2, "reason": "still cold"})
+    await finish_handling(d)
+    await d.act("verify_result", "accept")
+    return await evaluate_all(d, rerate)

@@ -53,6 +53,18 @@ async def _wait_for_temporal(settings: Settings, proc: subprocess.Popen[bytes]) 
     raise TimeoutError(f"Temporal did not answer on {settings.temporal_address} within {READY_TIMEOUT_S}s")
 
 
+def stop_process(proc: subprocess.Popen[bytes], timeout: float = 15) -> int:
+    """Ask a child we started to stop (SIGINT), kill it if it will not; returns its exit code."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    return proc.returncode
+
+
 class Stack:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -78,14 +90,7 @@ class Stack:
 
     def stop(self) -> None:
         for name, proc in reversed(self.procs):
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGINT)
-                try:
-                    proc.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
-            log.info("stopped", process=name, pid=proc.pid, code=proc.returncode)
+            log.info("stopped", process=name, pid=proc.pid, code=stop_process(proc))
         self.procs.clear()
 
     def wait(self) -> int:

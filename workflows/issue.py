@@ -102,6 +102,9 @@ class ResidentIssue:
                     state.runs += 1
                     self._log("continue_as_new", runs=state.runs)
                     workflow.continue_as_new(IssueInput(report=state.report, config=state.config, state=state))
+                # the last handler closed the issue meanwhile: no hand-over, finish here
+                self._handing_over = False
+                break
             wake_at = timers.next_wakeup(state)
             self._changed = False
             delay = None if wake_at is None else (wake_at - workflow.now()).total_seconds()

@@ -28,6 +28,7 @@ from tests.scenarios import (
     happy_path,
     route_and_check_in,
     to_handling_two_units,
+    understanding_extension_review,
     whistle_to_dispatch,
 )
 from whistle.settings import Settings
@@ -47,20 +48,8 @@ async def _rework(d: Driver) -> None:
 
 
 async def _understanding(d: Driver) -> None:
-    await to_handling_two_units(d, "understanding")
-    await d.act("approve_understanding", "approve")
-    await d.act("handle", "request_extension", {"days": 2, "reason": "parts"})
-    await d.act("approve_extension", "approve")
-    await d.act("handle", "stop_clock", {"reason": "no access"})
-    await d.act("handle", "start_clock")
     await d.issue_act("urge", {"note": "hurry"}, principal(d.org, RESIDENT))
-    await finish_handling(d)
-    await d.act("verify_result", "accept")
-    await evaluate_all(d, "unsatisfied")
-    await d.act("review", "reopen", {"handling_days": 2, "reason": "still cold"})
-    await finish_handling(d)
-    await d.act("verify_result", "accept")
-    await evaluate_all(d)
+    await understanding_extension_review(d, rerate="satisfied")
 
 
 async def _decline(d: Driver) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import subprocess
 import sys
 import uuid
@@ -28,6 +27,7 @@ from tests.scenarios import (
     route_and_check_in,
     whistle_to_dispatch,
 )
+from whistle.stack import stop_process
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -42,13 +42,7 @@ def worker_process(env: WorkflowEnvironment, queue: str, db_url: str,
     try:
         yield proc
     finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGINT)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        stop_process(proc, timeout=20)
 
 
 async def test_search_attributes_find_issues_by_step(local_worker: tuple[Client, str]) -> None:
@@ -132,11 +126,11 @@ async def test_continue_as_new_carries_the_state_whole(local_worker: tuple[Clien
     d = await Driver.start(client, queue, report(), history_limit=60)
     staff = principal(d.org, "supervisor@qh.hd.cy")
     for n in range(30):
-        await d.issue_act("comment", {"text": f"comment {n}"}, staff)
+        await asyncio.wait_for(d.issue_act("comment", {"text": f"comment {n}"}, staff), 20)
     view = await d.state()
     assert view.runs >= 2
-    await happy_path(d)
-    rec = await d.result()
+    await asyncio.wait_for(happy_path(d), 60)
+    rec = await asyncio.wait_for(d.result(), 30)
     assert rec.status == "closed" and rec.runs >= 2
     comments = [e for e in rec.events if e.kind == "comment"]
     assert [c.data["text"] for c in comments] == [f"comment {n}" for n in range(30)]

@@ -20,7 +20,7 @@ from temporalio.testing import WorkflowEnvironment
 from store.migrate import upgrade
 from tests.conftest import _register_search_attributes
 from tests.driver import Driver, principal, report
-from tests.scenarios import evaluate_all, finish_handling, happy_path, to_handling_two_units
+from tests.scenarios import finish_handling, happy_path, to_handling_two_units, understanding_extension_review
 from whistle.binaries import temporal_test_server
 from whistle.settings import Settings
 from whistle.temporal import DATA_CONVERTER
@@ -38,19 +38,6 @@ async def _rework_escalation(d: Driver) -> None:
         await d.act("verify_result", "return_for_rework", {"reason": f"still cold {n}"})
 
 
-async def _understanding_and_review(d: Driver) -> None:
-    await to_handling_two_units(d, "understanding")
-    await d.act("approve_understanding", "approve")
-    await d.act("handle", "request_extension", {"days": 2, "reason": "parts"})
-    await d.act("approve_extension", "approve")
-    await d.act("handle", "stop_clock", {"reason": "no access"})
-    await d.act("handle", "start_clock")
-    await finish_handling(d)
-    await d.act("verify_result", "accept")
-    await evaluate_all(d, "unsatisfied")
-    await d.act("review", "close", {"explanation": "explained"})
-
-
 async def _comments(d: Driver) -> None:
     for n in range(20):
         await d.issue_act("comment", {"text": f"c{n}"}, principal(d.org, "supervisor@qh.hd.cy"))
@@ -59,7 +46,7 @@ async def _comments(d: Driver) -> None:
 SCENARIOS: dict[str, tuple[str, Callable[[Driver], Awaitable[Any]], dict[str, Any], float]] = {
     "happy_path": ("heating.no_heat", happy_path, {}, 0),
     "rework_escalation": ("heating.no_heat", _rework_escalation, {}, 0),
-    "understanding_review": ("heating.no_heat", _understanding_and_review, {}, 0),
+    "understanding_review": ("heating.no_heat", understanding_extension_review, {}, 0),
     "mediation_ladder": ("neighbour_dispute.water_leak_downstairs", lambda d: asyncio.sleep(0), {}, 8 * 86400),
     "continue_as_new": ("heating.no_heat", _comments, {"history_limit": 50}, 0),
 }

@@ -15,6 +15,7 @@ from tests.scenarios import (
     finish_handling,
     route_and_check_in,
     to_handling_two_units,
+    until_evaluation,
     whistle_to_dispatch,
 )
 from workflows import ResidentIssue
@@ -133,9 +134,7 @@ async def test_understanding_list_needs_approval_one_level_up(ts_worker) -> None
 async def test_unsatisfied_review_reopen_then_close(ts_worker) -> None:
     client, queue = ts_worker
     d = await Driver.start(client, queue, report())
-    await to_handling_two_units(d)
-    await finish_handling(d)
-    await d.act("verify_result", "accept")
+    await until_evaluation(d)
     view = await evaluate_all(d, "unsatisfied")
     assert view.step == "review"
     review = await d.task("review")
@@ -156,16 +155,14 @@ async def test_unsatisfied_review_reopen_then_close(ts_worker) -> None:
 async def test_unsatisfied_review_close_with_explanation(ts_worker) -> None:
     client, queue = ts_worker
     d = await Driver.start(client, queue, report())
-    await happy_path_until_evaluation(d)
+    await until_evaluation(d)
     await evaluate_all(d, "unsatisfied")
     view = await d.act("review", "close", {"explanation": "the building's pipes are the owner's duty"})
     assert view.status == "closed" and view.outcome.startswith("closed after review")
 
 
 async def happy_path_until_evaluation(d: Driver) -> None:
-    await to_handling_two_units(d)
-    await finish_handling(d)
-    await d.act("verify_result", "accept")
+    await until_evaluation(d)
 
 
 async def test_return_for_rework_twice_then_escalation(ts_worker) -> None:
@@ -255,7 +252,7 @@ async def test_duplicate_follows_the_original_and_evaluates_it(ts_worker) -> Non
     assert view.status == "closed" and view.duplicate_of
     orig_view = await original.state()
     assert orig_view.followers == [dup.handle.id.removeprefix("issue-")]
-    await happy_path_until_evaluation(original)
+    await until_evaluation(original)
     view = await original.state()
     raters = sorted(t.data["rater"] for t in view.open_tasks if t.kind == "evaluate")
     assert raters == ["follower", "resident", "whistler"]

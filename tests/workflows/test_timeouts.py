@@ -14,6 +14,7 @@ from tests.scenarios import (
     STREET,
     finish_handling,
     to_handling_two_units,
+    until_evaluation,
     whistle_to_dispatch,
 )
 
@@ -163,9 +164,7 @@ async def test_feedback_timeout_auto_accepts(ts_worker) -> None:
 async def test_evaluation_silence_is_recorded_as_no_answer(ts_worker) -> None:
     client, queue = ts_worker
     d = await Driver.start(client, queue, report())
-    await to_handling_two_units(d)
-    await finish_handling(d)
-    await d.act("verify_result", "accept")
+    await until_evaluation(d)
     await d.wait_ready()
     task = next(t for t in (await d.state()).open_tasks if t.kind == "evaluate")
     await TIMESKIP["env"].sleep(task.due_at - await TIMESKIP["env"].get_current_time() + MINUTE)
@@ -178,9 +177,7 @@ async def test_evaluation_silence_is_recorded_as_no_answer(ts_worker) -> None:
 async def test_review_timeout_closes(ts_worker) -> None:
     client, queue = ts_worker
     d = await Driver.start(client, queue, report())
-    await to_handling_two_units(d)
-    await finish_handling(d)
-    await d.act("verify_result", "accept")
+    await until_evaluation(d)
     view = await d.state()
     for t in [t for t in view.open_tasks if t.kind == "evaluate"]:
         await d.act("evaluate", "rate", {"rating": "unsatisfied"}, task_id=t.task_id)

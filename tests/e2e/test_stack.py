@@ -17,7 +17,7 @@ from pathlib import Path
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 
-from tests.driver import Driver, principal, report
+from tests.driver import Driver, principal, report, same_state
 from tests.scenarios import (
     HEATING,
     STREET,
@@ -88,7 +88,7 @@ async def test_killing_the_worker_loses_nothing(local_env: WorkflowEnvironment, 
         proc.wait()
     with worker_process(local_env, queue, workflow_db_url):
         after = await d.state()
-        assert after.model_copy(update={"projected_seq": 0}) == before.model_copy(update={"projected_seq": 0})
+        assert same_state(after, before)
         await d.act("report", "check_in", {}, unit_id=STREET)
         await d.act("consult", "conclude", {"lead_unit_id": HEATING, "co_unit_ids": [STREET],
                                             "list_type": "immediate", "minutes": "m"})

@@ -135,7 +135,27 @@ def expected(g: Gen, unit: str, p: Period, policy: str) -> dict[str, tuple[int, 
                         sorted({e["issue"] for e in ev if e["unit"] == unit and e["kind"] == "escalated"})),
         "urges": (sum(1 for e in ev if lead[e["issue"]] == unit and e["kind"] == "urge"), None,
                   sorted({e["issue"] for e in ev if lead[e["issue"]] == unit and e["kind"] == "urge"})),
+        "red": (sum(1 for e in ev if e["unit"] == unit and e["kind"] == "warning" and e["data"]["color"] == "red"),
+                None, sorted({e["issue"] for e in ev if e["unit"] == unit and e["kind"] == "warning"
+                              and e["data"]["color"] == "red"})),
+        "reworks": (sum(1 for e in ev if lead[e["issue"]] == unit and e["kind"] == "returned_for_rework"), None,
+                    sorted({e["issue"] for e in ev if lead[e["issue"]] == unit and e["kind"] == "returned_for_rework"})),
     }
+
+
+def expected_shares_and_hours(g: Gen, unit: str, p: Period) -> tuple[dict[str, list[str]], float]:
+    def within(t: datetime | None) -> bool:
+        return t is not None and p.start <= t < p.end
+
+    by_id = {i["id"]: i for i in g.issues}
+    started = {t["issue"] for t in g.tasks if t["kind"] == "handle" and t["unit"] == unit
+               and by_id[t["issue"]]["lead"] == unit and within(t["opened"])}
+    shares: dict[str, list[str]] = {}
+    for issue_id in sorted(started):
+        shares.setdefault(by_id[issue_id]["list_type"], []).append(issue_id)
+    hours = sum((t["closed"] - t["opened"]).total_seconds() for t in g.tasks
+                if t["unit"] == unit and within(t["closed"])) / 3600
+    return shares, round(hours, 3)
 
 
 @pytest.fixture(scope="module")
@@ -156,6 +176,10 @@ def test_stats_match_an_independent_computation(db_url: str, generated: Gen, pol
                     fig = getattr(got, name)
                     assert (fig.numerator, fig.denominator, fig.issue_ids) == (num, den, ids), (p.label, unit, name)
                 assert got.received.numerator > 0
+                shares, hours = expected_shares_and_hours(generated, unit, p)
+                assert {k: f.issue_ids for k, f in got.list_shares.items()} == shares, (p.label, unit)
+                assert all(f.denominator == sum(map(len, shares.values())) for f in got.list_shares.values())
+                assert got.hours_held == pytest.approx(hours, abs=0.002), (p.label, unit)
         rows = ranking(s, UNITS, periods[0])
     assert [r.rank for r in rows] == [1, 2, 3, 4]
     scores = [r.score for r in rows]

@@ -26,6 +26,7 @@ class IssueSnapshot(BaseModel):
     urgent: bool
     ladder: dict[Level, str]
     reporter_principal_id: str | None
+    submitted_by: str | None = None  # added with the HTTP API; older batches lack it
     step: str
     status: str
     level: str
@@ -79,7 +80,8 @@ def projection_batch(state: IssueState, after_seq: int) -> ProjectionBatch:
         issue_id=state.issue_id, title=state.report.title, matter_code=state.matter.code,
         category=state.matter.category, source=state.report.source.value, urgent=state.report.urgent,
         ladder={lv: ref.id for lv, ref in state.context.ladder.items()},
-        reporter_principal_id=state.report.reporter.principal_id, step=state.step.value,
+        reporter_principal_id=state.report.reporter.principal_id, submitted_by=state.report.submitted_by,
+        step=state.step.value,
         status=state.status.value, level=state.level.value, lead_unit_id=state.lead_unit_id,
         co_unit_ids=list(state.co_unit_ids), list_type=state.list_type.value if state.list_type else None,
         whistle_kind=state.whistle.kind.value if state.whistle else None, resolution=state.resolution,

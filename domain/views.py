@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pydantic import BaseModel
+
 from domain.actions import actions_for
+from domain.jurisdiction import IssueAccess
 from domain.state import IssueRecord, IssueState, IssueView, TaskRecord, TaskStatus, TaskView
 
 
@@ -46,3 +49,22 @@ def issue_record(state: IssueState) -> IssueRecord:
         reworks=state.reworks, urges=state.urges, supervisions=state.supervisions, events=state.events,
         runs=state.runs, closed_at=state.closed_at,
     )
+
+
+class LiveIssue(BaseModel):
+    """The answer of the ``live`` query: the view, and who may see it (the API keeps that to itself)."""
+
+    view: IssueView
+    access: IssueAccess
+
+
+def access(state: IssueState) -> IssueAccess:
+    units = [ref.id for ref in state.context.ladder.values()]
+    units += sorted({t.unit_id for t in state.tasks.values()} - set(units))
+    reporters = [state.report.reporter.principal_id, *(f.reporter.principal_id for f in state.followers)]
+    return IssueAccess(units=units, reporter_ids=[r for r in reporters if r is not None],
+                       submitted_by=state.report.submitted_by)
+
+
+def live(state: IssueState) -> LiveIssue:
+    return LiveIssue(view=view(state), access=access(state))

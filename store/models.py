@@ -90,6 +90,7 @@ class Issue(Base):
     district_id: Mapped[str] = mapped_column(String(200), index=True)
     city_id: Mapped[str] = mapped_column(String(200))
     reporter_principal_id: Mapped[str | None] = mapped_column(String(200), index=True)
+    submitted_by: Mapped[str | None] = mapped_column(String(200), index=True)
     step: Mapped[str] = mapped_column(String(20), index=True)
     status: Mapped[str] = mapped_column(String(20), index=True)
     level: Mapped[str] = mapped_column(String(20), index=True)

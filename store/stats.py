@@ -24,7 +24,7 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
@@ -59,6 +59,33 @@ class Period(BaseModel):
             raise ValueError("a period ends after it starts")
         return cls(start=start, end=end, label=f"{start:%Y-%m-%d}..{end:%Y-%m-%d}")
 
+    @classmethod
+    def parse(cls, month: str | None = None, quarter: str | None = None, start: datetime | None = None,
+              end: datetime | None = None, now: datetime | None = None) -> Period:
+        """One of ``month`` (``2026-11``), ``quarter`` (``2026-Q4``) or ``start``/``end``; this month if none.
+        Raises ValueError with a sentence for a person."""
+        given = [x for x in (month, quarter, start or end) if x is not None]
+        if len(given) > 1:
+            raise ValueError("give one of month, quarter, or from/to")
+        if quarter is not None:
+            year, sep, q = quarter.upper().partition("-Q")
+            if not (sep and year.isdigit() and q.isdigit() and len(year) == 4):
+                raise ValueError(f"quarter {quarter!r} is not like 2026-Q4")
+            return cls.quarter(int(year), int(q))
+        if month is not None:
+            year, sep, mm = month.partition("-")
+            if not (sep and year.isdigit() and mm.isdigit() and len(year) == 4 and 1 <= int(mm) <= 12):
+                raise ValueError(f"month {month!r} is not like 2026-11")
+            return cls.month(int(year), int(mm))
+        if start is not None or end is not None:
+            if start is None or end is None:
+                raise ValueError("a custom period needs both from and to")
+            if start.tzinfo is None or end.tzinfo is None:
+                raise ValueError("from and to need a time zone (…Z or +08:00)")
+            return cls.custom(start, end)
+        now = now or datetime.now(UTC)
+        return cls.month(now.year, now.month)
+
 
 class Figure(BaseModel):
     """A count, or a rate = numerator / denominator; ``issue_ids`` are the numerator's issues
@@ -69,6 +96,7 @@ class Figure(BaseModel):
     issue_ids: list[str] = Field(default_factory=list)
     base_issue_ids: list[str] = Field(default_factory=list)
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def rate(self) -> float | None:
         if self.denominator is None or self.denominator == 0:

@@ -1,31 +1,32 @@
 """The ``whistle`` command line for operators.
 
-    whistle run                      start the embedded stack (Temporal dev server, worker)
-    whistle worker                   run only the worker
-    whistle catalog [--json]         the sample organisation, principals and matter catalogue
-    whistle report --matter … --grid … --title …   report an issue (starts its workflow)
+    whistle run                      start the embedded stack: Temporal dev server, worker, API (127.0.0.1:8000)
+    whistle worker | api             run only the worker, or only the HTTP API
+    whistle catalog [--json]         the organisation, principals and matter catalogue
+    whistle migrate | seed           upgrade the read model; load the sample organisation and catalogue
+    whistle stats UNIT[,UNIT…] [--month 2026-11 | --quarter 2026-Q4] [--csv]   figures, ranked (from the database)
+
+Through the running API, as a principal (``--as``; a token is minted with the embedded secret, or
+``WHISTLE_TOKEN`` is used):
+
+    whistle token PRINCIPAL          print a bearer token
+    whistle report --matter … --grid … --title …   report an issue; prints its id
     whistle issue ID                 an issue's live state
+    whistle tasks --as PRINCIPAL     my inbox
     whistle act ID TASK ACTION --as PRINCIPAL [--data JSON]   act on a task (TASK '-' for the issue)
-    whistle migrate                  upgrade the read model's schema to the newest revision
-    whistle seed                     migrate, then load the sample organisation and catalogue (idempotent)
     whistle audit ID [--json]        the read model's timeline beside Temporal's history: do they agree?
-    whistle stats UNIT [--month 2026-11 | --quarter 2026-Q4] [--csv]   a unit's figures (or --rank A,B,…)
+    whistle demo                     play a district's month (set WHISTLE_TIME_SCALE on the stack)
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
-import uuid
 from typing import Any
 
-from temporalio.client import Client
-
-from domain.state import ActionRequest, Actor, IssueInput, IssueReport, issue_workflow_id
 from store.stats import Period
-from whistle import directory
+from whistle import cli_api, directory
 from whistle.logging import configure_logging
 from whistle.settings import get_settings
 
@@ -56,57 +57,6 @@ def _print_catalog(as_json: bool) -> None:
         print(f"  {m['code']:<42} {m['name']:<12} {m['list_type']:<13} report {m['report_hours']:g} h")
 
 
-async def _client() -> Client:
-    from whistle.temporal import connect
-
-    return await connect(get_settings())
-
-
-async def _report(args: argparse.Namespace) -> None:
-    from workflows import ResidentIssue
-
-    client = await _client()
-    rep = IssueReport(issue_id=args.id or uuid.uuid4().hex[:12], source=args.source, title=args.title,
-                      description=args.description or args.title, matter_code=args.matter, grid_id=args.grid,
-                      address=args.address, urgent=args.urgent,
-                      reporter={"name": args.reporter_name, "principal_id": args.reporter})
-    handle = await client.start_workflow(ResidentIssue.run, IssueInput(report=rep), id=issue_workflow_id(rep.issue_id),
-                                         task_queue=get_settings().task_queue)
-    print(json.dumps({"issue_id": rep.issue_id, "workflow_id": handle.id}))
-
-
-async def _issue(args: argparse.Namespace) -> None:
-    from workflows import ResidentIssue
-
-    client = await _client()
-    view = await client.get_workflow_handle(issue_workflow_id(args.issue_id)).query(ResidentIssue.state)
-    print(view.model_dump_json(indent=2))
-
-
-async def _act(args: argparse.Namespace) -> int:
-    from temporalio.client import WorkflowUpdateFailedError
-
-    from workflows import ResidentIssue
-
-    org = directory.organisation()
-    p = org.principals.get(args.as_principal)
-    if p is None:
-        print(f"unknown principal {args.as_principal!r}", file=sys.stderr)
-        return 2
-    client = await _client()
-    req = ActionRequest(task_id=None if args.task_id == "-" else args.task_id, action=args.action,
-                        actor=Actor(principal_id=p.id, unit_id=p.unit_id, roles=list(p.roles)),
-                        data=json.loads(args.data))
-    try:
-        view = await client.get_workflow_handle(issue_workflow_id(args.issue_id)).execute_update(ResidentIssue.act, req)
-    except WorkflowUpdateFailedError as exc:
-        cause = exc.cause
-        print(f"refused: {getattr(cause, 'message', cause)} ({getattr(cause, 'type', '')})", file=sys.stderr)
-        return 1
-    print(view.model_dump_json(indent=2))
-    return 0
-
-
 def _seed() -> None:
     from store.db import make_engine, session_factory, transaction
     from store.migrate import upgrade
@@ -119,26 +69,8 @@ def _seed() -> None:
     print(json.dumps({"seeded": counts}))
 
 
-async def _audit(args: argparse.Namespace) -> int:
-    from store.audit import audit_issue
-    from store.db import make_engine, session_factory
-
-    report = await audit_issue(await _client(), session_factory(make_engine(get_settings().db_url)), args.issue_id)
-    print(report.model_dump_json(indent=2) if args.json else report.summary())
-    return 0 if report.agree else 1
-
-
 def _period(args: argparse.Namespace) -> Period:
-    from datetime import UTC, datetime
-
-    if args.quarter:
-        year, q = args.quarter.split("-Q")
-        return Period.quarter(int(year), int(q))
-    if args.month:
-        year, month = args.month.split("-")
-        return Period.month(int(year), int(month))
-    now = datetime.now(UTC)
-    return Period.month(now.year, now.month)
+    return Period.parse(month=args.month, quarter=args.quarter)
 
 
 def _stats(args: argparse.Namespace) -> int:
@@ -169,32 +101,16 @@ def parser() -> argparse.ArgumentParser:
     sub = ap.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="start the embedded stack: Temporal dev server and worker")
     sub.add_parser("worker", help="run the worker")
+    sub.add_parser("api", help="serve the HTTP API (uvicorn) on WHISTLE_API_HOST:WHISTLE_API_PORT")
+    demo = sub.add_parser("demo", help="play a district's month through the API on the running stack")
+    demo.add_argument("--issues", type=int, default=300)
+    demo.add_argument("--concurrency", type=int, default=24)
+    demo.add_argument("--seed", type=int, default=7)
+    cli_api.add_commands(sub)
     cat = sub.add_parser("catalog", help="print the organisation, principals and matter catalogue")
     cat.add_argument("--json", action="store_true")
-    rep = sub.add_parser("report", help="report an issue")
-    rep.add_argument("--matter", required=True)
-    rep.add_argument("--grid", required=True)
-    rep.add_argument("--title", required=True)
-    rep.add_argument("--description")
-    rep.add_argument("--address", default="(no address)")
-    rep.add_argument("--source", default="resident")
-    rep.add_argument("--reporter", help="the resident's principal id")
-    rep.add_argument("--reporter-name", default="居民")
-    rep.add_argument("--urgent", action="store_true")
-    rep.add_argument("--id", help="issue id (default: random)")
-    show = sub.add_parser("issue", help="show an issue's live state")
-    show.add_argument("issue_id")
-    act = sub.add_parser("act", help="act on a task ('-' as task id for issue-level actions)")
-    act.add_argument("issue_id")
-    act.add_argument("task_id")
-    act.add_argument("action")
-    act.add_argument("--as", dest="as_principal", required=True)
-    act.add_argument("--data", default="{}")
     sub.add_parser("migrate", help="upgrade the read model schema")
     sub.add_parser("seed", help="migrate and load the sample organisation and catalogue")
-    aud = sub.add_parser("audit", help="compare the read model's timeline with Temporal's history")
-    aud.add_argument("issue_id")
-    aud.add_argument("--json", action="store_true")
     st = sub.add_parser("stats", help="figures of one or more units (comma-separated), ranked")
     st.add_argument("unit")
     st.add_argument("--month", help="YYYY-MM (default: this month)")
@@ -219,14 +135,16 @@ def main(argv: list[str] | None = None) -> int:
 
         worker.main()
         return 0
-    if args.command == "report":
-        asyncio.run(_report(args))
-        return 0
-    if args.command == "issue":
-        asyncio.run(_issue(args))
-        return 0
-    if args.command == "act":
-        return asyncio.run(_act(args))
+    if args.command in cli_api.COMMANDS:
+        return cli_api.COMMANDS[args.command](settings, args)
+    if args.command == "api":
+        from whistle.serve import serve_api
+
+        return serve_api(settings)
+    if args.command == "demo":
+        from whistle.demo import run_demo
+
+        return run_demo(settings, issues=args.issues, concurrency=args.concurrency, seed=args.seed)
     if args.command == "migrate":
         from store.migrate import upgrade
 
@@ -235,8 +153,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "seed":
         _seed()
         return 0
-    if args.command == "audit":
-        return asyncio.run(_audit(args))
     if args.command == "stats":
         return _stats(args)
     return 2

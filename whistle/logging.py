@@ -17,6 +17,8 @@ def configure_logging(fmt: str = "console", level: str = "INFO") -> None:
         structlog.processors.JSONRenderer() if fmt == "json" else structlog.dev.ConsoleRenderer(colors=False)
     )
     logging.basicConfig(format="%(message)s", stream=sys.stderr, level=level.upper())
+    for chatty in ("httpx", "httpcore"):  # a line per request is the API's job, not the client's
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,

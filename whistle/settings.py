@@ -11,6 +11,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
+#: the embedded mode's signing secret; anyone can read it here, so it is refused in production
+PLACEHOLDER_SECRET = "whistle-embedded-only-not-a-secret"
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="WHISTLE_", extra="ignore")
@@ -33,6 +36,37 @@ class Settings(BaseSettings):
     database_url: str | None = Field(default=None, validation_alias=AliasChoices("DATABASE_URL", "WHISTLE_DATABASE_URL"))
     #: how a rating window that passed in silence counts in the satisfaction rate
     no_answer_policy: Literal["exclude", "satisfied", "unsatisfied"] = "exclude"
+
+    # --- the HTTP API -------------------------------------------------------------------------
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(default=8000, ge=1, le=65535)
+    #: where the command line finds the API (default: http://api_host:api_port)
+    api_base_url: str | None = None
+    #: HS256 secret that signs tokens in the embedded mode (``whistle token``)
+    jwt_secret: str = PLACEHOLDER_SECRET
+    jwt_issuer: str = "whistle"
+    jwt_audience: str = "whistle-api"
+    #: production single sign-on: a PEM file of the issuer's public key(s); tokens are then RS256/ES256
+    jwt_public_key_file: Path | None = None
+    token_ttl_hours: float = Field(default=24 * 30, gt=0)
+    #: per principal, in the ``limits`` notation: ``120/minute``, ``10/second;1000/hour``
+    rate_limit: str = "240/minute"
+    #: where the counters live: ``memory://`` per process, ``redis://host:6379`` shared by several API processes
+    rate_limit_storage: str = "memory://"
+    max_body_bytes: int = Field(default=256 * 1024, ge=1024)
+
+    def api_secrets_problem(self) -> str | None:
+        """Why the API must not start with these settings, or None."""
+        if self.mode != "embedded" and self.jwt_public_key_file is None and self.jwt_secret == PLACEHOLDER_SECRET:
+            return ("WHISTLE_JWT_SECRET is the embedded placeholder; outside the embedded mode set a real secret "
+                    "or WHISTLE_JWT_PUBLIC_KEY_FILE")
+        if self.mode != "embedded" and self.jwt_public_key_file is None and len(self.jwt_secret) < 32:
+            return "WHISTLE_JWT_SECRET must be at least 32 characters outside the embedded mode"
+        return None
+
+    @property
+    def api_url(self) -> str:
+        return self.api_base_url or f"http://{self.api_host}:{self.api_port}"
 
     @property
     def db_url(self) -> str:

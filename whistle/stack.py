@@ -1,4 +1,4 @@
-"""The embedded stack, one command: Temporal dev server (SQLite file), the worker, (the API).
+"""The embedded stack, one command: Temporal dev server (SQLite file), the worker, the HTTP API.
 
 Started by ``whistle run`` / ``make run``; Ctrl-C stops every process it started, newest first, by the
 handles it holds — never by name.
@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 from types import FrameType
 
+import httpx
 import structlog
 
 from whistle.binaries import temporal_cli
@@ -53,6 +54,20 @@ async def _wait_for_temporal(settings: Settings, proc: subprocess.Popen[bytes]) 
     raise TimeoutError(f"Temporal did not answer on {settings.temporal_address} within {READY_TIMEOUT_S}s")
 
 
+def _wait_for_api(settings: Settings, proc: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the API exited with code {proc.returncode}")
+        try:
+            if httpx.get(f"{settings.api_url}/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.3)
+    raise TimeoutError(f"the API did not answer on {settings.api_url} within {READY_TIMEOUT_S}s")
+
+
 def stop_process(proc: subprocess.Popen[bytes], timeout: float = 15) -> int:
     """Ask a child we started to stop (SIGINT), kill it if it will not; returns its exit code."""
     if proc.poll() is None:
@@ -87,6 +102,9 @@ class Stack:
         log.info("temporal_ready", address=s.temporal_address,
                  web_ui=f"http://127.0.0.1:{s.temporal_ui_port}", db=str(s.data_dir / "temporal.db"))
         self._spawn("worker", [sys.executable, str(PROJECT_ROOT / "worker.py")])
+        api = self._spawn("api", [sys.executable, "-m", "whistle.cli", "api"])
+        _wait_for_api(s, api)
+        log.info("api_ready", url=s.api_url, docs=f"{s.api_url}/docs")
 
     def stop(self) -> None:
         for name, proc in reversed(self.procs):
@@ -116,7 +134,8 @@ def run_stack(settings: Settings) -> int:
     stack = Stack(settings)
     try:
         stack.start()
-        print(f"Whistle is up. Temporal {settings.temporal_address}, Web UI http://127.0.0.1:{settings.temporal_ui_port}"
+        print(f"Whistle is up. API {settings.api_url} (docs {settings.api_url}/docs), "
+              f"Temporal {settings.temporal_address}, Web UI http://127.0.0.1:{settings.temporal_ui_port}"
               " — Ctrl-C stops everything.", flush=True)
         return stack.wait()
     finally:

@@ -266,3 +266,10 @@ class ResidentIssue:
         if self._state is None:
             raise ApplicationError("the issue is still being opened", type="WrongState")
         return views.view(self._state)
+
+    @workflow.query
+    def live(self) -> views.LiveIssue:
+        """The live state and the facts that decide who may see it (for the API)."""
+        if self._state is None:
+            raise ApplicationError("the issue is still being opened", type="WrongState")
+        return views.live(self._state)

@@ -1,0 +1,78 @@
+"""Building the HTTP API: one Temporal client and one database engine per process, shared by requests.
+
+    uvicorn api.app:app            (what ``whistle run`` starts, on 127.0.0.1:8000 by default)
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from temporalio.client import Client
+
+from api import problems
+from api.auth import TokenService
+from api.deps import RateLimiter, Services
+from api.middleware import BodyLimit, RequestContext
+from api.routes import directory, health, issues, stats, tasks
+from store.db import SessionFactory, make_engine, session_factory
+from whistle import directory as org_directory
+from whistle.logging import configure_logging
+from whistle.settings import Settings, get_settings
+from whistle.temporal import connect
+
+DESCRIPTION = """
+Whistle (吹哨报到) — residents' issues in urban grid governance, each one a durable Temporal workflow.
+
+Send `Authorization: Bearer <token>` (`whistle token <principal_id>` prints one in the embedded mode).
+Errors are RFC 9457 problem details (`application/problem+json`). Objects outside your jurisdiction
+answer 404; inside it but not yours to act on, 403; a wrong state, 409; bad input, 422.
+"""
+
+
+def build_services(settings: Settings, client: Client, sessions: SessionFactory | None = None) -> Services:
+    return Services(settings=settings, client=client,
+                    sessions=sessions or session_factory(make_engine(settings.db_url)),
+                    organisation=org_directory.organisation(), catalogue=org_directory.catalogue(),
+                    tokens=TokenService(settings),
+                    limiter=RateLimiter(settings.rate_limit, settings.rate_limit_storage))
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
+    """The app. Given ``services`` (tests), it uses them; otherwise it connects at start-up."""
+    settings = settings or (services.settings if services else get_settings())
+    if services is None:
+        TokenService(settings)  # refuse a placeholder secret before anything starts
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if services is not None:
+            app.state.services = services
+            yield
+            return
+        client = await connect(settings)
+        app.state.services = build_services(settings, client)
+        yield
+
+    app = FastAPI(title="Whistle API", version="1", description=DESCRIPTION, lifespan=lifespan)
+    if services is not None:
+        app.state.services = services
+    problems.install(app)
+    for module in (issues, tasks, stats, directory, health):
+        app.include_router(module.router)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContext)
+    return app
+
+
+def _default_app() -> FastAPI:
+    settings = get_settings()
+    configure_logging(settings.log_format, settings.log_level)
+    return create_app(settings)
+
+
+def __getattr__(name: str) -> FastAPI:
+    if name == "app":  # ``uvicorn api.app:app``, built on first use so importing this module is cheap
+        return _default_app()
+    raise AttributeError(name)

@@ -1,0 +1,83 @@
+"""Bearer tokens naming a principal (JWT).
+
+Embedded mode signs and checks HS256 tokens with ``WHISTLE_JWT_SECRET`` (``whistle token`` prints one);
+production checks RS256/ES256 tokens of a single sign-on issuer against the public key(s) in
+``WHISTLE_JWT_PUBLIC_KEY_FILE``. Either way the token's ``sub`` is a principal id, and the principal's
+unit and roles come from the organisation, never from the token.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import jwt
+
+from whistle.settings import Settings
+
+ASYMMETRIC = ["RS256", "RS384", "RS512", "ES256", "ES384", "PS256"]
+_PEM_BLOCK = re.compile(r"-----BEGIN PUBLIC KEY-----.+?-----END PUBLIC KEY-----", re.DOTALL)
+
+
+class InvalidToken(Exception):
+    """Raised when a token is missing, malformed, expired, or not signed by whom we trust."""
+
+
+class TokenService:
+    def __init__(self, settings: Settings) -> None:
+        problem = settings.api_secrets_problem()
+        if problem:
+            raise RuntimeError(problem)
+        self.issuer = settings.jwt_issuer
+        self.audience = settings.jwt_audience
+        self.ttl = timedelta(hours=settings.token_ttl_hours)
+        self._secret = settings.jwt_secret
+        self._public_keys: list[str] = []
+        if settings.jwt_public_key_file is not None:
+            text = settings.jwt_public_key_file.read_text()
+            self._public_keys = _PEM_BLOCK.findall(text)
+            if not self._public_keys:
+                raise RuntimeError(f"no PEM public key in {settings.jwt_public_key_file}")
+
+    @property
+    def signs_locally(self) -> bool:
+        return not self._public_keys
+
+    def issue(self, principal_id: str, ttl: timedelta | None = None, now: datetime | None = None) -> str:
+        """A token for ``principal_id`` (embedded mode; with single sign-on the issuer makes them)."""
+        if not self.signs_locally:
+            raise RuntimeError("tokens come from the single sign-on issuer; this deployment only checks them")
+        now = now or datetime.now(UTC)
+        claims = {"sub": principal_id, "iss": self.issuer, "aud": self.audience, "iat": now,
+                  "exp": now + (ttl or self.ttl)}
+        return jwt.encode(claims, self._secret, algorithm="HS256")
+
+    def principal_id(self, token: str) -> str:
+        """The principal a token names, or :class:`InvalidToken` saying why not."""
+        options: dict[str, Any] = {"require": ["sub", "exp", "iss"]}
+        try:
+            if self.signs_locally:
+                claims = jwt.decode(token, self._secret, algorithms=["HS256"], issuer=self.issuer,
+                                    audience=self.audience, options=options)
+            else:
+                claims = self._decode_asymmetric(token, options)
+        except jwt.ExpiredSignatureError:
+            raise InvalidToken("the token has expired") from None
+        except jwt.InvalidTokenError as exc:
+            raise InvalidToken(f"the token is not valid: {exc}") from None
+        sub = claims.get("sub")
+        if not isinstance(sub, str) or not sub:
+            raise InvalidToken("the token names no principal")
+        return sub
+
+    def _decode_asymmetric(self, token: str, options: dict[str, Any]) -> dict[str, Any]:
+        last: jwt.InvalidTokenError = jwt.InvalidSignatureError("no key matched")
+        for key in self._public_keys:
+            try:
+                claims: dict[str, Any] = jwt.decode(token, key, algorithms=ASYMMETRIC, issuer=self.issuer,
+                                                    audience=self.audience, options=options)
+                return claims
+            except jwt.InvalidSignatureError as exc:
+                last = exc
+        raise last

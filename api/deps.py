@@ -1,0 +1,127 @@
+"""What a request handler may ask for: the shared services, a database session, the caller."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Annotated
+
+import structlog
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from limits import RateLimitItem, parse_many
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+from sqlalchemy.orm import Session
+from temporalio.client import Client
+
+from api.auth import InvalidToken, TokenService
+from api.problems import Problem
+from domain.catalogue import Catalogue
+from domain.organisation import Organisation, Principal, Role
+from domain.state import Actor
+from store.db import SessionFactory
+from whistle.settings import Settings
+
+
+class RateLimiter:
+    """Per-principal limits (``240/minute``, or several: ``10/second;1000/hour``)."""
+
+    def __init__(self, spec: str, storage_uri: str) -> None:
+        self.items: list[RateLimitItem] = parse_many(spec)
+        self._limiter = MovingWindowRateLimiter(storage_from_string(storage_uri))
+
+    def check(self, principal_id: str) -> None:
+        for item in self.items:
+            if not self._limiter.hit(item, "principal", principal_id):
+                reset = self._limiter.get_window_stats(item, "principal", principal_id).reset_time
+                wait = max(1, int(reset - time.time()) + 1)
+                raise Problem("rate-limited", f"{principal_id} may make {item}; try again in {wait}s",
+                              headers={"Retry-After": str(wait)})
+
+
+@dataclass
+class Services:
+    """Created once per process at start-up and shared by every request."""
+
+    settings: Settings
+    client: Client
+    sessions: SessionFactory
+    organisation: Organisation
+    catalogue: Catalogue
+    tokens: TokenService
+    limiter: RateLimiter
+    _subtrees: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    def subtree(self, unit_id: str) -> frozenset[str]:
+        cached = self._subtrees.get(unit_id)
+        if cached is None:
+            cached = self._subtrees[unit_id] = frozenset(u.id for u in self.organisation.subtree(unit_id))
+        return cached
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The principal a request's token names, with their jurisdiction."""
+
+    principal: Principal
+    subtree: frozenset[str]
+
+    @property
+    def id(self) -> str:
+        return self.principal.id
+
+    @property
+    def unit_id(self) -> str:
+        return self.principal.unit_id
+
+    @property
+    def roles(self) -> tuple[Role, ...]:
+        return self.principal.roles
+
+    def has(self, *roles: Role) -> bool:
+        return any(r in self.principal.roles for r in roles)
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(principal_id=self.principal.id, unit_id=self.principal.unit_id, roles=list(self.principal.roles))
+
+
+def get_services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+_bearer = HTTPBearer(auto_error=False, description="A token from `whistle token <principal_id>` or your sign-on")
+
+
+def get_session(services: ServicesDep) -> Iterator[Session]:
+    with services.sessions() as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def get_caller(services: ServicesDep,
+               credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Caller:
+    challenge = {"WWW-Authenticate": 'Bearer realm="whistle"'}
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Problem("unauthenticated", "send Authorization: Bearer <token>", headers=challenge)
+    try:
+        principal_id = services.tokens.principal_id(credentials.credentials)
+    except InvalidToken as exc:
+        raise Problem("unauthenticated", str(exc), headers=challenge) from None
+    principal = services.organisation.principals.get(principal_id)
+    if principal is None:
+        raise Problem("unauthenticated", f"the token names {principal_id!r}, who is not in the organisation",
+                      headers=challenge)
+    services.limiter.check(principal.id)
+    structlog.contextvars.bind_contextvars(principal=principal.id)
+    return Caller(principal=principal, subtree=services.subtree(principal.unit_id))
+
+
+CallerDep = Annotated[Caller, Depends(get_caller)]

@@ -1,0 +1,121 @@
+"""One issue, live: the workflow's ``live`` query and ``act`` update, as the caller may see and use them.
+
+Temporal's answers become problem details here: an issue that does not exist, or that the caller may
+not see, is 404; a refusal of the validator keeps its status (403, 404, 409, 422); an issue that has
+closed no longer takes updates (409).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import re
+from datetime import timedelta
+
+from temporalio.client import (
+    WorkflowExecutionStatus,
+    WorkflowHandle,
+    WorkflowQueryFailedError,
+    WorkflowUpdateFailedError,
+)
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
+
+from api.deps import Caller, Services
+from api.problems import Problem, refusal
+from api.schemas import IssueOut, TaskOut
+from domain.jurisdiction import can_see
+from domain.state import ISSUE_ID_PATTERN, ActionRequest, IssueView, TaskView, issue_workflow_id
+from domain.views import LiveIssue
+from workflows import ResidentIssue
+
+RPC_TIMEOUT = timedelta(seconds=10)
+UPDATE_TIMEOUT = timedelta(seconds=60)
+#: a just-started issue answers once its context is loaded (one activity)
+OPENING_WAIT_S = 15.0
+_ID = re.compile(ISSUE_ID_PATTERN)
+
+
+def handle_of(services: Services, issue_id: str) -> WorkflowHandle[ResidentIssue, object]:
+    if not _ID.match(issue_id):
+        raise Problem("not-found", f"no issue {issue_id!r}")
+    return services.client.get_workflow_handle_for(ResidentIssue.run, issue_workflow_id(issue_id))
+
+
+def _unavailable(exc: RPCError, issue_id: str) -> Problem:
+    if exc.status == RPCStatusCode.NOT_FOUND:
+        return Problem("not-found", f"no issue {issue_id!r}")
+    if exc.status == RPCStatusCode.DEADLINE_EXCEEDED:
+        return Problem("timeout", f"issue {issue_id} did not answer; is a worker running?")
+    return Problem("unavailable", f"Temporal: {exc.message}")
+
+
+async def query_live(services: Services, issue_id: str, *, wait_s: float = 2.0) -> LiveIssue:
+    """The issue's live state; waits up to ``wait_s`` for an issue that is still being opened."""
+    handle = handle_of(services, issue_id)
+    deadline = asyncio.get_running_loop().time() + wait_s
+    while True:
+        try:
+            return await handle.query(ResidentIssue.live, rpc_timeout=RPC_TIMEOUT)
+        except WorkflowQueryFailedError as exc:
+            if "being opened" not in str(exc) or asyncio.get_running_loop().time() > deadline:
+                raise await _not_live(handle, issue_id, str(exc)) from None
+        except RPCError as exc:
+            raise _unavailable(exc, issue_id) from None
+        await asyncio.sleep(0.05)
+
+
+async def _not_live(handle: WorkflowHandle[ResidentIssue, object], issue_id: str, why: str) -> Problem:
+    try:
+        desc = await handle.describe(rpc_timeout=RPC_TIMEOUT)
+    except RPCError as exc:
+        return _unavailable(exc, issue_id)
+    if desc.status == WorkflowExecutionStatus.FAILED:
+        return Problem("invalid-input", f"issue {issue_id} was refused when it opened; see its history")
+    return Problem("wrong-state", f"issue {issue_id} is not ready: {why}")
+
+
+async def visible_issue(services: Services, caller: Caller, issue_id: str, *, wait_s: float = 2.0) -> LiveIssue:
+    live = await query_live(services, issue_id, wait_s=wait_s)
+    if not can_see(caller.actor, live.access, caller.subtree):
+        raise Problem("not-found", f"no issue {issue_id!r}")
+    return live
+
+
+def may_act(caller: Caller, task: TaskView) -> bool:
+    if task.unit_id != caller.unit_id or not set(task.roles) & set(caller.roles):
+        return False
+    if task.principal_id is not None and task.principal_id != caller.id:
+        return False
+    return task.claimed_by in (None, caller.id)
+
+
+def issue_out(view: IssueView, caller: Caller) -> IssueOut:
+    tasks = [TaskOut(**t.model_dump(), yours=may_act(caller, t)) for t in view.open_tasks]
+    return IssueOut(**view.model_dump(exclude={"open_tasks"}), open_tasks=tasks)
+
+
+def update_id(caller: Caller, issue_id: str, key: str) -> str:
+    """The update id for an Idempotency-Key: the same caller, issue and key always give the same id."""
+    digest = hashlib.sha256(f"{caller.id}\0{issue_id}\0{key}".encode()).hexdigest()[:32]
+    return f"act-{digest}"
+
+
+async def act(services: Services, caller: Caller, issue_id: str, task_id: str | None, action: str,
+              data: dict[str, object], idempotency_key: str | None = None) -> IssueOut:
+    await visible_issue(services, caller, issue_id)
+    handle = handle_of(services, issue_id)
+    req = ActionRequest(task_id=task_id, action=action, actor=caller.actor, data=data)
+    kwargs = {"id": update_id(caller, issue_id, idempotency_key)} if idempotency_key else {}
+    try:
+        view = await handle.execute_update(ResidentIssue.act, req, rpc_timeout=UPDATE_TIMEOUT, **kwargs)
+    except WorkflowUpdateFailedError as exc:
+        cause = exc.cause
+        if isinstance(cause, ApplicationError) and cause.type:
+            raise refusal(cause.type, cause.message) from None
+        raise Problem("internal", f"the action failed: {cause}") from None
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND and "completed" in exc.message:
+            raise Problem("wrong-state", f"issue {issue_id} is closed; no more actions can be taken") from None
+        raise _unavailable(exc, issue_id) from None
+    return issue_out(view, caller)

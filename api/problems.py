@@ -1,0 +1,157 @@
+"""Errors as RFC 9457 problem details (``application/problem+json``).
+
+Every error the API answers carries a ``type`` (a stable URI per kind of problem, documented at
+``/problems/<slug>``), a ``title`` a person can read, the ``status``, a ``detail`` about this
+occurrence, the ``instance`` (the request path) and, for bad input, the field ``errors``.
+A refusal of the workflow's validator keeps its class name in ``refusal``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from domain import errors
+
+log = structlog.get_logger("whistle.api")
+
+MEDIA_TYPE = "application/problem+json"
+
+#: slug → (status, title)
+KINDS: dict[str, tuple[int, str]] = {
+    "bad-request": (400, "The request is malformed"),
+    "unauthenticated": (401, "A valid bearer token is required"),
+    "not-permitted": (403, "You may not do this"),
+    "not-found": (404, "No such thing here"),
+    "task-not-found": (404, "The issue has no such task"),
+    "method-not-allowed": (405, "This method is not allowed here"),
+    "not-acceptable": (406, "That representation is not available"),
+    "wrong-state": (409, "Not possible in the current state"),
+    "task-closed": (409, "The task is already closed"),
+    "body-too-large": (413, "The request body is too large"),
+    "unsupported-media-type": (415, "The body must be JSON"),
+    "invalid-input": (422, "The input is not valid"),
+    "action-not-allowed": (422, "This action is not offered here"),
+    "invalid-payload": (422, "The action's data does not fit"),
+    "idempotency-key-reused": (422, "The Idempotency-Key was used with another request"),
+    "rate-limited": (429, "Too many requests"),
+    "internal": (500, "Something went wrong on our side"),
+    "unavailable": (503, "A service Whistle needs is not reachable"),
+    "timeout": (504, "The issue did not answer in time"),
+}
+
+#: the workflow validator's refusals (``ApplicationError.type``) → problem slug
+REFUSALS: dict[str, str] = {
+    errors.TaskNotFound.__name__: "task-not-found",
+    errors.NotPermitted.__name__: "not-permitted",
+    errors.WrongState.__name__: "wrong-state",
+    errors.TaskClosed.__name__: "task-closed",
+    errors.ActionNotAllowed.__name__: "action-not-allowed",
+    errors.InvalidPayload.__name__: "invalid-payload",
+    errors.ActionRefused.__name__: "wrong-state",
+}
+
+_BY_STATUS = {status: slug for slug, (status, _) in reversed(KINDS.items())}
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+
+
+class ProblemDetail(BaseModel):
+    """The body of every error response."""
+
+    type: str
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    errors: list[FieldError] | None = None
+    refusal: str | None = None
+
+
+class Problem(Exception):
+    """Raised anywhere in the API to answer with a problem detail."""
+
+    def __init__(self, slug: str, detail: str | None = None, *, errors: Sequence[FieldError] | None = None,
+                 refusal: str | None = None, headers: Mapping[str, str] | None = None) -> None:
+        super().__init__(detail or slug)
+        self.slug = slug
+        self.status, self.title = KINDS[slug]
+        self.detail = detail
+        self.errors = list(errors) if errors is not None else None
+        self.refusal = refusal
+        self.headers = dict(headers or {})
+
+
+def refusal(type_name: str, message: str) -> Problem:
+    return Problem(REFUSALS.get(type_name, "wrong-state"), message, refusal=type_name)
+
+
+def field_errors(errs: Sequence[Mapping[str, Any]], prefix: Sequence[str | int] = ()) -> list[FieldError]:
+    out = []
+    for e in errs:
+        loc = [*prefix, *e.get("loc", ())]
+        out.append(FieldError(field=".".join(str(p) for p in loc) or "body", message=str(e.get("msg", "invalid"))))
+    return out
+
+
+def problem_response(problem: Problem, instance: str | None) -> JSONResponse:
+    body = ProblemDetail(type=f"/problems/{problem.slug}", title=problem.title, status=problem.status,
+                         detail=problem.detail, instance=instance, errors=problem.errors, refusal=problem.refusal)
+    return JSONResponse(body.model_dump(exclude_none=True), status_code=problem.status, media_type=MEDIA_TYPE,
+                        headers=problem.headers)
+
+
+async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, Problem)
+    return problem_response(exc, request.url.path)
+
+
+async def _on_http(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    slug = _BY_STATUS.get(exc.status_code, "bad-request" if exc.status_code < 500 else "internal")
+    detail = exc.detail if isinstance(exc.detail, str) else None
+    return problem_response(Problem(slug, detail, headers=exc.headers), request.url.path)
+
+
+async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errs = field_errors(exc.errors())
+    problem = Problem("invalid-input", "; ".join(f"{e.field}: {e.message}" for e in errs), errors=errs)
+    return problem_response(problem, request.url.path)
+
+
+async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unexpected_error", path=request.url.path)
+    return problem_response(Problem("internal", "the error was logged"), request.url.path)
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(Problem, _on_problem)
+    app.add_exception_handler(StarletteHTTPException, _on_http)
+    app.add_exception_handler(RequestValidationError, _on_validation)
+    app.add_exception_handler(Exception, _on_unexpected)
+
+    @app.get("/problems/{slug}", include_in_schema=False)
+    async def describe(slug: str) -> dict[str, Any]:
+        if slug not in KINDS:
+            raise Problem("not-found", f"no problem type {slug!r}")
+        status, title = KINDS[slug]
+        return {"type": f"/problems/{slug}", "title": title, "status": status}
+
+
+#: documented on every route that can answer them
+COMMON_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ProblemDetail, "content": {MEDIA_TYPE: {}}, "description": title}
+    for status, title in ((401, "No valid token"), (403, "Not permitted"), (404, "Not found or outside jurisdiction"),
+                          (413, "Body too large"), (422, "Invalid input"), (429, "Rate limited"))
+}

@@ -1,0 +1,50 @@
+"""``/healthz``: the process is up. ``/readyz``: Temporal and the database answer."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from fastapi import APIRouter
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
+
+from api.deps import Services, ServicesDep
+from api.schemas import Health
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", response_model=Health)
+def healthz() -> Health:
+    return Health(status="ok")
+
+
+async def _temporal(services: Services) -> str:
+    try:
+        await asyncio.wait_for(services.client.workflow_service.get_system_info(
+            GetSystemInfoRequest(), timeout=timedelta(seconds=2)), timeout=3)
+        return "ok"
+    except Exception as exc:  # noqa: BLE001 - any failure means not ready
+        return f"unreachable: {type(exc).__name__}"
+
+
+def _database(services: Services) -> str:
+    try:
+        with services.sessions() as session:
+            session.execute(text("SELECT 1"))
+        return "ok"
+    except Exception as exc:  # noqa: BLE001 - any failure means not ready
+        return f"unreachable: {type(exc).__name__}"
+
+
+@router.get("/readyz", response_model=Health, responses={503: {"model": Health, "description": "not ready"}})
+async def readyz(services: ServicesDep) -> Health | JSONResponse:
+    temporal, database = await asyncio.gather(_temporal(services), run_in_threadpool(_database, services))
+    health = Health(status="ok" if temporal == database == "ok" else "unavailable",
+                    checks={"temporal": temporal, "database": database})
+    if health.status != "ok":
+        return JSONResponse(health.model_dump(), status_code=503)
+    return health

@@ -1,0 +1,183 @@
+"""``/v1/issues``: report an issue, list them, see one live, act on it, audit it."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Response
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError
+
+from api import live
+from api.deps import Caller, CallerDep, Services, ServicesDep, SessionDep
+from api.problems import COMMON_RESPONSES, FieldError, Problem
+from api.schemas import ActionIn, IssueCreate, IssueOut, IssuePage, IssueSummary
+from domain.organisation import Level, Role, UnitKind
+from domain.state import IssueInput, IssueReport, Reporter, Source, Status, Step, issue_workflow_id
+from store.audit import AuditReport, audit_issue
+from store.queries import BadCursor, IssueFilters, IssueSort, Scope, list_issues
+from workflows import ResidentIssue
+
+router = APIRouter(prefix="/v1/issues", tags=["issues"], responses=COMMON_RESPONSES)
+
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", min_length=1, max_length=200,
+                                              description="repeat a request safely: the same key and body "
+                                                          "give the same result")]
+FINGERPRINT_MEMO = "request_fingerprint"
+
+
+def _report(services: Services, caller: Caller, body: IssueCreate, issue_id: str) -> IssueReport:
+    org, cat = services.organisation, services.catalogue
+    if body.matter_code not in cat.matters:
+        raise Problem("invalid-input", f"matter_code: unknown matter {body.matter_code!r}",
+                      errors=[_field("matter_code", "unknown matter; see GET /v1/matters")])
+    grid = org.units.get(body.grid_id)
+    if grid is None or grid.level is not Level.grid or grid.kind is not UnitKind.territorial:
+        raise Problem("invalid-input", f"grid_id: {body.grid_id!r} is not a grid",
+                      errors=[_field("grid_id", "not a grid; see GET /v1/units?level=grid")])
+    source = body.source
+    reporter = body.reporter
+    if caller.has(Role.resident) and not caller.has(*_FILERS):
+        if source not in (None, Source.resident):
+            raise Problem("invalid-input", "source: a resident reports as 'resident'",
+                          errors=[_field("source", "must be 'resident' (or left out)")])
+        if reporter is not None and reporter.principal_id not in (None, caller.id):
+            raise Problem("not-permitted", "a resident reports for themself only")
+        name = reporter.name if reporter else caller.principal.name
+        rep = Reporter(name=name, phone=reporter.phone if reporter else None, principal_id=caller.id)
+        return _build(issue_id, body, Source.resident, rep, submitted_by=None)
+    if not caller.has(*_FILERS):
+        raise Problem("not-permitted", f"{caller.id} may not report issues")
+    if grid.id not in caller.subtree:
+        raise Problem("not-permitted", f"grid {grid.id} is outside the jurisdiction of {caller.unit_id}")
+    if reporter is None:
+        raise Problem("invalid-input", "reporter: required when reporting for someone else",
+                      errors=[_field("reporter", "give at least the reporter's name")])
+    if reporter.principal_id is not None:
+        who = org.principals.get(reporter.principal_id)
+        if who is None or Role.resident not in who.roles:
+            raise Problem("invalid-input", f"reporter.principal_id: {reporter.principal_id!r} is not a resident",
+                          errors=[_field("reporter.principal_id", "not a known resident")])
+    if source is None:
+        source = Source.grid_worker if caller.has(Role.grid_worker) else (
+            Source.inspection if caller.has(Role.supervisor) and not caller.has(Role.integration) else Source.hotline)
+    rep = Reporter(name=reporter.name, phone=reporter.phone, principal_id=reporter.principal_id)
+    return _build(issue_id, body, source, rep, submitted_by=caller.id)
+
+
+_FILERS = (Role.integration, Role.grid_worker, Role.handler, Role.dispatcher, Role.leader, Role.supervisor)
+
+
+def _field(field: str, message: str) -> FieldError:
+    return FieldError(field=field, message=message)
+
+
+def _build(issue_id: str, body: IssueCreate, source: Source, reporter: Reporter, submitted_by: str | None) -> IssueReport:
+    return IssueReport(issue_id=issue_id, source=source, title=body.title, description=body.description,
+                       matter_code=body.matter_code, grid_id=body.grid_id, address=body.address,
+                       location=body.location, reporter=reporter, urgent=body.urgent, photos=body.photos,
+                       submitted_by=submitted_by)
+
+
+def _issue_id(caller: Caller, key: str | None) -> str:
+    if key is None:
+        return uuid.uuid4().hex[:16]
+    return hashlib.sha256(f"{caller.id}\0{key}".encode()).hexdigest()[:16]
+
+
+@router.post("", status_code=201, response_model=IssueOut, summary="Report an issue")
+async def create_issue(body: IssueCreate, caller: CallerDep, services: ServicesDep, response: Response,
+                       idempotency_key: IdempotencyKey = None) -> IssueOut:
+    issue_id = _issue_id(caller, idempotency_key)
+    report = _report(services, caller, body, issue_id)
+    fingerprint = hashlib.sha256(f"{caller.id}\0{body.model_dump_json()}".encode()).hexdigest()
+    client = services.client
+    wid = issue_workflow_id(issue_id)
+    try:
+        handle = await client.start_workflow(
+            ResidentIssue.run, IssueInput(report=report), id=wid, task_queue=services.settings.task_queue,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            memo={FINGERPRINT_MEMO: fingerprint}, static_summary=f"{report.matter_code}: {report.title}"[:200],
+            rpc_timeout=live.RPC_TIMEOUT)
+    except WorkflowAlreadyStartedError:  # the issue of this key has already closed
+        handle = client.get_workflow_handle_for(ResidentIssue.run, wid)
+    except RPCError as exc:
+        raise Problem("unavailable", f"Temporal: {exc.message}") from None
+    if idempotency_key is not None:
+        desc = await handle.describe(rpc_timeout=live.RPC_TIMEOUT)
+        if await desc.memo_value(FINGERPRINT_MEMO, default=None) != fingerprint:
+            raise Problem("idempotency-key-reused",
+                          "this Idempotency-Key was already used to report a different issue; use a new key")
+    state = await live.query_live(services, issue_id, wait_s=live.OPENING_WAIT_S)
+    response.headers["Location"] = f"/v1/issues/{issue_id}"
+    return live.issue_out(state.view, caller)
+
+
+def _scope(caller: Caller) -> Scope:
+    units = caller.subtree if caller.has(Role.grid_worker, Role.handler, Role.dispatcher, Role.leader,
+                                         Role.supervisor) else ()
+    return Scope(units=units, reporter_id=caller.id,
+                 submitted_by=caller.id if caller.has(Role.integration) else None)
+
+
+@router.get("", response_model=IssuePage, summary="Issues within your jurisdiction (read model)")
+def search_issues(
+    caller: CallerDep, session: SessionDep,
+    step: Step | None = None, status: Status | None = None, level: Level | None = None,
+    unit: Annotated[str | None, Query(max_length=200, description="involving this unit")] = None,
+    category: Annotated[str | None, Query(max_length=50)] = None,
+    matter: Annotated[str | None, Query(max_length=100)] = None,
+    overdue: bool | None = None, urgent: bool | None = None,
+    created_from: datetime | None = None, created_to: datetime | None = None,
+    due_from: datetime | None = None, due_to: datetime | None = None,
+    q: Annotated[str | None, Query(max_length=200, description="words in the title, id or matter")] = None,
+    sort: IssueSort = "-created_at",
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> IssuePage:
+    for name, value in (("created_from", created_from), ("created_to", created_to), ("due_from", due_from),
+                        ("due_to", due_to)):
+        if value is not None and value.tzinfo is None:
+            raise Problem("invalid-input", f"{name}: give a time zone (…Z or +08:00)",
+                          errors=[_field(name, "a time zone is required")])
+    filters = IssueFilters(step=step, status=status, level=level, unit=unit, category=category, matter=matter,
+                           overdue=overdue, urgent=urgent, created_from=created_from, created_to=created_to,
+                           due_from=due_from, due_to=due_to, text=q)
+    try:
+        rows, next_cursor = list_issues(session, _scope(caller), filters, sort, limit, cursor)
+    except BadCursor as exc:
+        raise Problem("invalid-input", f"cursor: {exc}", errors=[_field("cursor", str(exc))]) from None
+    items = [IssueSummary(issue_id=r.id, title=r.title, matter_code=r.matter_code, category=r.category,
+                          source=r.source, urgent=r.urgent, grid_id=r.grid_id, street_id=r.street_id, step=r.step,
+                          status=r.status, level=r.level, lead_unit_id=r.lead_unit_id, list_type=r.list_type,
+                          whistle_kind=r.whistle_kind, outcome=r.outcome, due_at=r.due_at, overdue=r.overdue,
+                          reworks=r.reworks, urges=r.urges, created_at=r.created_at, closed_at=r.closed_at)
+             for r in rows]
+    return IssuePage(items=items, next_cursor=next_cursor)
+
+
+@router.get("/{issue_id}", response_model=IssueOut, summary="An issue's live state, with its open tasks")
+async def get_issue(issue_id: str, caller: CallerDep, services: ServicesDep) -> IssueOut:
+    state = await live.visible_issue(services, caller, issue_id)
+    return live.issue_out(state.view, caller)
+
+
+@router.post("/{issue_id}/actions", response_model=IssueOut, summary="Act on a task, or on the issue")
+async def act(issue_id: str, body: ActionIn, caller: CallerDep, services: ServicesDep,
+              idempotency_key: IdempotencyKey = None) -> IssueOut:
+    return await live.act(services, caller, issue_id, body.task_id, body.action, body.data, idempotency_key)
+
+
+@router.get("/{issue_id}/audit", response_model=AuditReport,
+            summary="The domain timeline beside the raw Temporal history, and whether they agree")
+async def audit(issue_id: str, caller: CallerDep, services: ServicesDep) -> AuditReport:
+    await live.visible_issue(services, caller, issue_id)
+    if not caller.has(Role.supervisor):
+        raise Problem("not-permitted", "the audit view is for supervisors")
+    return await audit_issue(services.client, services.sessions, issue_id)
+

@@ -1,0 +1,74 @@
+"""``/v1/stats``: a unit's figures for a period, and a ranking of units; ``Accept: text/csv`` exports."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+
+from api.deps import Caller, CallerDep, ServicesDep
+from api.problems import COMMON_RESPONSES, FieldError, Problem
+from domain.organisation import Level, Role, UnitKind
+from store.stats import Period, RankRow, UnitStats, ranking, to_csv
+
+router = APIRouter(prefix="/v1/stats", tags=["stats"], responses=COMMON_RESPONSES)
+
+CSV = "text/csv"
+CSV_RESPONSE = {200: {"content": {CSV: {"schema": {"type": "string"}}}, "description": "the figures, or CSV"}}
+
+Month = Annotated[str | None, Query(max_length=7, description="YYYY-MM", examples=["2026-11"])]
+Quarter = Annotated[str | None, Query(max_length=7, description="YYYY-Qn", examples=["2026-Q4"])]
+From = Annotated[datetime | None, Query(alias="from", description="custom period start (with time zone)")]
+To = Annotated[datetime | None, Query(alias="to", description="custom period end, exclusive")]
+
+
+def _reader(caller: Caller) -> None:
+    if not caller.has(Role.supervisor, Role.leader):
+        raise Problem("not-permitted", "statistics are for supervisors and leaders")
+
+
+def _period(month: str | None, quarter: str | None, start: datetime | None, end: datetime | None) -> Period:
+    try:
+        return Period.parse(month=month, quarter=quarter, start=start, end=end)
+    except ValueError as exc:
+        raise Problem("invalid-input", str(exc), errors=[FieldError(field="period", message=str(exc))]) from None
+
+
+def _wants_csv(request: Request) -> bool:
+    return CSV in request.headers.get("accept", "")
+
+
+@router.get("", response_model=UnitStats, responses=CSV_RESPONSE, summary="One unit's figures for a period")
+async def unit_figures(request: Request, caller: CallerDep, services: ServicesDep,
+                       unit: Annotated[str, Query(max_length=200)], month: Month = None, quarter: Quarter = None,
+                       start: From = None, end: To = None) -> UnitStats | Response:
+    _reader(caller)
+    if unit not in caller.subtree:
+        raise Problem("not-found", f"no unit {unit!r} in your jurisdiction")
+    period = _period(month, quarter, start, end)
+    rows = await run_in_threadpool(_rank, services, [unit], period)
+    if _wants_csv(request):
+        return Response(to_csv(rows), media_type=CSV)
+    return rows[0].stats
+
+
+@router.get("/ranking", response_model=list[RankRow], responses=CSV_RESPONSE,
+            summary="Units of one level within your jurisdiction, ranked by the three rates")
+async def unit_ranking(request: Request, caller: CallerDep, services: ServicesDep, level: Level,
+                       kind: UnitKind = UnitKind.territorial, month: Month = None, quarter: Quarter = None,
+                       start: From = None, end: To = None) -> list[RankRow] | Response:
+    _reader(caller)
+    period = _period(month, quarter, start, end)
+    units = sorted(u for u in caller.subtree
+                   if (unit := services.organisation.units[u]).level is level and unit.kind is kind)
+    rows = await run_in_threadpool(_rank, services, units, period)
+    if _wants_csv(request):
+        return Response(to_csv(rows), media_type=CSV)
+    return rows
+
+
+def _rank(services: ServicesDep, units: list[str], period: Period) -> list[RankRow]:
+    with services.sessions() as session:
+        return ranking(session, units, period, services.settings.no_answer_policy)

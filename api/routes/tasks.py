@@ -1,0 +1,69 @@
+"""``/v1/tasks``: the caller's inbox, and claiming one of their unit's tasks."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query
+
+from api import live
+from api.deps import CallerDep, ServicesDep, SessionDep
+from api.problems import COMMON_RESPONSES, FieldError, Problem
+from api.schemas import InboxPage, InboxTask, IssueOut
+from domain.actions import TaskKind, actions_for
+from domain.organisation import Role
+from domain.state import Step
+from store.queries import BadCursor, inbox
+
+router = APIRouter(prefix="/v1/tasks", tags=["tasks"], responses=COMMON_RESPONSES)
+
+
+@router.get("", response_model=InboxPage, summary="Your inbox: open tasks you may act on, earliest due first")
+def my_tasks(
+    caller: CallerDep, session: SessionDep,
+    kind: TaskKind | None = None,
+    due_before: datetime | None = None,
+    overdue: Annotated[bool | None, Query(description="true: only tasks past their due time")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> InboxPage:
+    if due_before is not None and due_before.tzinfo is None:
+        raise Problem("invalid-input", "due_before: give a time zone (…Z or +08:00)",
+                      errors=[FieldError(field="due_before", message="a time zone is required")])
+    now = datetime.now(UTC)
+    try:
+        rows, next_cursor = inbox(session, caller.id, caller.unit_id, [r.value for r in caller.roles],
+                                  kind=kind.value if kind else None, due_before=due_before,
+                                  overdue=overdue, now=now, limit=limit, cursor=cursor)
+    except BadCursor as exc:
+        raise Problem("invalid-input", f"cursor: {exc}",
+                      errors=[FieldError(field="cursor", message=str(exc))]) from None
+    items = [InboxTask(task_id=t.id, issue_id=t.issue_id, issue_title=title, kind=TaskKind(t.kind), step=Step(t.step),
+                       unit_id=t.unit_id, roles=[Role(r) for r in t.roles.split(",") if r],
+                       principal_id=t.principal_id, claimed_by=t.claimed_by, opened_at=t.opened_at, due_at=t.due_at,
+                       overdue=t.due_at is not None and t.due_at < now, allowed_actions=actions_for(TaskKind(t.kind)))
+             for t, title in rows]
+    return InboxPage(items=items, next_cursor=next_cursor)
+
+
+def _issue_of(task_id: str) -> str:
+    issue_id, dot, number = task_id.rpartition(".")
+    if not dot or not number.isdigit():
+        raise Problem("not-found", f"no task {task_id!r}")
+    return issue_id
+
+
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", min_length=1, max_length=200)]
+
+
+@router.post("/{task_id}/claim", response_model=IssueOut, summary="Take one of your unit's tasks for yourself")
+async def claim(task_id: str, caller: CallerDep, services: ServicesDep,
+                idempotency_key: IdempotencyKey = None) -> IssueOut:
+    return await live.act(services, caller, _issue_of(task_id), task_id, "claim", {}, idempotency_key)
+
+
+@router.post("/{task_id}/unclaim", response_model=IssueOut, summary="Give a claimed task back to the unit")
+async def unclaim(task_id: str, caller: CallerDep, services: ServicesDep,
+                  idempotency_key: IdempotencyKey = None) -> IssueOut:
+    return await live.act(services, caller, _issue_of(task_id), task_id, "unclaim", {}, idempotency_key)

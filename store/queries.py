@@ -1,0 +1,174 @@
+"""Lists from the read model: issues within a jurisdiction, and a principal's inbox.
+
+Both page by keyset (the sort value and the id of the last row), so a page never repeats or skips a row
+that was there when the first page was read, however many rows arrive meanwhile.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from sqlalchemy import ColumnElement, Select, and_, false, func, literal, or_, select, type_coerce
+from sqlalchemy.orm import Session
+
+from store import models
+from store.models import UTCDateTime
+
+#: open tasks without a due time sort after every dated one
+NEVER = datetime(9999, 1, 1, tzinfo=UTC)
+
+IssueSort = Literal["created_at", "-created_at", "due_at", "-due_at"]
+
+
+class BadCursor(ValueError):
+    """Raised when a cursor was not made by this API (or by another sort)."""
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose issues: any of the units (staff), reported by, or filed by a principal."""
+
+    units: Collection[str] = ()
+    reporter_id: str | None = None
+    submitted_by: str | None = None
+
+
+@dataclass(frozen=True)
+class IssueFilters:
+    step: str | None = None
+    status: str | None = None
+    level: str | None = None
+    unit: str | None = None
+    category: str | None = None
+    matter: str | None = None
+    overdue: bool | None = None
+    urgent: bool | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    due_from: datetime | None = None
+    due_to: datetime | None = None
+    text: str | None = None
+
+
+def encode_cursor(sort: str, value: datetime, row_id: str) -> str:
+    raw = json.dumps({"s": sort, "v": value.isoformat(), "id": row_id}).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, sort: str) -> tuple[datetime, str]:
+    try:
+        raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if raw["s"] != sort:
+            raise BadCursor(f"the cursor belongs to sort {raw['s']!r}, not {sort!r}")
+        return datetime.fromisoformat(raw["v"]), str(raw["id"])
+    except BadCursor:
+        raise
+    except (ValueError, KeyError, TypeError) as exc:
+        raise BadCursor("the cursor is not one this API made") from exc
+
+
+def _units_clause(units: Collection[str]) -> ColumnElement[bool]:
+    if not units:
+        return false()
+    ids = list(units)
+    I = models.Issue
+    tasked = select(models.Task.issue_id).where(models.Task.unit_id.in_(ids))
+    return or_(I.grid_id.in_(ids), I.community_id.in_(ids), I.street_id.in_(ids), I.district_id.in_(ids),
+               I.city_id.in_(ids), I.id.in_(tasked))
+
+
+def _scope_clause(scope: Scope) -> ColumnElement[bool]:
+    parts: list[ColumnElement[bool]] = []
+    if scope.units:
+        parts.append(_units_clause(scope.units))
+    if scope.reporter_id:
+        parts.append(models.Issue.reporter_principal_id == scope.reporter_id)
+    if scope.submitted_by:
+        parts.append(models.Issue.submitted_by == scope.submitted_by)
+    return or_(*parts) if parts else false()
+
+
+def _filter_clauses(f: IssueFilters) -> list[ColumnElement[bool]]:
+    I = models.Issue
+    out: list[ColumnElement[bool]] = []
+    for column, value in ((I.step, f.step), (I.status, f.status), (I.level, f.level), (I.category, f.category),
+                          (I.matter_code, f.matter), (I.overdue, f.overdue), (I.urgent, f.urgent)):
+        if value is not None:
+            out.append(column == value)
+    if f.unit:
+        out.append(or_(I.lead_unit_id == f.unit, _units_clause([f.unit])))
+    for column, low, high in ((I.created_at, f.created_from, f.created_to), (I.due_at, f.due_from, f.due_to)):
+        if low is not None:
+            out.append(column >= low)
+        if high is not None:
+            out.append(column < high)
+    if f.text:
+        words = [w for w in f.text.split() if w][:8]
+        for w in words:
+            pattern = "%" + w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            out.append(or_(I.title.ilike(pattern, escape="\\"), I.id.ilike(pattern, escape="\\"),
+                           I.matter_code.ilike(pattern, escape="\\")))
+    return out
+
+
+def _keyed(stmt: Select[Any], key: ColumnElement[Any], id_col: ColumnElement[str], descending: bool,
+           after: tuple[datetime, str] | None) -> Select[Any]:
+    if after is not None:
+        value, row_id = after
+        v = type_coerce(literal(value), UTCDateTime())
+        stmt = stmt.where(or_(key < v, and_(key == v, id_col < row_id)) if descending
+                          else or_(key > v, and_(key == v, id_col > row_id)))
+    return stmt.order_by(key.desc(), id_col.desc()) if descending else stmt.order_by(key.asc(), id_col.asc())
+
+
+def _due_key(column: Any) -> ColumnElement[Any]:
+    return func.coalesce(column, type_coerce(literal(NEVER), UTCDateTime()))
+
+
+def list_issues(session: Session, scope: Scope, filters: IssueFilters, sort: IssueSort = "-created_at",
+                limit: int = 50, cursor: str | None = None) -> tuple[Sequence[models.Issue], str | None]:
+    I = models.Issue
+    field = sort.lstrip("-")
+    key = I.created_at if field == "created_at" else _due_key(I.due_at)
+    after = decode_cursor(cursor, sort) if cursor else None
+    stmt = select(I).where(_scope_clause(scope), *_filter_clauses(filters))
+    rows = session.scalars(_keyed(stmt, key, I.id, sort.startswith("-"), after).limit(limit + 1)).all()
+    page, more = rows[:limit], len(rows) > limit
+    if not more:
+        return page, None
+    last = page[-1]
+    value = last.created_at if field == "created_at" else (last.due_at or NEVER)
+    return page, encode_cursor(sort, value, last.id)
+
+
+def inbox(session: Session, principal_id: str, unit_id: str, roles: Collection[str], *, kind: str | None = None,
+          due_before: datetime | None = None, overdue: bool | None = None, now: datetime | None = None, limit: int = 50,
+          cursor: str | None = None) -> tuple[Sequence[tuple[models.Task, str]], str | None]:
+    """Open tasks for this principal: their own (a resident's evaluation), those they claimed, and the
+    unclaimed ones of their unit that need one of their roles. Earliest due first."""
+    T = models.Task
+    role_match = or_(*(T.roles.contains(r) for r in roles)) if roles else false()
+    mine = or_(T.principal_id == principal_id, T.claimed_by == principal_id,
+               and_(T.unit_id == unit_id, T.principal_id.is_(None), T.claimed_by.is_(None), role_match))
+    stmt = select(T, models.Issue.title).join(models.Issue, models.Issue.id == T.issue_id).where(
+        T.status == "open", mine)
+    if kind:
+        stmt = stmt.where(T.kind == kind)
+    if due_before is not None:
+        stmt = stmt.where(T.due_at < due_before)
+    if overdue is not None:
+        at = now or datetime.now(UTC)
+        stmt = stmt.where(T.due_at < at if overdue else or_(T.due_at.is_(None), T.due_at >= at))
+    key = _due_key(T.due_at)
+    after = decode_cursor(cursor, "due_at") if cursor else None
+    rows = [(t, title) for t, title in session.execute(_keyed(stmt, key, T.id, False, after).limit(limit + 1))]
+    page, more = rows[:limit], len(rows) > limit
+    if not more:
+        return page, None
+    last = page[-1][0]
+    return page, encode_cursor("due_at", last.due_at or NEVER, last.id)

@@ -1,0 +1,16 @@
+"""Serving the API with uvicorn (``whistle api``; started by ``whistle run``)."""
+
+from __future__ import annotations
+
+import uvicorn
+
+from whistle.settings import Settings
+
+
+def serve_api(settings: Settings) -> int:
+    from api.app import create_app
+
+    app = create_app(settings)
+    uvicorn.run(app, host=settings.api_host, port=settings.api_port, log_level="warning", access_log=False,
+                timeout_graceful_shutdown=10)
+    return 0

@@ -1,0 +1,220 @@
+"""Reporting, idempotency, the validator's refusals as problem details, lists and exports."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime
+
+from api.deps import Services
+from domain.state import issue_workflow_id
+from tests.api.client import GRID, HEATING, RESIDENT, Api, report_body, walk_to_closed, walk_to_handling
+
+PROBLEM = "application/problem+json"
+
+
+async def test_report_answers_201_with_location_and_live_state(api: Api) -> None:
+    resp = await api.post("/v1/issues", RESIDENT, report_body(urgent=True))
+    assert resp.status_code == 201
+    issue = resp.json()
+    assert resp.headers["location"] == f"/v1/issues/{issue['issue_id']}"
+    assert issue["step"] == "discovery" and issue["status"] == "open" and issue["urgent"] is True
+    verify = issue["open_tasks"][0]
+    assert verify["kind"] == "verify" and verify["unit_id"] == GRID and verify["yours"] is False
+    assert "whistle" in verify["allowed_actions"]
+
+
+async def test_bad_reports_are_refused_with_field_errors_and_start_nothing(api: Api, api_services: Services) -> None:
+    before = await api_services.client.count_workflows(f'TaskQueue="{api_services.settings.task_queue}"')
+    cases = [
+        (report_body(matter_code="no.such"), 422, "matter_code"),
+        (report_body(grid_id="qh.hd.cy.c1"), 422, "grid_id"),  # a community, not a grid
+        (report_body(title=""), 422, "body.title"),
+        ({**report_body(), "colour": "red"}, 422, "body.colour"),
+        (report_body(location={"lat": 91, "lon": 0}), 422, "body.location.lat"),
+        (report_body(source="hotline"), 422, "source"),  # a resident reports as a resident
+    ]
+    for body, status, field in cases:
+        resp = await api.post("/v1/issues", RESIDENT, body)
+        assert resp.status_code == status, (body, resp.text)
+        assert resp.headers["content-type"] == PROBLEM
+        problem = resp.json()
+        assert problem["type"].startswith("/problems/") and problem["title"] and problem["status"] == status
+        assert field in [e["field"] for e in problem["errors"]], problem
+    not_json = await api.post("/v1/issues", RESIDENT, None, content=b"{not json", headers={"content-type": "application/json"})
+    assert not_json.status_code == 422 and not_json.headers["content-type"] == PROBLEM
+    outside = await api.post("/v1/issues", "grid_worker@qh.hd.cy.c2.g1", report_body(reporter={"name": "李"}))
+    assert outside.status_code == 403
+    no_reporter = await api.post("/v1/issues", "hotline@qh", report_body())
+    assert no_reporter.status_code == 422
+    after = await api_services.client.count_workflows(f'TaskQueue="{api_services.settings.task_queue}"')
+    assert after.count == before.count
+
+
+async def test_same_key_and_body_three_times_concurrently_make_one_issue(api: Api, api_services: Services) -> None:
+    key = f"k-{uuid.uuid4().hex}"
+    body = report_body(title="路灯不亮 idempotent")
+
+    async def send() -> tuple[int, str]:
+        resp = await api.post("/v1/issues", "hotline@qh", {**body, "reporter": {"name": "张"}},
+                              headers={"Idempotency-Key": key})
+        return resp.status_code, resp.json()["issue_id"]
+
+    answers = await asyncio.gather(send(), send(), send())
+    assert [s for s, _ in answers] == [201, 201, 201]
+    ids = {i for _, i in answers}
+    assert len(ids) == 1
+    issue_id = ids.pop()
+    runs = [w async for w in api_services.client.list_workflows(f'WorkflowId="{issue_workflow_id(issue_id)}"')]
+    assert len(runs) == 1
+
+    other_body = await api.post("/v1/issues", "hotline@qh", {**body, "title": "another", "reporter": {"name": "张"}},
+                                headers={"Idempotency-Key": key})
+    assert other_body.status_code == 422
+    assert other_body.json()["type"] == "/problems/idempotency-key-reused"
+    other_caller = await api.post("/v1/issues", "miniprogram@qh", {**body, "reporter": {"name": "张"}},
+                                  headers={"Idempotency-Key": key})
+    assert other_caller.status_code == 201 and other_caller.json()["issue_id"] != issue_id
+
+
+async def test_same_key_after_the_issue_closed_returns_it(api: Api) -> None:
+    key = f"k-{uuid.uuid4().hex}"
+    first = await api.post("/v1/issues", RESIDENT, report_body(), headers={"Idempotency-Key": key})
+    issue_id = first.json()["issue_id"]
+    verify = first.json()["open_tasks"][0]["task_id"]
+    done = await api.post(f"/v1/issues/{issue_id}/actions", f"grid_worker@{GRID}",
+                          {"task_id": verify, "action": "reject", "data": {"reason": "not a public matter"}})
+    assert done.json()["status"] == "rejected"
+    for _ in range(100):  # until the run has completed
+        again = await api.post("/v1/issues", RESIDENT, report_body(), headers={"Idempotency-Key": key})
+        assert again.status_code == 201 and again.json()["issue_id"] == issue_id
+        if again.json()["status"] == "rejected":
+            break
+    closed = await api.post(f"/v1/issues/{issue_id}/actions", RESIDENT, {"action": "comment", "data": {"text": "?"}})
+    assert closed.status_code == 409
+
+
+async def test_action_idempotency_key_applies_once(api: Api) -> None:
+    w = await walk_to_handling(api)
+    handle = w.task("handle")["task_id"]
+    body = {"task_id": handle, "action": "note", "data": {"text": "called the resident"}}
+    key = {"Idempotency-Key": uuid.uuid4().hex}
+    answers = await asyncio.gather(*(api.post(f"/v1/issues/{w.issue_id}/actions", "handler@qh.hd.dept.heating", body,
+                                              headers=key) for _ in range(3)))
+    assert [a.status_code for a in answers] == [200, 200, 200]
+    await api.settled(w.issue_id)
+    audit = await api.get(f"/v1/issues/{w.issue_id}/audit", "supervisor@qh")
+    notes = [e for e in audit.json()["timeline"] if e["task_id"] == handle and e["data"].get("action") == "note"]
+    assert len(notes) == 1, notes
+
+
+async def test_each_validator_refusal_has_its_status_and_a_readable_problem(api: Api) -> None:
+    w = await walk_to_handling(api)
+    handle = w.task("handle")["task_id"]
+    heating = "handler@qh.hd.dept.heating"
+    url = f"/v1/issues/{w.issue_id}/actions"
+    cases = [
+        ({"task_id": f"{w.issue_id}.99", "action": "note", "data": {"text": "x"}}, heating, 404, "TaskNotFound"),
+        ({"task_id": handle, "action": "note", "data": {"text": "x"}}, "handler@qh.hd.cy", 403, "NotPermitted"),
+        ({"task_id": handle, "action": "start_clock"}, heating, 409, "WrongState"),
+        ({"task_id": f"{w.issue_id}.1", "action": "whistle", "data": {"kind": "daily", "note": "x"}}, f"grid_worker@{GRID}",
+         409, "TaskClosed"),
+        ({"task_id": handle, "action": "fly"}, heating, 422, "ActionNotAllowed"),
+        ({"task_id": handle, "action": "request_extension", "data": {"days": 99, "reason": "x"}}, heating, 422,
+         "InvalidPayload"),
+        ({"action": "supervise", "data": {"note": "hurry"}}, RESIDENT, 403, "NotPermitted"),
+    ]
+    before = (await api.get(f"/v1/issues/{w.issue_id}", "supervisor@qh")).json()
+    for body, who, status, refusal in cases:
+        resp = await api.post(url, who, body)
+        assert resp.status_code == status, (body, resp.text)
+        problem = resp.json()
+        assert resp.headers["content-type"] == PROBLEM
+        assert problem["refusal"] == refusal and problem["status"] == status
+        assert len(problem["detail"]) > 10 and problem["title"]
+    after = (await api.get(f"/v1/issues/{w.issue_id}", "supervisor@qh")).json()
+    assert after["last_seq"] == before["last_seq"] and after["open_tasks"] == before["open_tasks"]
+    bad_body = await api.post(url, heating, {"task_id": handle})
+    assert bad_body.status_code == 422 and bad_body.json()["errors"][0]["field"] == "body.action"
+
+
+async def test_list_filters_sort_and_cursor_pages(api: Api) -> None:
+    marker = uuid.uuid4().hex[:8]
+    ids = [(await api.report(title=f"井盖缺失 {marker} {n}", matter_code="roads.manhole_cover"))["issue_id"]
+           for n in range(5)]
+    for i in ids:
+        await api.settled(i)
+    seen: list[str] = []
+    cursor = None
+    for _ in range(10):
+        params = {"q": marker, "limit": 2, "sort": "created_at", **({"cursor": cursor} if cursor else {})}
+        page = (await api.get("/v1/issues", "supervisor@qh.hd.cy", params=params)).json()
+        seen += [i["issue_id"] for i in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == ids
+    newest = (await api.get("/v1/issues", "supervisor@qh.hd.cy", params={"q": marker, "limit": 1})).json()
+    assert newest["items"][0]["issue_id"] == ids[-1]
+    filtered = (await api.get("/v1/issues", "supervisor@qh.hd.cy",
+                              params={"q": marker, "step": "discovery", "matter": "roads.manhole_cover",
+                                      "created_from": "2000-01-01T00:00:00Z"})).json()
+    assert len(filtered["items"]) == 5
+    none = (await api.get("/v1/issues", "supervisor@qh.hd.cy", params={"q": marker, "step": "handling"})).json()
+    assert none["items"] == []
+    bad = await api.get("/v1/issues", "supervisor@qh.hd.cy", params={"cursor": "garbage"})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "cursor"
+    naive = await api.get("/v1/issues", "supervisor@qh.hd.cy", params={"created_from": "2026-01-01T00:00:00"})
+    assert naive.status_code == 422
+
+
+async def test_inbox_filters_and_claims(api: Api) -> None:
+    w = await walk_to_handling(api)
+    await api.settled(w.issue_id)
+    handle = w.task("handle")["task_id"]
+    inbox = (await api.get("/v1/tasks", "handler@qh.hd.dept.heating", params={"kind": "handle", "limit": 200})).json()
+    assert handle in {t["task_id"] for t in inbox["items"]}
+    assert all(t["kind"] == "handle" for t in inbox["items"])
+    overdue = (await api.get("/v1/tasks", "handler@qh.hd.dept.heating", params={"overdue": "true"})).json()
+    assert handle not in {t["task_id"] for t in overdue["items"]}
+    early = (await api.get("/v1/tasks", "handler@qh.hd.dept.heating",
+                           params={"due_before": datetime(2000, 1, 1, tzinfo=UTC).isoformat()})).json()
+    assert early["items"] == []
+    # the heating office has one handler in the sample; its leader cannot claim a handler's task
+    refused = await api.post(f"/v1/tasks/{handle}/claim", "leader@qh.hd.dept.heating")
+    assert refused.status_code == 403
+
+
+async def test_stats_as_json_and_csv(api: Api) -> None:
+    w = await walk_to_handling(api)
+    await walk_to_closed(w)
+    await api.settled(w.issue_id)
+    now = datetime.now(UTC)
+    month = f"{now:%Y-%m}"
+    stats = await api.get("/v1/stats", "supervisor@qh.hd", params={"unit": HEATING, "month": month})
+    assert stats.status_code == 200
+    body = stats.json()
+    assert w.issue_id in body["received"]["issue_ids"] and body["resolution_rate"]["rate"] is not None
+    csv = await api.get("/v1/stats/ranking", "supervisor@qh.hd",
+                        params={"level": "district", "kind": "department", "month": month},
+                        headers={"Accept": "text/csv"})
+    assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
+    lines = csv.text.strip().splitlines()
+    assert lines[0].startswith("rank,unit_id,period") and any(HEATING in line for line in lines[1:])
+    bad = await api.get("/v1/stats", "supervisor@qh.hd", params={"unit": HEATING, "month": "2026-13"})
+    assert bad.status_code == 422
+
+
+async def test_health_and_readiness(api: Api) -> None:
+    assert (await api.http.get("/healthz")).json() == {"status": "ok", "checks": {}}
+    ready = await api.http.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["checks"] == {"temporal": "ok", "database": "ok"}
+
+
+async def test_openapi_documents_the_contract(api: Api) -> None:
+    spec = (await api.http.get("/openapi.json")).json()
+    for path in ("/v1/issues", "/v1/issues/{issue_id}", "/v1/issues/{issue_id}/actions", "/v1/tasks",
+                 "/v1/tasks/{task_id}/claim", "/v1/tasks/{task_id}/unclaim", "/v1/issues/{issue_id}/audit",
+                 "/v1/stats", "/v1/stats/ranking", "/v1/units", "/v1/matters", "/healthz", "/readyz"):
+        assert path in spec["paths"], path
+

@@ -151,7 +151,10 @@ def install(app: FastAPI) -> None:
 
 #: documented on every route that can answer them
 COMMON_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": ProblemDetail, "content": {MEDIA_TYPE: {}}, "description": title}
+    status: {"model": ProblemDetail, "description": title,
+             "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/ProblemDetail"}}}}
     for status, title in ((401, "No valid token"), (403, "Not permitted"), (404, "Not found or outside jurisdiction"),
-                          (413, "Body too large"), (422, "Invalid input"), (429, "Rate limited"))
+                          (409, "Wrong state"), (413, "Body too large"), (422, "Invalid input"),
+                          (429, "Rate limited"), (503, "Temporal or the database is unreachable"),
+                          (504, "The issue did not answer in time"))
 }

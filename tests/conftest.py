@@ -151,3 +151,12 @@ async def _terminate_started() -> None:
             await asyncio.wait_for(_projection_idle(handle), timeout=10)
         with contextlib.suppress(RPCError):  # closed meanwhile
             await handle.terminate("test finished")
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """``whistle run`` in a temporary directory on free ports: the real stack, spoken to over HTTP."""
+    from tests.e2e.live_stack import live_stack
+
+    with live_stack(tmp_path_factory.mktemp("stack")) as running:
+        yield running

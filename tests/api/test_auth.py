@@ -1,0 +1,107 @@
+"""Tokens, the placeholder secret, the rate limit and the body cap."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import jwt
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from api.app import create_app
+from api.auth import InvalidToken, TokenService
+from api.deps import Services
+from tests.api.client import RESIDENT, Api, report_body
+from whistle.settings import PLACEHOLDER_SECRET, Settings
+
+PROBLEM = "application/problem+json"
+
+
+async def _status(api: Api, token: str) -> httpx.Response:
+    return await api.http.get("/v1/matters", headers={"Authorization": f"Bearer {token}"})
+
+
+async def test_tokens_that_are_refused(api: Api, api_services: Services) -> None:
+    tokens = api_services.tokens
+    expired = tokens.issue(RESIDENT, now=datetime.now(UTC) - timedelta(days=400), ttl=timedelta(hours=1))
+    foreign = TokenService(Settings(jwt_secret="another-secret-of-32-characters-at-least")).issue(RESIDENT)
+    nobody = tokens.issue("nobody@nowhere")
+    unsigned = jwt.encode({"sub": RESIDENT, "iss": "whistle", "aud": "whistle-api",
+                           "exp": datetime.now(UTC) + timedelta(hours=1)}, key=None, algorithm="none")
+    for token, why in ((expired, "expired"), (foreign, "not valid"), (nobody, "not in the organisation"),
+                       (unsigned, "not valid"), ("garbage", "not valid")):
+        resp = await _status(api, token)
+        assert resp.status_code == 401, why
+        assert resp.headers["content-type"] == PROBLEM and why in resp.json()["detail"]
+    basic = await api.http.get("/v1/matters", headers={"Authorization": "Basic dXNlcjpwdw=="})
+    assert basic.status_code == 401
+    assert (await _status(api, tokens.issue(RESIDENT))).status_code == 200
+
+
+def test_single_sign_on_tokens_are_checked_against_the_issuers_public_key(tmp_path: Path) -> None:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    (tmp_path / "issuer.pem").write_bytes(pem)
+    service = TokenService(Settings(mode="production", jwt_public_key_file=tmp_path / "issuer.pem",
+                                    jwt_issuer="https-sso", jwt_audience="whistle-api"))
+    claims = {"sub": RESIDENT, "iss": "https-sso", "aud": "whistle-api", "exp": datetime.now(UTC) + timedelta(hours=1)}
+    assert service.principal_id(jwt.encode(claims, key, algorithm="RS256")) == RESIDENT
+    with pytest.raises(InvalidToken):
+        service.principal_id(jwt.encode(claims, other, algorithm="RS256"))
+    with pytest.raises(InvalidToken):
+        service.principal_id(jwt.encode({**claims, "iss": "someone-else"}, key, algorithm="RS256"))
+    with pytest.raises(InvalidToken):  # an HS256 token "signed" with the public key must not pass
+        service.principal_id(jwt.encode(claims, "x" * 40, algorithm="HS256"))
+    with pytest.raises(RuntimeError):
+        service.issue(RESIDENT)
+
+
+def test_the_placeholder_secret_is_refused_outside_embedded_mode() -> None:
+    with pytest.raises(RuntimeError, match="placeholder"):
+        create_app(Settings(mode="production"))
+    with pytest.raises(RuntimeError, match="32 characters"):
+        create_app(Settings(mode="production", jwt_secret="short"))
+    assert create_app(Settings(mode="production", jwt_secret="s" * 40)) is not None
+    assert Settings().jwt_secret == PLACEHOLDER_SECRET and create_app(Settings()) is not None
+
+
+async def test_rate_limit_answers_429_per_principal(api_services: Services) -> None:
+    from api.app import build_services
+
+    settings = api_services.settings.model_copy(update={"rate_limit": "3/minute"})
+    services = build_services(settings, api_services.client, api_services.sessions)
+    app = create_app(services=services)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://whistle.test") as http:
+        api = Api(http, services.tokens)
+        codes = [(await api.get("/v1/matters", RESIDENT)).status_code for _ in range(4)]
+        assert codes == [200, 200, 200, 429]
+        limited = await api.get("/v1/matters", RESIDENT)
+        assert limited.headers["content-type"] == PROBLEM and int(limited.headers["retry-after"]) >= 1
+        assert (await api.get("/v1/matters", f"grid_worker@{RESIDENT.split('@')[1]}")).status_code == 200
+
+
+async def test_bodies_over_the_cap_are_refused_before_anything_happens(api_services: Services) -> None:
+    from api.app import build_services
+
+    settings = api_services.settings.model_copy(update={"max_body_bytes": 2048})
+    services = build_services(settings, api_services.client, api_services.sessions)
+    app = create_app(services=services)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://whistle.test") as http:
+        api = Api(http, services.tokens)
+        big = report_body(description="很" * 2000)
+        resp = await api.post("/v1/issues", RESIDENT, big)
+        assert resp.status_code == 413 and resp.headers["content-type"] == PROBLEM
+
+        async def chunks():  # type: ignore[no-untyped-def]
+            for _ in range(10):
+                yield b"x" * 1024
+
+        streamed = await http.post("/v1/issues", content=chunks(), headers={**api.auth(RESIDENT),
+                                                                           "content-type": "application/json"})
+        assert streamed.status_code == 413
+        small = await api.post("/v1/issues", RESIDENT, report_body())
+        assert small.status_code == 201

@@ -25,7 +25,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/python -m pip install --quiet ruff mypy
 	$(BIN)/ruff check .
-	$(BIN)/mypy domain activities workflows whistle worker.py
+	$(BIN)/mypy domain activities workflows whistle worker.py api store
 
 histories: $(STAMP)
 	$(BIN)/python -m tests.histories.record

@@ -55,7 +55,7 @@ class TokenService:
 
     def principal_id(self, token: str) -> str:
         """The principal a token names, or :class:`InvalidToken` saying why not."""
-        options: dict[str, Any] = {"require": ["sub", "exp", "iss"]}
+        options: Any = {"require": ["sub", "exp", "iss"]}
         try:
             if self.signs_locally:
                 claims = jwt.decode(token, self._secret, algorithms=["HS256"], issuer=self.issuer,
@@ -71,7 +71,7 @@ class TokenService:
             raise InvalidToken("the token names no principal")
         return sub
 
-    def _decode_asymmetric(self, token: str, options: dict[str, Any]) -> dict[str, Any]:
+    def _decode_asymmetric(self, token: str, options: Any) -> dict[str, Any]:
         last: jwt.InvalidTokenError = jwt.InvalidSignatureError("no key matched")
         for key in self._public_keys:
             try:

@@ -106,9 +106,9 @@ async def act(services: Services, caller: Caller, issue_id: str, task_id: str | 
     await visible_issue(services, caller, issue_id)
     handle = handle_of(services, issue_id)
     req = ActionRequest(task_id=task_id, action=action, actor=caller.actor, data=data)
-    kwargs = {"id": update_id(caller, issue_id, idempotency_key)} if idempotency_key else {}
+    key = update_id(caller, issue_id, idempotency_key) if idempotency_key else None
     try:
-        view = await handle.execute_update(ResidentIssue.act, req, rpc_timeout=UPDATE_TIMEOUT, **kwargs)
+        view = await handle.execute_update(ResidentIssue.act, req, id=key, rpc_timeout=UPDATE_TIMEOUT)
     except WorkflowUpdateFailedError as exc:
         cause = exc.cause
         if isinstance(cause, ApplicationError) and cause.type:

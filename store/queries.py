@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, literal, or_, select, type_coerce
+from sqlalchemy import ColumnElement, and_, false, func, literal, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from store import models
@@ -96,13 +96,17 @@ def _scope_clause(scope: Scope) -> ColumnElement[bool]:
 def _filter_clauses(f: IssueFilters) -> list[ColumnElement[bool]]:
     I = models.Issue
     out: list[ColumnElement[bool]] = []
-    for column, value in ((I.step, f.step), (I.status, f.status), (I.level, f.level), (I.category, f.category),
-                          (I.matter_code, f.matter), (I.overdue, f.overdue), (I.urgent, f.urgent)):
+    equal: list[tuple[Any, object]] = [(I.step, f.step), (I.status, f.status), (I.level, f.level),
+                                       (I.category, f.category), (I.matter_code, f.matter), (I.overdue, f.overdue),
+                                       (I.urgent, f.urgent)]
+    for column, value in equal:
         if value is not None:
             out.append(column == value)
     if f.unit:
         out.append(or_(I.lead_unit_id == f.unit, _units_clause([f.unit])))
-    for column, low, high in ((I.created_at, f.created_from, f.created_to), (I.due_at, f.due_from, f.due_to)):
+    ranges: list[tuple[Any, datetime | None, datetime | None]] = [
+        (I.created_at, f.created_from, f.created_to), (I.due_at, f.due_from, f.due_to)]
+    for column, low, high in ranges:
         if low is not None:
             out.append(column >= low)
         if high is not None:
@@ -116,8 +120,7 @@ def _filter_clauses(f: IssueFilters) -> list[ColumnElement[bool]]:
     return out
 
 
-def _keyed(stmt: Select[Any], key: ColumnElement[Any], id_col: ColumnElement[str], descending: bool,
-           after: tuple[datetime, str] | None) -> Select[Any]:
+def _keyed(stmt: Any, key: Any, id_col: Any, descending: bool, after: tuple[datetime, str] | None) -> Any:
     if after is not None:
         value, row_id = after
         v = type_coerce(literal(value), UTCDateTime())
@@ -166,7 +169,8 @@ def inbox(session: Session, principal_id: str, unit_id: str, roles: Collection[s
         stmt = stmt.where(T.due_at < at if overdue else or_(T.due_at.is_(None), T.due_at >= at))
     key = _due_key(T.due_at)
     after = decode_cursor(cursor, "due_at") if cursor else None
-    rows = [(t, title) for t, title in session.execute(_keyed(stmt, key, T.id, False, after).limit(limit + 1))]
+    rows: list[tuple[models.Task, str]] = [
+        (row[0], row[1]) for row in session.execute(_keyed(stmt, key, T.id, False, after).limit(limit + 1))]
     page, more = rows[:limit], len(rows) > limit
     if not more:
         return page, None

@@ -174,7 +174,8 @@ async def _play(settings: Settings, issues: int, concurrency: int, seed: int, co
         except httpx.HTTPError as exc:
             console.print(f"[red]the stack is not ready at {settings.api_url}: {exc}. Start it with `make run`.")
             return 1
-        demo = Demo(settings, http, random.Random(seed), deadline=time.monotonic() + month_s * 3 + 60)
+        bound = month_s * 2.5 + 60
+        demo = Demo(settings, http, random.Random(seed), deadline=time.monotonic() + bound)
         console.print(f"A month of {issues} issues in {DISTRICT}: a day every {day_s:.1f}s, about {month_s / 60:.1f} "
                       f"minutes. Slow this month: {', '.join(sorted(demo.slow))}.")
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
@@ -187,8 +188,14 @@ async def _play(settings: Settings, issues: int, concurrency: int, seed: int, co
                 finally:
                     progress.advance(bar)
 
-            await asyncio.gather(*(one(demo.rng.uniform(0, month_s * 0.8)) for _ in range(issues)))
+            try:
+                async with asyncio.timeout(bound):
+                    await asyncio.gather(*(one(demo.rng.uniform(0, month_s * 0.8)) for _ in range(issues)))
+            except TimeoutError:
+                console.print(f"stopped at the time bound ({bound:.0f}s); the unfinished issues keep running")
+        played = sum(demo.tally.outcomes.values())
         outcomes = ", ".join(f"{k} {v}" for k, v in sorted(demo.tally.outcomes.items()))
+        outcomes += f"; not finished {issues - played}" if played < issues else ""
         reasons = ", ".join(f"{k} {v}" for k, v in sorted(demo.tally.reasons.items()))
         console.print(f"{demo.tally.actions} actions, {demo.tally.refused} refused as things moved on ({reasons})")
         console.print(f"outcomes: {outcomes}")

@@ -1,7 +1,5 @@
 """Building the HTTP API: one Temporal client and one database engine per process, shared by requests.
-
-    uvicorn api.app:app            (what ``whistle run`` starts, on 127.0.0.1:8000 by default)
-"""
+``whistle api`` serves it (``whistle run`` starts that, on 127.0.0.1:8000 by default)."""
 
 from __future__ import annotations
 
@@ -18,7 +16,6 @@ from api.middleware import BodyLimit, RequestContext
 from api.routes import directory, health, issues, stats, tasks
 from store.db import SessionFactory, make_engine, session_factory
 from whistle import directory as org_directory
-from whistle.logging import configure_logging
 from whistle.settings import Settings, get_settings
 from whistle.temporal import connect
 
@@ -42,8 +39,9 @@ def build_services(settings: Settings, client: Client, sessions: SessionFactory 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
     """The app. Given ``services`` (tests), it uses them; otherwise it connects at start-up."""
     settings = settings or (services.settings if services else get_settings())
-    if services is None:
-        TokenService(settings)  # refuse a placeholder secret before anything starts
+    problem = settings.api_secrets_problem()
+    if problem:  # refuse a placeholder secret before anything starts
+        raise RuntimeError(problem)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -65,14 +63,3 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.add_middleware(RequestContext)
     return app
 
-
-def _default_app() -> FastAPI:
-    settings = get_settings()
-    configure_logging(settings.log_format, settings.log_level)
-    return create_app(settings)
-
-
-def __getattr__(name: str) -> FastAPI:
-    if name == "app":  # ``uvicorn api.app:app``, built on first use so importing this module is cheap
-        return _default_app()
-    raise AttributeError(name)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Annotated
 
 import structlog
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from limits import RateLimitItem, parse_many
 from limits.storage import storage_from_string
@@ -125,3 +125,7 @@ def get_caller(services: ServicesDep,
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]
+
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", min_length=1, max_length=200,
+                                              description="repeat a request safely: the same key and body "
+                                                          "give the same result")]

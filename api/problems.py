@@ -92,6 +92,11 @@ class Problem(Exception):
         self.headers = dict(headers or {})
 
 
+def invalid(field: str, message: str, detail: str | None = None) -> Problem:
+    """A 422 for one bad field: ``detail`` defaults to ``"<field>: <message>"``."""
+    return Problem("invalid-input", detail or f"{field}: {message}", errors=[FieldError(field=field, message=message)])
+
+
 def refusal(type_name: str, message: str) -> Problem:
     return Problem(REFUSALS.get(type_name, "wrong-state"), message, refusal=type_name)
 

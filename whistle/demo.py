@@ -53,6 +53,7 @@ class Demo:
         depts = sorted(u.id for u in self.org.departments(DISTRICT))
         self.slow = set(rng.sample(depts, 2))
         self.tally = Tally()
+        self.extended: set[str] = set()  # handle tasks whose unit already asked for more time
 
     def auth(self, principal_id: str) -> dict[str, str]:
         if principal_id not in self._auth:
@@ -109,8 +110,8 @@ class Demo:
         if kind in ("approve_understanding", "approve_extension"):
             return ("deny", {"reason": "理由不充分"}) if r < 0.2 else ("approve", {})
         if kind == "handle":
-            if r < 0.08 and not data.get("extended"):
-                data["extended"] = True
+            if r < 0.08 and task["task_id"] not in self.extended:
+                self.extended.add(task["task_id"])
                 return "request_extension", {"days": 3, "reason": "需要采购配件"}
             return "complete", {"result": "已办结"}
         if kind == "assist":

@@ -54,18 +54,19 @@ async def _wait_for_temporal(settings: Settings, proc: subprocess.Popen[bytes]) 
     raise TimeoutError(f"Temporal did not answer on {settings.temporal_address} within {READY_TIMEOUT_S}s")
 
 
-def _wait_for_api(settings: Settings, proc: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + READY_TIMEOUT_S
+def wait_for_http(url: str, proc: subprocess.Popen[bytes], timeout_s: float = READY_TIMEOUT_S) -> None:
+    """Until ``url`` answers 200, while ``proc`` (which serves it) is alive; bounded by ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"the API exited with code {proc.returncode}")
+            raise RuntimeError(f"the process serving {url} exited with code {proc.returncode}")
         try:
-            if httpx.get(f"{settings.api_url}/healthz", timeout=2).status_code == 200:
+            if httpx.get(url, timeout=2).status_code == 200:
                 return
         except httpx.TransportError:
             pass
         time.sleep(0.3)
-    raise TimeoutError(f"the API did not answer on {settings.api_url} within {READY_TIMEOUT_S}s")
+    raise TimeoutError(f"{url} did not answer within {timeout_s:.0f}s")
 
 
 def stop_process(proc: subprocess.Popen[bytes], timeout: float = 15) -> int:
@@ -103,7 +104,7 @@ class Stack:
                  web_ui=f"http://127.0.0.1:{s.temporal_ui_port}", db=str(s.data_dir / "temporal.db"))
         self._spawn("worker", [sys.executable, str(PROJECT_ROOT / "worker.py")])
         api = self._spawn("api", [sys.executable, "-m", "whistle.cli", "api"])
-        _wait_for_api(s, api)
+        wait_for_http(f"{s.api_url}/healthz", api)
         log.info("api_ready", url=s.api_url, docs=f"{s.api_url}/docs")
 
     def stop(self) -> None:

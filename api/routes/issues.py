@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Query, Response
+from pydantic import AwareDatetime
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
 from api import live
-from api.deps import Caller, CallerDep, Services, ServicesDep, SessionDep
-from api.problems import COMMON_RESPONSES, FieldError, Problem
+from api.deps import Caller, CallerDep, IdempotencyKey, Services, ServicesDep, SessionDep
+from api.problems import COMMON_RESPONSES, Problem, invalid
 from api.schemas import ActionIn, IssueCreate, IssueOut, IssuePage, IssueSummary
 from domain.organisation import Level, Role, UnitKind
 from domain.state import IssueInput, IssueReport, Reporter, Source, Status, Step, issue_workflow_id
@@ -24,27 +24,25 @@ from workflows import ResidentIssue
 
 router = APIRouter(prefix="/v1/issues", tags=["issues"], responses=COMMON_RESPONSES)
 
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", min_length=1, max_length=200,
-                                              description="repeat a request safely: the same key and body "
-                                                          "give the same result")]
 FINGERPRINT_MEMO = "request_fingerprint"
+
+
+#: who may report for someone else (within their jurisdiction)
+_FILERS = (Role.integration, Role.grid_worker, Role.handler, Role.dispatcher, Role.leader, Role.supervisor)
 
 
 def _report(services: Services, caller: Caller, body: IssueCreate, issue_id: str) -> IssueReport:
     org, cat = services.organisation, services.catalogue
     if body.matter_code not in cat.matters:
-        raise Problem("invalid-input", f"matter_code: unknown matter {body.matter_code!r}",
-                      errors=[_field("matter_code", "unknown matter; see GET /v1/matters")])
+        raise invalid("matter_code", "unknown matter; see GET /v1/matters", f"matter_code: unknown matter {body.matter_code!r}")
     grid = org.units.get(body.grid_id)
     if grid is None or grid.level is not Level.grid or grid.kind is not UnitKind.territorial:
-        raise Problem("invalid-input", f"grid_id: {body.grid_id!r} is not a grid",
-                      errors=[_field("grid_id", "not a grid; see GET /v1/units?level=grid")])
+        raise invalid("grid_id", "not a grid; see GET /v1/units?level=grid", f"grid_id: {body.grid_id!r} is not a grid")
     source = body.source
     reporter = body.reporter
     if caller.has(Role.resident) and not caller.has(*_FILERS):
         if source not in (None, Source.resident):
-            raise Problem("invalid-input", "source: a resident reports as 'resident'",
-                          errors=[_field("source", "must be 'resident' (or left out)")])
+            raise invalid("source", "must be 'resident' (or left out)", "source: a resident reports as 'resident'")
         if reporter is not None and reporter.principal_id not in (None, caller.id):
             raise Problem("not-permitted", "a resident reports for themself only")
         name = reporter.name if reporter else caller.principal.name
@@ -55,25 +53,18 @@ def _report(services: Services, caller: Caller, body: IssueCreate, issue_id: str
     if grid.id not in caller.subtree:
         raise Problem("not-permitted", f"grid {grid.id} is outside the jurisdiction of {caller.unit_id}")
     if reporter is None:
-        raise Problem("invalid-input", "reporter: required when reporting for someone else",
-                      errors=[_field("reporter", "give at least the reporter's name")])
+        raise invalid("reporter", "give at least the reporter's name",
+                      "reporter: required when reporting for someone else")
     if reporter.principal_id is not None:
         who = org.principals.get(reporter.principal_id)
         if who is None or Role.resident not in who.roles:
-            raise Problem("invalid-input", f"reporter.principal_id: {reporter.principal_id!r} is not a resident",
-                          errors=[_field("reporter.principal_id", "not a known resident")])
+            raise invalid("reporter.principal_id", "not a known resident",
+                          f"reporter.principal_id: {reporter.principal_id!r} is not a resident")
     if source is None:
         source = Source.grid_worker if caller.has(Role.grid_worker) else (
             Source.inspection if caller.has(Role.supervisor) and not caller.has(Role.integration) else Source.hotline)
     rep = Reporter(name=reporter.name, phone=reporter.phone, principal_id=reporter.principal_id)
     return _build(issue_id, body, source, rep, submitted_by=caller.id)
-
-
-_FILERS = (Role.integration, Role.grid_worker, Role.handler, Role.dispatcher, Role.leader, Role.supervisor)
-
-
-def _field(field: str, message: str) -> FieldError:
-    return FieldError(field=field, message=message)
 
 
 def _build(issue_id: str, body: IssueCreate, source: Source, reporter: Reporter, submitted_by: str | None) -> IssueReport:
@@ -133,25 +124,20 @@ def search_issues(
     category: Annotated[str | None, Query(max_length=50)] = None,
     matter: Annotated[str | None, Query(max_length=100)] = None,
     overdue: bool | None = None, urgent: bool | None = None,
-    created_from: datetime | None = None, created_to: datetime | None = None,
-    due_from: datetime | None = None, due_to: datetime | None = None,
+    created_from: AwareDatetime | None = None, created_to: AwareDatetime | None = None,
+    due_from: AwareDatetime | None = None, due_to: AwareDatetime | None = None,
     q: Annotated[str | None, Query(max_length=200, description="words in the title, id or matter")] = None,
     sort: IssueSort = "-created_at",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> IssuePage:
-    for name, value in (("created_from", created_from), ("created_to", created_to), ("due_from", due_from),
-                        ("due_to", due_to)):
-        if value is not None and value.tzinfo is None:
-            raise Problem("invalid-input", f"{name}: give a time zone (…Z or +08:00)",
-                          errors=[_field(name, "a time zone is required")])
     filters = IssueFilters(step=step, status=status, level=level, unit=unit, category=category, matter=matter,
                            overdue=overdue, urgent=urgent, created_from=created_from, created_to=created_to,
                            due_from=due_from, due_to=due_to, text=q)
     try:
         rows, next_cursor = list_issues(session, _scope(caller), filters, sort, limit, cursor)
     except BadCursor as exc:
-        raise Problem("invalid-input", f"cursor: {exc}", errors=[_field("cursor", str(exc))]) from None
+        raise invalid("cursor", str(exc)) from None
     items = [IssueSummary(issue_id=r.id, title=r.title, matter_code=r.matter_code, category=r.category,
                           source=r.source, urgent=r.urgent, grid_id=r.grid_id, street_id=r.street_id, step=r.step,
                           status=r.status, level=r.level, lead_unit_id=r.lead_unit_id, list_type=r.list_type,

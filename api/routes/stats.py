@@ -8,8 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
-from api.deps import Caller, CallerDep, ServicesDep
-from api.problems import COMMON_RESPONSES, FieldError, Problem
+from api.deps import Caller, CallerDep, Services, ServicesDep
+from api.problems import COMMON_RESPONSES, Problem, invalid
 from domain.organisation import Level, Role, UnitKind
 from store.stats import Period, RankRow, UnitStats, ranking, to_csv
 
@@ -33,7 +33,7 @@ def _period(month: str | None, quarter: str | None, start: datetime | None, end:
     try:
         return Period.parse(month=month, quarter=quarter, start=start, end=end)
     except ValueError as exc:
-        raise Problem("invalid-input", str(exc), errors=[FieldError(field="period", message=str(exc))]) from None
+        raise invalid("period", str(exc), str(exc)) from None
 
 
 def _wants_csv(request: Request) -> bool:
@@ -69,6 +69,6 @@ async def unit_ranking(request: Request, caller: CallerDep, services: ServicesDe
     return rows
 
 
-def _rank(services: ServicesDep, units: list[str], period: Period) -> list[RankRow]:
+def _rank(services: Services, units: list[str], period: Period) -> list[RankRow]:
     with services.sessions() as session:
         return ranking(session, units, period, services.settings.no_answer_policy)

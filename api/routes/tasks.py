@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Query
+from pydantic import AwareDatetime
 
 from api import live
-from api.deps import CallerDep, ServicesDep, SessionDep
-from api.problems import COMMON_RESPONSES, FieldError, Problem
+from api.deps import CallerDep, IdempotencyKey, ServicesDep, SessionDep
+from api.problems import COMMON_RESPONSES, Problem, invalid
 from api.schemas import InboxPage, InboxTask, IssueOut
 from domain.actions import TaskKind, actions_for
 from domain.organisation import Role
@@ -23,22 +24,18 @@ router = APIRouter(prefix="/v1/tasks", tags=["tasks"], responses=COMMON_RESPONSE
 def my_tasks(
     caller: CallerDep, session: SessionDep,
     kind: TaskKind | None = None,
-    due_before: datetime | None = None,
+    due_before: AwareDatetime | None = None,
     overdue: Annotated[bool | None, Query(description="true: only tasks past their due time")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> InboxPage:
-    if due_before is not None and due_before.tzinfo is None:
-        raise Problem("invalid-input", "due_before: give a time zone (…Z or +08:00)",
-                      errors=[FieldError(field="due_before", message="a time zone is required")])
     now = datetime.now(UTC)
     try:
         rows, next_cursor = inbox(session, caller.id, caller.unit_id, [r.value for r in caller.roles],
                                   kind=kind.value if kind else None, due_before=due_before,
                                   overdue=overdue, now=now, limit=limit, cursor=cursor)
     except BadCursor as exc:
-        raise Problem("invalid-input", f"cursor: {exc}",
-                      errors=[FieldError(field="cursor", message=str(exc))]) from None
+        raise invalid("cursor", str(exc)) from None
     items = [InboxTask(task_id=t.id, issue_id=t.issue_id, issue_title=title, kind=TaskKind(t.kind), step=Step(t.step),
                        unit_id=t.unit_id, roles=[Role(r) for r in t.roles.split(",") if r],
                        principal_id=t.principal_id, claimed_by=t.claimed_by, opened_at=t.opened_at, due_at=t.due_at,
@@ -52,9 +49,6 @@ def _issue_of(task_id: str) -> str:
     if not dot or not number.isdigit():
         raise Problem("not-found", f"no task {task_id!r}")
     return issue_id
-
-
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", min_length=1, max_length=200)]
 
 
 @router.post("/{task_id}/claim", response_model=IssueOut, summary="Take one of your unit's tasks for yourself")

@@ -90,6 +90,8 @@ async def test_same_key_after_the_issue_closed_returns_it(api: Api) -> None:
         assert again.status_code == 201 and again.json()["issue_id"] == issue_id
         if again.json()["status"] == "rejected":
             break
+    else:
+        raise AssertionError("the repeated report never showed the rejected issue")
     closed = await api.post(f"/v1/issues/{issue_id}/actions", RESIDENT, {"action": "comment", "data": {"text": "?"}})
     assert closed.status_code == 409
 

@@ -7,17 +7,14 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-
 from api.auth import TokenService
 from whistle.settings import Settings
-from whistle.stack import stop_process
+from whistle.stack import stop_process, wait_for_http
 
 ROOT = Path(__file__).resolve().parents[2]
 READY_S = 120
@@ -50,18 +47,7 @@ def live_stack(data_dir: Path, **extra_env: str) -> Iterator[LiveStack]:
     proc = subprocess.Popen([sys.executable, "-m", "whistle.cli", "run"], cwd=ROOT, env=env, stdout=log, stderr=log)
     url = f"http://127.0.0.1:{api_port}"
     try:
-        deadline = time.monotonic() + READY_S
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"whistle run exited with {proc.returncode}; see {data_dir / 'stack.log'}")
-            try:
-                if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"the stack was not ready within {READY_S}s")
-            time.sleep(0.5)
+        wait_for_http(f"{url}/readyz", proc, READY_S)  # readiness: Temporal and the database answer too
         yield LiveStack(url=url, env=env, tokens=TokenService(Settings()))
     finally:
         stop_process(proc, timeout=45)

@@ -24,8 +24,8 @@ from temporalio.service import RPCError, RPCStatusCode
 from api.deps import Caller, Services
 from api.problems import Problem, refusal
 from api.schemas import IssueOut, TaskOut
-from domain.jurisdiction import can_see
-from domain.state import ISSUE_ID_PATTERN, ActionRequest, IssueView, TaskView, issue_workflow_id
+from domain.access import can_see, in_subtree, may_act, visible_view
+from domain.state import ISSUE_ID_PATTERN, ActionRequest, IssueView, issue_workflow_id
 from domain.views import LiveIssue
 from workflows import ResidentIssue
 
@@ -77,22 +77,17 @@ async def _not_live(handle: WorkflowHandle[ResidentIssue, object], issue_id: str
 
 async def visible_issue(services: Services, caller: Caller, issue_id: str, *, wait_s: float = 2.0) -> LiveIssue:
     live = await query_live(services, issue_id, wait_s=wait_s)
-    if not can_see(caller.actor, live.access, caller.subtree):
+    if not can_see(caller.actor, live.access, in_subtree(caller.subtree)):
         raise Problem("not-found", f"no issue {issue_id!r}")
     return live
 
 
-def may_act(caller: Caller, task: TaskView) -> bool:
-    if task.unit_id != caller.unit_id or not set(task.roles) & set(caller.roles):
-        return False
-    if task.principal_id is not None and task.principal_id != caller.id:
-        return False
-    return task.claimed_by in (None, caller.id)
-
-
 def issue_out(view: IssueView, caller: Caller) -> IssueOut:
-    tasks = [TaskOut(**t.model_dump(), yours=may_act(caller, t)) for t in view.open_tasks]
-    return IssueOut(**view.model_dump(exclude={"open_tasks"}), open_tasks=tasks)
+    """The issue as the caller may see it, each open task saying whether it is theirs to act on."""
+    actor = caller.actor
+    seen = visible_view(view, actor)
+    tasks = [TaskOut(**t.model_dump(), yours=may_act(t, actor)) for t in seen.open_tasks]
+    return IssueOut(**seen.model_dump(exclude={"open_tasks"}), open_tasks=tasks)
 
 
 def update_id(caller: Caller, issue_id: str, key: str) -> str:

@@ -28,6 +28,7 @@ class TaskKind(StrEnum):
     verify_result = "verify_result"
     evaluate = "evaluate"
     review = "review"
+    supervision = "supervision"  # 督办: a handling task went red; the supervisor above decides
 
 
 class WhistleKind(StrEnum):
@@ -72,16 +73,17 @@ class OptionalReasonPayload(Payload):
     reason: str | None = Field(default=None, max_length=1000)
 
 
+def _distinct_units(v: list[str]) -> list[str]:
+    if len(set(v)) != len(v):
+        raise ValueError("unit_ids must not repeat a unit")
+    return v
+
+
 class RoutePayload(Payload):
     unit_ids: list[str] = Field(min_length=1, max_length=20)
     note: str | None = Field(default=None, max_length=1000)
 
-    @field_validator("unit_ids")
-    @classmethod
-    def _distinct(cls, v: list[str]) -> list[str]:
-        if len(set(v)) != len(v):
-            raise ValueError("unit_ids must not repeat a unit")
-        return v
+    _distinct = field_validator("unit_ids")(_distinct_units)
 
 
 class CheckInPayload(Payload):
@@ -124,6 +126,13 @@ class ClosePayload(Payload):
     explanation: str = Text
 
 
+class ReassignPayload(Payload):
+    unit_ids: list[str] = Field(min_length=1, max_length=20)
+    reason: str = ShortText
+
+    _distinct = field_validator("unit_ids")(_distinct_units)
+
+
 class IssueNotePayload(Payload):
     note: str = ShortText
 
@@ -152,6 +161,7 @@ TASK_ACTIONS: dict[TaskKind, dict[str, type[Payload]]] = {
     TaskKind.verify_result: {"accept": Empty, "return_for_rework": ReasonPayload},
     TaskKind.evaluate: {"rate": RatePayload},
     TaskKind.review: {"reopen": ReopenPayload, "close": ClosePayload},
+    TaskKind.supervision: {"urge": IssueNotePayload, "extend": ExtensionPayload, "reassign": ReassignPayload},
 }
 
 CLAIM_ACTIONS: dict[str, type[Payload]] = {"claim": Empty, "unclaim": Empty}

@@ -6,24 +6,23 @@ from collections.abc import Callable
 from datetime import datetime
 
 from domain.actions import (
-    CheckInPayload,
     ClosePayload,
     CompletePayload,
     ConcludePayload,
     ExtensionPayload,
     IssueNotePayload,
     LinkDuplicatePayload,
-    NotePayload,
     OptionalReasonPayload,
     RatePayload,
     ReasonPayload,
+    ReassignPayload,
     ReopenPayload,
     ResultPayload,
     RoutePayload,
     TaskKind,
     WhistlePayload,
 )
-from domain.deadlines import MAX_REWORKS, Duration
+from domain.deadlines import MAX_REWORKS
 from domain.engine import (
     after_report_change,
     blow_whistle,
@@ -34,7 +33,9 @@ from domain.engine import (
     dispatch_level_for,
     enter_step,
     escalate,
+    extend_handling,
     finish_evaluation_if_done,
+    handle_again,
     open_task,
     record,
     restart_round,
@@ -43,7 +44,6 @@ from domain.engine import (
     start_dispatch,
     start_evaluation,
     start_feedback,
-    start_handling,
     start_verify,
     unit_at,
 )
@@ -91,26 +91,26 @@ def _done(state: IssueState, task: Task, decision: Decision, now: datetime) -> N
 
 
 def _resolve_on_site(state: IssueState, task: Task, d: Decision, now: datetime) -> None:
-    assert isinstance(d.payload, ResultPayload)
+    p = d.payload_as(ResultPayload)
     _done(state, task, d, now)
     state.resolution = "mediated" if state.matter.mediation else "resolved_on_site"
     state.lead_unit_id = task.unit_id
-    start_feedback(state, now, d.payload.result)
+    start_feedback(state, now, p.result)
 
 
 def _whistle(state: IssueState, task: Task, d: Decision, now: datetime, matter: MatterContext | None) -> None:
-    assert isinstance(d.payload, WhistlePayload)
+    p = d.payload_as(WhistlePayload)
     _done(state, task, d, now)
     level = Level(task.data["level"])
-    blow_whistle(state, now, WhistleRecord(kind=d.payload.kind, note=d.payload.note, by=d.actor.principal_id,
+    blow_whistle(state, now, WhistleRecord(kind=p.kind, note=p.note, by=d.actor.principal_id,
                                            unit_id=task.unit_id, level=level, at=now), matter)
 
 
 def _reject(state: IssueState, task: Task, d: Decision, now: datetime) -> None:
-    assert isinstance(d.payload, ReasonPayload)
+    p = d.payload_as(ReasonPayload)
     _done(state, task, d, now)
     state.resolution = "rejected"
-    close_issue(state, now, Status.rejected, f"rejected: {d.payload.reason}", d.actor.principal_id)
+    close_issue(state, now, Status.rejected, f"rejected: {p.reason}", d.actor.principal_id)
 
 
 # --- whistle ---------------------------------------------------------------------------------------
@@ -118,47 +118,45 @@ def _reject(state: IssueState, task: Task, d: Decision, now: datetime) -> None:
 
 def _approve_whistle(state: IssueState, task: Task, d: Decision, now: datetime) -> None:
     _done(state, task, d, now)
-    assert state.whistle is not None
-    start_dispatch(state, dispatch_level_for(max(state.whistle.level, Level(task.data["level"]),
-                                                 key=lambda lv: lv.rank)), now)
+    whistled_at = state.whistle.level if state.whistle else Level.grid
+    if state.rules < 2:  # a late approval counted from the level it had climbed to
+        whistled_at = max(whistled_at, Level(task.data["level"]), key=lambda lv: lv.rank)
+    start_dispatch(state, dispatch_level_for(whistled_at), now)
 
 
 def _send_back(state: IssueState, task: Task, d: Decision, now: datetime) -> None:
-    assert isinstance(d.payload, ReasonPayload) and state.whistle is not None
+    p = d.payload_as(ReasonPayload)
     _done(state, task, d, now)
-    level = state.whistle.level
+    level = state.whistle.level if state.whistle else Level.grid
     state.whistle = None
     enter_step(state, Step.discovery, now)
-    start_verify(state, level, now, sent_back=d.payload.reason)
+    start_verify(state, level, now, sent_back=p.reason)
 
 
 def _route(state: IssueState, task: Task, d: Decision, now: datetime) -> None:
-    assert isinstance(d.payload, RoutePayload)
+    p = d.payload_as(RoutePayload)
     _done(state, task, d, now)
-    route(state, now, task, d.payload.unit_ids, d.actor.principal_id)
+    route(state, now, Level(task.data["level"]), p.unit_ids, d.actor.principal_id)
 
 
 def _escalate_dispatch(state: IssueState, task: Task, d: Decision, now: datetime) -> None:
-    assert isinstance(d.payload, ReasonPayload)
+    p = d.payload_as(ReasonPayload)
     _done(state, task, d, now)
-    above = Level(task.data["level"]).above()
-    assert above is not None  # the validator refuses at the city
-    escalate(state, now, task, unit_at(state, above), above, d.payload.reason, d.actor.principal_id)
-    start_dispatch(state, above, now, reason=d.payload.reason)
+    above = Level(task.data["level"]).above() or Level.city  # the validator refuses at the city
+    escalate(state, now, task, unit_at(state, above), above, p.reason, d.actor.principal_id)
+    start_dispatch(state, above, now, reason=p.reason)
 
 
 # --- report ----------------------------------------------------------------------------------------
 
 
 def _check_in(state: IssueState, task: Task, d: Decision, now: datetime) -> None:
-    assert isinstance(d.payload, CheckInPayload)
     _done(state, task, d, now)
     state.checked_in.append(task.unit_id)
     after_report_change(state, now)
 
 
 def _decline(state: IssueState, task: Task, d: Decision, now: datetime) -> None:
-    assert isinstance(d.payload, ReasonPayload)
     _done(state, task, d, now)
     state.declined.append(task.unit_id)
     after_report_change(state, now)
@@ -168,39 +166,39 @@ def _decline(state: IssueState, task: Task, d: Decision, now: datetime) -> None:
 
 
 def _conclude(state: IssueState, task: Task, d: Decision, now: datetime) -> None:
-    assert isinstance(d.payload, ConcludePayload)
+    p = d.payload_as(ConcludePayload)
     _done(state, task, d, now)
-    record(state, now, "minutes", actor=d.actor.principal_id, unit_id=task.unit_id, text=d.payload.minutes)
-    conclude(state, now, d.payload.lead_unit_id, d.payload.co_unit_ids, d.payload.list_type,
-             d.payload.handling_days, d.actor.principal_id)
+    record(state, now, "minutes", actor=d.actor.principal_id, unit_id=task.unit_id, text=p.minutes)
+    conclude(state, now, p.lead_unit_id, p.co_unit_ids, p.list_type, p.handling_days, d.actor.principal_id)
 
 
 def _approve_understanding(state: IssueState, task: Task, d: Decision, now: datetime) -> None:
     _done(state, task, d, now)
-    start_handling(state, now)
+    handle_again(state, now, d.actor.principal_id, "understanding-list case approved")
 
 
 def _deny_understanding(state: IssueState, task: Task, d: Decision, now: datetime) -> None:
-    assert isinstance(d.payload, OptionalReasonPayload) and state.dispatch_level is not None
+    p = d.payload_as(OptionalReasonPayload)
     _done(state, task, d, now)
     state.lead_unit_id, state.co_unit_ids, state.list_type = None, [], None
-    open_task(state, TaskKind.consult, unit_at(state, state.dispatch_level), [Role.dispatcher],
-              rules(state).consult(), now, level=state.dispatch_level.value, units=list(state.checked_in),
-              understanding_denied=d.payload.reason or "")
+    level = state.dispatch_level or Level.street
+    open_task(state, TaskKind.consult, unit_at(state, level), [Role.dispatcher],
+              rules(state).consult(), now, level=level.value, units=list(state.checked_in),
+              understanding_denied=p.reason or "")
 
 
 # --- handling --------------------------------------------------------------------------------------
 
 
 def _note(state: IssueState, task: Task, d: Decision, now: datetime) -> None:
-    assert isinstance(d.payload, NotePayload)
+    """A progress note: the ``action`` event holds its text."""
 
 
 def _request_extension(state: IssueState, task: Task, d: Decision, now: datetime) -> None:
-    assert isinstance(d.payload, ExtensionPayload)
+    p = d.payload_as(ExtensionPayload)
     approver = state.context.parents.get(task.unit_id) or unit_at(state, Level.city)
     open_task(state, TaskKind.approve_extension, approver, [Role.leader], rules(state).approve_extension(), now,
-              days=d.payload.days, reason=d.payload.reason, for_task_id=task.task_id, for_unit_id=task.unit_id)
+              days=p.days, reason=p.reason, for_task_id=task.task_id, for_unit_id=task.unit_id)
 
 
 def _handling_tasks(state: IssueState) -> list[Task]:
@@ -209,20 +207,24 @@ def _handling_tasks(state: IssueState) -> list[Task]:
 
 def _stop_clock(state: IssueState, task: Task, d: Decision, now: datetime) -> None:
     """停表: the handling clock of the lead and the co-units stops together."""
-    assert isinstance(d.payload, ReasonPayload)
     for t in _handling_tasks(state):
         t.clock_stopped_at = now
 
 
 def _start_clock(state: IssueState, task: Task, d: Decision, now: datetime) -> None:
-    assert task.clock_stopped_at is not None
-    stopped = now - task.clock_stopped_at
+    stopped_at = task.clock_stopped_at or now  # the validator refuses a clock that is not stopped
+    stopped = now - stopped_at
     for t in _handling_tasks(state):
         if t.clock_stopped_at is None:
             continue
         t.clock_stopped_at = None
         t.stopped_seconds += stopped.total_seconds()
         t.window_start += stopped
+        if state.rules >= 2:
+            # the working time lost is added to the deadline by the calendar; the marks follow it
+            t.deadline_from, t.lost_from, t.lost_to = t.due_at, stopped_at, now
+            t.due_at = t.red_at = None
+            continue
         if t.due_at is not None:
             t.due_at += stopped
         if t.red_at is not None:
@@ -232,22 +234,17 @@ def _start_clock(state: IssueState, task: Task, d: Decision, now: datetime) -> N
 
 
 def _complete(state: IssueState, task: Task, d: Decision, now: datetime) -> None:
-    assert isinstance(d.payload, CompletePayload)
+    p = d.payload_as(CompletePayload)
     _done(state, task, d, now)
-    cancel_open(state, now, "handling completed", {TaskKind.approve_extension})
+    cancel_open(state, now, "handling completed", {TaskKind.approve_extension, TaskKind.supervision})
     state.resolution = "resolved"
-    start_feedback(state, now, d.payload.result)
+    start_feedback(state, now, p.result)
 
 
 def _approve_extension(state: IssueState, task: Task, d: Decision, now: datetime) -> None:
     _done(state, task, d, now)
     days = int(task.data["days"])
-    for t in state.open_tasks():
-        if t.kind in (TaskKind.handle, TaskKind.assist) and t.due_at is not None:
-            t.deadline_from = t.due_at
-            t.duration = Duration(working_days=days)
-            t.due_at = t.red_at = None
-            t.marks_fired = [m for m in t.marks_fired if m.startswith("remind")]
+    extend_handling(state, days)
     record(state, now, "extension_granted", actor=d.actor.principal_id, unit_id=task.data["for_unit_id"],
            task_id=task.data["for_task_id"], days=days)
 
@@ -256,6 +253,41 @@ def _deny_extension(state: IssueState, task: Task, d: Decision, now: datetime) -
     _done(state, task, d, now)
     record(state, now, "extension_denied", actor=d.actor.principal_id, unit_id=task.data["for_unit_id"],
            task_id=task.data["for_task_id"])
+
+
+# --- supervision (督办) -------------------------------------------------------------------------------
+
+
+def _supervision_urge(state: IssueState, task: Task, d: Decision, now: datetime) -> None:
+    p = d.payload_as(IssueNotePayload)
+    _done(state, task, d, now)
+    state.urges += 1
+    record(state, now, "urge", actor=d.actor.principal_id, unit_id=task.data["for_unit_id"],
+           task_id=task.data["for_task_id"], note=p.note)
+
+
+def _supervision_extend(state: IssueState, task: Task, d: Decision, now: datetime) -> None:
+    p = d.payload_as(ExtensionPayload)
+    _done(state, task, d, now)
+    extend_handling(state, p.days)
+    record(state, now, "extension_granted", actor=d.actor.principal_id, unit_id=task.data["for_unit_id"],
+           task_id=task.data["for_task_id"], days=p.days, reason=p.reason)
+
+
+def _supervision_reassign(state: IssueState, task: Task, d: Decision, now: datetime) -> None:
+    """Take the lead away from the late unit and summon others from the supervisor's level."""
+    p = d.payload_as(ReassignPayload)
+    _done(state, task, d, now)
+    late = state.tasks[task.data["for_task_id"]]
+    close_task(state, late, now, TaskStatus.moved, f"lead taken away: {p.reason}", d.actor.principal_id)
+    cancel_open(state, now, "the lead was taken away",
+                {TaskKind.assist, TaskKind.approve_extension, TaskKind.supervision})
+    record(state, now, "reassigned", actor=d.actor.principal_id, unit_id=late.unit_id, task_id=late.task_id,
+           unit_ids=list(p.unit_ids), reason=p.reason)
+    state.summoned, state.checked_in, state.declined = [], [], []
+    state.lead_unit_id, state.co_unit_ids, state.list_type = None, [], None
+    state.round_reworks = 0
+    route(state, now, Level(task.data["level"]), p.unit_ids, d.actor.principal_id)
 
 
 # --- feedback, evaluation, review ------------------------------------------------------------------
@@ -267,41 +299,48 @@ def _accept(state: IssueState, task: Task, d: Decision, now: datetime) -> None:
 
 
 def _return_for_rework(state: IssueState, task: Task, d: Decision, now: datetime) -> None:
-    assert isinstance(d.payload, ReasonPayload)
+    p = d.payload_as(ReasonPayload)
     _done(state, task, d, now)
-    if state.reworks >= MAX_REWORKS:
-        level = (state.dispatch_level or Level.street).above() or Level.city
-        restart_round(state, now, level, f"returned for rework {MAX_REWORKS + 1} times: {d.payload.reason}",
-                      task, d.actor.principal_id)
+    by = d.actor.principal_id
+    if state.rules < 2:  # the limit counted over the whole issue, and the last return was not recorded
+        if state.reworks >= MAX_REWORKS:
+            restart_round(state, now, f"returned for rework {MAX_REWORKS + 1} times: {p.reason}", task, by)
+            return
+        state.reworks += 1
+        record(state, now, "returned_for_rework", actor=by, reason=p.reason, count=state.reworks)
+        handle_again(state, now, by, p.reason)
         return
     state.reworks += 1
-    record(state, now, "returned_for_rework", actor=d.actor.principal_id, reason=d.payload.reason,
-           count=state.reworks)
-    start_handling(state, now)
+    state.round_reworks += 1
+    record(state, now, "returned_for_rework", actor=by, unit_id=state.lead_unit_id, reason=p.reason,
+           count=state.round_reworks)
+    if state.round_reworks > MAX_REWORKS:
+        restart_round(state, now, f"returned for rework {state.round_reworks} times: {p.reason}", task, by)
+        return
+    handle_again(state, now, by, p.reason)
 
 
 def _rate(state: IssueState, task: Task, d: Decision, now: datetime) -> None:
-    assert isinstance(d.payload, RatePayload)
+    p = d.payload_as(RatePayload)
     _done(state, task, d, now)
     state.ratings.append(RatingRecord(at=now, principal_id=d.actor.principal_id, unit_id=task.unit_id,
-                                      as_role=task.data.get("rater", "resident"), rating=d.payload.rating,
-                                      comment=d.payload.comment, round=state.evaluation_round))
+                                      as_role=task.data.get("rater", "resident"), rating=p.rating,
+                                      comment=p.comment, round=state.evaluation_round))
     finish_evaluation_if_done(state, now)
 
 
 def _reopen(state: IssueState, task: Task, d: Decision, now: datetime) -> None:
-    assert isinstance(d.payload, ReopenPayload)
+    p = d.payload_as(ReopenPayload)
     _done(state, task, d, now)
     state.reopens += 1
-    record(state, now, "reopened", actor=d.actor.principal_id, reason=d.payload.reason,
-           handling_days=d.payload.handling_days)
-    start_handling(state, now, d.payload.handling_days)
+    record(state, now, "reopened", actor=d.actor.principal_id, reason=p.reason, handling_days=p.handling_days)
+    handle_again(state, now, d.actor.principal_id, f"reopened after review: {p.reason}", p.handling_days)
 
 
 def _close(state: IssueState, task: Task, d: Decision, now: datetime) -> None:
-    assert isinstance(d.payload, ClosePayload)
+    p = d.payload_as(ClosePayload)
     _done(state, task, d, now)
-    close_issue(state, now, Status.closed, f"closed after review: {d.payload.explanation}", d.actor.principal_id)
+    close_issue(state, now, Status.closed, f"closed after review: {p.explanation}", d.actor.principal_id)
 
 
 HANDLERS: dict[tuple[TaskKind, str], Handler] = {
@@ -330,6 +369,9 @@ HANDLERS: dict[tuple[TaskKind, str], Handler] = {
     (TaskKind.evaluate, "rate"): _rate,
     (TaskKind.review, "reopen"): _reopen,
     (TaskKind.review, "close"): _close,
+    (TaskKind.supervision, "urge"): _supervision_urge,
+    (TaskKind.supervision, "extend"): _supervision_extend,
+    (TaskKind.supervision, "reassign"): _supervision_reassign,
 }
 
 
@@ -342,17 +384,15 @@ def _apply_issue_action(state: IssueState, d: Decision, now: datetime) -> None:
     payload = d.payload.model_dump(mode="json")
     record(state, now, d.action, actor=who, unit_id=d.actor.unit_id, **payload)
     if d.action == "withdraw":
-        assert isinstance(d.payload, ReasonPayload)
+        reason = d.payload_as(ReasonPayload).reason
         state.resolution = "withdrawn"
-        close_issue(state, now, Status.withdrawn, f"withdrawn: {d.payload.reason}", who)
+        close_issue(state, now, Status.withdrawn, f"withdrawn: {reason}", who)
     elif d.action == "urge":
         state.urges += 1
     elif d.action == "supervise":
-        assert isinstance(d.payload, IssueNotePayload)
         state.supervisions += 1
     elif d.action == "link_duplicate":
-        assert isinstance(d.payload, LinkDuplicatePayload)
-        state.duplicate_of = d.payload.issue_id
+        original = d.payload_as(LinkDuplicatePayload).issue_id
+        state.duplicate_of = original
         state.resolution = "duplicate"
-        close_issue(state, now, Status.closed, f"duplicate of {d.payload.issue_id}", who)
-
+        close_issue(state, now, Status.closed, f"duplicate of {original}", who)

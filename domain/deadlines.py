@@ -56,12 +56,16 @@ class DeadlineRequest(BaseModel):
     start: datetime
     duration: Duration
     red_after_working_days: int | None = None
+    #: a restarted clock (停表): the due time is ``start`` plus the working time lost in this span, not ``duration``
+    lost_from: datetime | None = None
+    lost_to: datetime | None = None
 
 
 class Deadline(BaseModel):
     key: str
     due_at: datetime
     red_at: datetime | None = None
+    working_seconds_lost: float | None = None  # answered for a restarted clock
 
 
 class DeadlineBatch(BaseModel):
@@ -102,6 +106,38 @@ def add_working_days(start: datetime, days: int, is_workday: IsWorkday) -> datet
     for _ in range(days):
         day = next_workday(day + timedelta(days=1), is_workday)
     return datetime.combine(day, current.timetz())
+
+
+def _day_start(day: date, like: datetime) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=like.tzinfo)
+
+
+def working_seconds_between(start: datetime, end: datetime, is_workday: IsWorkday) -> float:
+    """How much of ``start → end`` falls on working days (a working day counts whole, midnight to midnight)."""
+    total, day = 0.0, start.date()
+    for _ in range(MAX_SCAN_DAYS):
+        if day > end.date():
+            break
+        if is_workday(day):
+            lo = max(start, _day_start(day, start))
+            hi = min(end, _day_start(day + timedelta(days=1), start))
+            total += max(0.0, (hi - lo).total_seconds())
+        day += timedelta(days=1)
+    return total
+
+
+def add_working_seconds(start: datetime, seconds: float, is_workday: IsWorkday) -> datetime:
+    """``start`` plus ``seconds`` of working-day time: non-working days are stepped over whole."""
+    current, left = start, max(0.0, seconds)
+    for _ in range(MAX_SCAN_DAYS):
+        midnight = _day_start(current.date() + timedelta(days=1), start)
+        if is_workday(current.date()):
+            room = (midnight - current).total_seconds()
+            if left <= room:
+                return current + timedelta(seconds=left)
+            left -= room
+        current = midnight
+    raise ValueError("no working day within ten years: check the calendar overrides")
 
 
 def scale(start: datetime, due: datetime, factor: float) -> datetime:
@@ -166,6 +202,9 @@ class DeadlineRules(BaseModel):
             base = max(1, math.ceil(base / 2))
         duration = Duration(working_days=base)
         return duration.shrink(EMERGENCY_FACTOR) if self.emergency else duration
+
+    def supervision(self) -> Duration:
+        return self._adjust(Duration(working_days=1), Duration(hours=4))
 
     def approve_extension(self) -> Duration:
         return self._adjust(Duration(working_days=1), Duration(hours=4))

@@ -22,6 +22,7 @@ from domain.deadlines import (
 )
 from domain.organisation import Level, Role
 from domain.state import (
+    CURRENT_RULES,
     Escalation,
     Follower,
     FollowerLink,
@@ -102,7 +103,8 @@ def close_task(state: IssueState, task: Task, now: datetime, status: TaskStatus,
     task.closed_at = now
     task.outcome = outcome
     task.closed_by = by
-    task.late = task.due_at is not None and now > task.due_at and status is not TaskStatus.cancelled
+    past_due = task.due_at is not None and now > task.due_at
+    task.late = status is not TaskStatus.cancelled and (task.late or past_due)
     record(state, now, "task_closed", actor=by, unit_id=task.unit_id, task_id=task.task_id,
            status=status.value, outcome=outcome, late=task.late)
 
@@ -124,8 +126,11 @@ def close_issue(state: IssueState, now: datetime, status: Status, outcome: str, 
 
 
 def escalate(state: IssueState, now: datetime, task: Task, to_unit: str | None, to_level: Level | None,
-             reason: str, by: str | None = SYSTEM) -> None:
-    state.escalations.append(Escalation(at=now, from_level=level_of(state, task.unit_id), to_level=to_level,
+             reason: str, by: str | None = SYSTEM, *, from_level: Level | None = None) -> None:
+    """Record that ``task``'s matter moves up to ``to_level``; ``from_level`` when the task's unit is not
+    where the issue stood (a department, or the whistler checking a result of a street's round)."""
+    from_level = from_level or level_of(state, task.unit_id)
+    state.escalations.append(Escalation(at=now, from_level=from_level, to_level=to_level,
                                         from_unit_id=task.unit_id, to_unit_id=to_unit, by=by, reason=reason,
                                         task_kind=task.kind))
     record(state, now, "escalated", actor=by, unit_id=task.unit_id, task_id=task.task_id,
@@ -137,9 +142,10 @@ def escalate(state: IssueState, now: datetime, task: Task, to_unit: str | None, 
 # --- opening ---------------------------------------------------------------------------------------
 
 
-def open_issue(report: IssueReport, context: IssueContext, config: IssueConfig, now: datetime) -> IssueState:
+def open_issue(report: IssueReport, context: IssueContext, config: IssueConfig, now: datetime,
+               rules_version: int = CURRENT_RULES) -> IssueState:
     state = IssueState(issue_id=report.issue_id, report=report, context=context, config=config,
-                       matter=context.matter.matter)
+                       matter=context.matter.matter, rules=rules_version)
     state.steps.append(StepRecord(step=Step.discovery, entered_at=now))
     record(state, now, "reported", actor=report.submitted_by or report.reporter.principal_id,
            unit_id=context.ladder[Level.grid].id, source=report.source.value, matter_code=report.matter_code,
@@ -166,7 +172,8 @@ def dispatch_level_for(level: Level) -> Level:
     return level.above() or Level.city
 
 
-def blow_whistle(state: IssueState, now: datetime, whistle: WhistleRecord, matter: MatterContext | None) -> None:
+def blow_whistle(state: IssueState, now: datetime, whistle: WhistleRecord, matter: MatterContext | None,
+                 *, approved: bool = False) -> None:
     state.whistle = whistle
     if matter is not None and matter.matter.code != state.matter.code:
         record(state, now, "reclassified", actor=whistle.by, from_matter=state.matter.code, to_matter=matter.matter.code)
@@ -176,7 +183,8 @@ def blow_whistle(state: IssueState, now: datetime, whistle: WhistleRecord, matte
         state.emergency = True
     enter_step(state, Step.whistle, now)
     record(state, now, "whistle", actor=whistle.by, unit_id=whistle.unit_id, kind=whistle.kind.value, note=whistle.note)
-    needs_approval = state.report.source.is_resident_request and whistle.kind is not WhistleKind.emergency
+    needs_approval = state.report.source.is_resident_request and whistle.kind is not WhistleKind.emergency \
+        and not approved
     if needs_approval:
         level = max(Level.community, whistle.level, key=lambda lv: lv.rank)
         open_task(state, TaskKind.approve_whistle, unit_at(state, level), [Role.leader], rules(state).approval(),
@@ -193,11 +201,10 @@ def start_dispatch(state: IssueState, level: Level, now: datetime, reason: str |
                      level=level.value, suggested_unit_ids=suggested, reason=reason)
 
 
-def route(state: IssueState, now: datetime, task: Task, unit_ids: list[str], by: str) -> None:
-    level = Level(task.data["level"])
-    if state.dispatch_level != level:
-        # a new round at this level: earlier check-ins stay on record, the round starts afresh
-        state.dispatch_level = level
+def route(state: IssueState, now: datetime, level: Level, unit_ids: list[str], by: str) -> None:
+    """Summon ``unit_ids`` from the dispatcher at ``level``: each gets a report task."""
+    # a new round at this level: earlier check-ins stay on record, the round starts afresh
+    state.dispatch_level = level
     enter_step(state, Step.report, now)
     for unit_id in unit_ids:
         state.summoned.append(unit_id)
@@ -210,31 +217,37 @@ def after_report_change(state: IssueState, now: datetime) -> None:
     open_kinds = {t.kind for t in state.open_tasks()}
     if TaskKind.report in open_kinds or TaskKind.dispatch in open_kinds:
         return
-    assert state.dispatch_level is not None
+    level = state.dispatch_level or Level.street  # set by every route; the street hears whistles first
     if not state.checked_in:
-        start_dispatch(state, state.dispatch_level, now, reason="no summoned unit checked in")
+        start_dispatch(state, level, now, reason="no summoned unit checked in")
         return
     hard_case = state.whistle is not None and state.whistle.kind is WhistleKind.hard_case
     if len(state.checked_in) >= 2 or hard_case:
         enter_step(state, Step.consultation, now)
-        open_task(state, TaskKind.consult, unit_at(state, state.dispatch_level), [Role.dispatcher],
-                  rules(state).consult(), now, level=state.dispatch_level.value, units=list(state.checked_in))
+        open_task(state, TaskKind.consult, unit_at(state, level), [Role.dispatcher],
+                  rules(state).consult(), now, level=level.value, units=list(state.checked_in))
     else:
-        state.lead_unit_id = state.checked_in[0]
-        state.co_unit_ids = []
-        state.list_type = state.matter.list_type
-        record(state, now, "lead_named", unit_id=state.lead_unit_id, list_type=state.list_type.value,
+        lead, list_type = state.checked_in[0], state.matter.list_type
+        state.lead_unit_id, state.co_unit_ids, state.list_type = lead, [], list_type
+        record(state, now, "lead_named", unit_id=lead, list_type=list_type.value,
                reason="the only unit that checked in leads")
-        start_handling(state, now)
+        start_handling(state, now, lead, list_type)
 
 
-def restart_round(state: IssueState, now: datetime, level: Level, reason: str, task: Task, by: str | None) -> None:
-    """Escalate the issue to a dispatcher at ``level`` for a fresh round of summoning."""
-    escalate(state, now, task, unit_at(state, level), level, reason, by)
+def restart_round(state: IssueState, now: datetime, reason: str, task: Task, by: str | None) -> None:
+    """A fresh round of summoning by the dispatcher one level above the one that dispatched this round
+    (at the city, the city's again: there is nowhere higher to go)."""
+    here = state.dispatch_level or Level.street
+    above = here.above()
+    if above is not None:
+        escalate(state, now, task, unit_at(state, above), above, reason, by, from_level=here)
+    elif state.rules < 2:
+        escalate(state, now, task, unit_at(state, here), here, reason, by)
     state.summoned, state.checked_in, state.declined = [], [], []
     state.lead_unit_id, state.co_unit_ids, state.list_type = None, [], None
+    state.round_reworks = 0
     enter_step(state, Step.whistle, now)
-    start_dispatch(state, level, now, reason=reason)
+    start_dispatch(state, above or here, now, reason=reason)
 
 
 # --- consultation, handling, feedback, evaluation -------------------------------------------------
@@ -246,23 +259,45 @@ def conclude(state: IssueState, now: datetime, lead: str, co: list[str], list_ty
     state.handling_days_override = handling_days
     record(state, now, "lead_named", actor=by, unit_id=lead, co_unit_ids=list(co), list_type=list_type.value)
     if list_type is ListType.understanding:
-        assert state.dispatch_level is not None
-        level = state.dispatch_level.above() or Level.city
+        level = (state.dispatch_level or Level.street).above() or Level.city
         open_task(state, TaskKind.approve_understanding, unit_at(state, level), [Role.leader],
                   rules(state).approve_understanding(), now, level=level.value)
     else:
-        start_handling(state, now)
+        start_handling(state, now, lead, list_type)
 
 
-def start_handling(state: IssueState, now: datetime, days: int | None = None) -> None:
-    assert state.lead_unit_id is not None and state.list_type is not None
+def start_handling(state: IssueState, now: datetime, lead: str, list_type: ListType, days: int | None = None) -> None:
     enter_step(state, Step.handling, now)
-    duration = rules(state).handling(state.matter, state.list_type, days or state.handling_days_override)
-    open_task(state, TaskKind.handle, state.lead_unit_id, [Role.handler], duration, now,
-              red_after=RED_AFTER_WORKING_DAYS, list_type=state.list_type.value)
+    duration = rules(state).handling(state.matter, list_type, days or state.handling_days_override)
+    open_task(state, TaskKind.handle, lead, [Role.handler], duration, now,
+              red_after=RED_AFTER_WORKING_DAYS, list_type=list_type.value)
     for unit_id in state.co_unit_ids:
         open_task(state, TaskKind.assist, unit_id, [Role.handler], duration, now, red_after=RED_AFTER_WORKING_DAYS,
-                  lead_unit_id=state.lead_unit_id)
+                  lead_unit_id=lead)
+
+
+def handle_again(state: IssueState, now: datetime, by: str, reason: str, days: int | None = None) -> None:
+    """Back to handling (a return for rework, a reopening after review). An issue that nobody led — resolved
+    on the spot or mediated in the grid — goes to the street's dispatcher as a whistle, recorded as such."""
+    if state.lead_unit_id is not None and state.list_type is not None:
+        start_handling(state, now, state.lead_unit_id, state.list_type, days)
+        return
+    grid = state.context.ladder[Level.grid].id
+    state.lead_unit_id, state.co_unit_ids, state.list_type = None, [], None
+    state.handling_days_override = days
+    blow_whistle(state, now, WhistleRecord(kind=WhistleKind.daily, note=reason, by=by, unit_id=grid,
+                                           level=Level.grid, at=now), None, approved=True)
+
+
+def extend_handling(state: IssueState, days: int) -> None:
+    """An extension (approved, or granted by a supervisor): the handling tasks get ``days`` more working days
+    from their due time; the calendar answers the new deadlines, and the warnings may fire again."""
+    for t in state.open_tasks():
+        if t.kind in (TaskKind.handle, TaskKind.assist) and t.due_at is not None:
+            t.deadline_from = t.due_at
+            t.duration = Duration(working_days=days)
+            t.due_at = t.red_at = None
+            t.marks_fired = [m for m in t.marks_fired if m.startswith("remind")]
 
 
 def start_feedback(state: IssueState, now: datetime, result: str) -> None:
@@ -290,14 +325,18 @@ def start_evaluation(state: IssueState, now: datetime) -> None:
         open_task(state, TaskKind.evaluate, state.context.submitter_unit_id, [Role.integration], window, now,
                   principal_id=state.report.submitted_by, rater="resident")
     for follower in state.followers:
-        if follower.reporter.principal_id and follower.unit_id:
-            open_task(state, TaskKind.evaluate, follower.unit_id, [Role.resident], window, now,
-                      principal_id=follower.reporter.principal_id, rater="follower",
-                      duplicate_issue_id=follower.issue_id)
+        ask_follower(state, follower, now)
     if state.whistle is not None:
         open_task(state, TaskKind.evaluate, state.whistle.unit_id, verifier_roles(state.whistle.level), window,
                   now, rater="whistler")
     finish_evaluation_if_done(state, now)
+
+
+def ask_follower(state: IssueState, follower: Follower, now: datetime) -> None:
+    if follower.reporter.principal_id and follower.unit_id:
+        open_task(state, TaskKind.evaluate, follower.unit_id, [Role.resident], rules(state).evaluate(), now,
+                  principal_id=follower.reporter.principal_id, rater="follower",
+                  duplicate_issue_id=follower.issue_id)
 
 
 def finish_evaluation_if_done(state: IssueState, now: datetime) -> None:
@@ -320,7 +359,7 @@ def finish_evaluation_if_done(state: IssueState, now: datetime) -> None:
 def pending_deadlines(state: IssueState) -> list[DeadlineRequest]:
     return [
         DeadlineRequest(key=t.task_id, start=t.deadline_from or t.window_start, duration=t.duration,
-                        red_after_working_days=t.red_after_working_days)
+                        red_after_working_days=t.red_after_working_days, lost_from=t.lost_from, lost_to=t.lost_to)
         for t in state.open_tasks() if t.due_at is None
     ]
 
@@ -331,9 +370,12 @@ def set_deadlines(state: IssueState, deadlines: list[Deadline], notes: list[str]
         if task is None or not task.is_open:
             continue
         task.due_at, task.red_at = d.due_at, d.red_at
-        task.deadline_from = None
+        task.deadline_from = task.lost_from = task.lost_to = None
+        extra: dict[str, Any] = {"red_at": d.red_at.isoformat()} if d.red_at else {}
+        if d.working_seconds_lost is not None:
+            extra["working_seconds_lost"] = d.working_seconds_lost
         record(state, now, "deadline_set", unit_id=task.unit_id, task_id=task.task_id, due_at=d.due_at.isoformat(),
-               **({"red_at": d.red_at.isoformat()} if d.red_at else {}))
+               **extra)
     for note in notes:
         if note not in state.notes:
             state.notes.append(note)
@@ -343,9 +385,12 @@ def set_deadlines(state: IssueState, deadlines: list[Deadline], notes: list[str]
 def link_follower(state: IssueState, link: FollowerLink, now: datetime) -> None:
     if state.status is not Status.open or any(f.issue_id == link.duplicate_issue_id for f in state.followers):
         return
-    state.followers.append(Follower(issue_id=link.duplicate_issue_id, reporter=link.reporter,
-                                    unit_id=link.reporter_unit_id))
+    follower = Follower(issue_id=link.duplicate_issue_id, reporter=link.reporter, unit_id=link.reporter_unit_id)
+    state.followers.append(follower)
     record(state, now, "duplicate_linked", actor=link.linked_by, duplicate_issue_id=link.duplicate_issue_id)
+    evaluating = any(t.kind is TaskKind.evaluate for t in state.open_tasks())
+    if state.rules >= 2 and state.step is Step.evaluation and evaluating:
+        ask_follower(state, follower, now)
 
 
 def follower_link(state: IssueState, by: str) -> FollowerLink:

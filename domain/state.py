@@ -187,6 +187,8 @@ class Task(BaseModel):
     marks_fired: list[str] = Field(default_factory=list)
     clock_stopped_at: datetime | None = None
     stopped_seconds: float = 0.0
+    lost_from: datetime | None = None  # a restarted clock: the span whose working time the deadline gains
+    lost_to: datetime | None = None
     data: dict[str, Any] = Field(default_factory=dict)
 
     @property
@@ -255,10 +257,17 @@ class Follower(BaseModel):
     unit_id: str | None = None
 
 
+#: The rules an issue runs by. 1: issues started before the review of the step table (their histories
+#: replay unchanged); 2: a late approval dispatches at the street, reworks are limited per round, stopped
+#: time is working time, red opens a supervision task, a late follower is asked to evaluate.
+CURRENT_RULES = 2
+
+
 class IssueState(BaseModel):
     """Everything an issue knows; handed whole to continue-as-new."""
 
     issue_id: str
+    rules: int = 1  # absent from the state of issues started before rules 2
     report: IssueReport
     context: IssueContext
     config: IssueConfig = Field(default_factory=IssueConfig)
@@ -278,7 +287,8 @@ class IssueState(BaseModel):
     pending_conclusion: dict[str, Any] | None = None
     handling_days_override: int | None = None
     resolution: str | None = None
-    reworks: int = 0
+    reworks: int = 0  # every return for rework, for the statistics
+    round_reworks: int = 0  # returns in this round of summoning (the limit is per round)
     reopens: int = 0
     evaluation_round: int = 0
     urges: int = 0

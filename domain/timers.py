@@ -21,6 +21,7 @@ from domain.engine import (
     level_of,
     open_task,
     record,
+    rules,
     start_dispatch,
     start_evaluation,
     start_verify,
@@ -102,7 +103,8 @@ def _time_out(state: IssueState, task: Task, now: datetime, outcome: str) -> Non
 
 
 def _move_up(state: IssueState, task: Task, now: datetime, role_word: str) -> Level | None:
-    """Hand a task to the same kind of person one level up; returns the new level (None at the top)."""
+    """Hand a task to the same kind of person one level up; returns the new level (None at the top, where
+    the task stays open, red)."""
     here = Level(task.data.get("level") or (level_of(state, task.unit_id) or Level.city))
     above = here.above()
     if above is None:
@@ -122,14 +124,13 @@ def _verify_timeout(state: IssueState, task: Task, name: str, now: datetime) -> 
     else:
         message = f"not verified in time by the {level.value}"
     _warn(state, now, task, "yellow", message)
-    close_task(state, task, now, TaskStatus.moved, f"moved to {above.value if above else 'none'}")
-    if above is not None and above.rank <= Level.street.rank:
-        escalate(state, now, task, unit_at(state, above), above, message)
+    above = above or Level.district  # verify tasks sit at the grid, the community or the street
+    close_task(state, task, now, TaskStatus.moved, f"moved to {above.value}")
+    escalate(state, now, task, unit_at(state, above), above, message)
+    if above.rank <= Level.street.rank:
         start_verify(state, above, now)
         return
     # past the street: the district centre takes it, as if the street had whistled
-    assert above is not None
-    escalate(state, now, task, unit_at(state, above), above, message)
     state.whistle = WhistleRecord(kind=WhistleKind.daily, note=message, by="system", unit_id=task.unit_id,
                                   level=level, at=now)
     enter_step(state, Step.whistle, now)
@@ -156,12 +157,14 @@ def _report_timeout(state: IssueState, task: Task, name: str, now: datetime) -> 
     _warn(state, now, task, "red", f"{task.unit_id} did not check in by the second deadline")
     _time_out(state, task, now, "no check-in")
     here = Level(task.data["dispatch_level"])
-    above = here.above() or here
+    above = here.above()
     open_dispatch = [t for t in state.open_tasks() if t.kind is TaskKind.dispatch]
     if not open_dispatch:
-        escalate(state, now, task, unit_at(state, above), above, f"{task.unit_id} did not report for duty")
-        state.dispatch_level = above
-        start_dispatch(state, above, now, reason=f"{task.unit_id} did not report for duty; re-route")
+        reason = f"{task.unit_id} did not report for duty"
+        if above is not None or state.rules < 2:  # at the city there is no level above to climb to
+            escalate(state, now, task, unit_at(state, above or here), above or here, reason, from_level=here)
+        state.dispatch_level = above or here
+        start_dispatch(state, above or here, now, reason=f"{reason}; re-route")
     after_report_change(state, now)
 
 
@@ -175,6 +178,8 @@ def _consult_timeout(state: IssueState, task: Task, name: str, now: datetime) ->
 def _handling_timeout(state: IssueState, task: Task, name: str, now: datetime) -> None:
     if name == "due":
         _warn(state, now, task, "yellow", f"{task.kind.value} by {task.unit_id} is overdue")
+        if state.rules >= 2:
+            task.late = True  # an extension granted later moves the deadline, not the lateness
         return
     _warn(state, now, task, "red", f"{task.kind.value} by {task.unit_id} is two working days overdue")
     above_unit = state.context.parents.get(task.unit_id) or unit_at(state, Level.city)
@@ -183,6 +188,18 @@ def _handling_timeout(state: IssueState, task: Task, name: str, now: datetime) -
     state.supervisions += 1
     above_level = level_of(state, above_unit)
     escalate(state, now, task, above_unit, above_level, "handling two working days overdue: to the supervisor")
+    supervised = any(t.kind is TaskKind.supervision and t.data.get("for_task_id") == task.task_id
+                     for t in state.open_tasks())
+    if state.rules >= 2 and not supervised:
+        open_task(state, TaskKind.supervision, above_unit, [Role.supervisor], rules(state).supervision(), now,
+                  level=(above_level or Level.city).value, for_task_id=task.task_id, for_unit_id=task.unit_id)
+
+
+def _supervision_timeout(state: IssueState, task: Task, name: str, now: datetime) -> None:
+    above = _move_up(state, task, now, "supervisor")
+    if above is not None:
+        open_task(state, TaskKind.supervision, unit_at(state, above), [Role.supervisor], task.duration, now,
+                  **{**task.data, "level": above.value})
 
 
 def _extension_timeout(state: IssueState, task: Task, name: str, now: datetime) -> None:
@@ -222,4 +239,5 @@ ON_TIMEOUT: dict[TaskKind, Callable[[IssueState, Task, str, datetime], None]] = 
     TaskKind.verify_result: _verify_result_timeout,
     TaskKind.evaluate: _evaluate_timeout,
     TaskKind.review: _review_timeout,
+    TaskKind.supervision: _supervision_timeout,
 }

@@ -6,15 +6,18 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from domain import errors
+from domain.access import check_may_act, is_filer, is_reporter, is_staff, sees
 from domain.actions import (
     ISSUE_ACTIONS,
-    CompletePayload,
     ConcludePayload,
     LinkDuplicatePayload,
     Payload,
+    ReassignPayload,
     RoutePayload,
     TaskKind,
     WhistlePayload,
@@ -22,8 +25,10 @@ from domain.actions import (
     describe_payload_error,
     payload_model,
 )
-from domain.organisation import STAFF_ROLES, Role
+from domain.organisation import Role
 from domain.state import STEPS_BEFORE_HANDLING_ENDS, ActionRequest, Actor, IssueState, Status, Task
+
+P = TypeVar("P", bound=Payload)
 
 
 class Decision(BaseModel):
@@ -35,6 +40,16 @@ class Decision(BaseModel):
     action: str
     payload: Payload
     actor: Actor
+    #: what the workflow must fetch or tell before applying: the context of a matter the issue is
+    #: re-classified to, the original issue a duplicate is linked to
+    needs_matter: str | None = None
+    tells_original: str | None = None
+
+    def payload_as(self, model: type[P]) -> P:
+        """The payload as the model the vocabulary gives this action (checked, never assumed)."""
+        if not isinstance(self.payload, model):
+            raise errors.InvalidPayload(f"the data for '{self.action}' is not a {model.__name__}")
+        return self.payload
 
 
 def validate(state: IssueState, req: ActionRequest) -> Decision:
@@ -57,9 +72,13 @@ def validate(state: IssueState, req: ActionRequest) -> Decision:
             f"allowed: {', '.join(actions_for(task.kind))}"
         )
     payload = _parse(model, req)
-    _check_actor(task, req.actor, req.action)
+    check_may_act(task, req.actor, req.action)
     _check_task_action(state, task, req.action, payload)
-    return Decision(task_id=task.task_id, action=req.action, payload=payload, actor=req.actor)
+    needs_matter = None
+    if isinstance(payload, WhistlePayload) and payload.matter_code not in (None, state.matter.code):
+        needs_matter = payload.matter_code
+    return Decision(task_id=task.task_id, action=req.action, payload=payload, actor=req.actor,
+                    needs_matter=needs_matter)
 
 
 def _parse(model: type[Payload], req: ActionRequest) -> Payload:
@@ -69,30 +88,11 @@ def _parse(model: type[Payload], req: ActionRequest) -> Payload:
         raise errors.InvalidPayload(describe_payload_error(req.action, exc.errors())) from None
 
 
-def _check_actor(task: Task, actor: Actor, action: str) -> None:
-    if actor.unit_id != task.unit_id:
-        raise errors.NotPermitted(
-            f"task {task.task_id} ({task.kind.value}) is assigned to unit {task.unit_id}; "
-            f"{actor.principal_id} belongs to {actor.unit_id}"
-        )
-    if task.principal_id is not None and actor.principal_id != task.principal_id:
-        raise errors.NotPermitted(f"task {task.task_id} is for {task.principal_id} alone")
-    if action == "unclaim":
-        if task.claimed_by is None:
-            raise errors.WrongState(f"task {task.task_id} is not claimed")
-        if task.claimed_by != actor.principal_id and Role.leader not in actor.roles:
-            raise errors.NotPermitted(
-                f"task {task.task_id} is claimed by {task.claimed_by}; only they or a leader may unclaim it"
-            )
-        return
-    if not set(actor.roles) & set(task.roles):
-        need = " or ".join(r.value for r in task.roles)
-        have = ", ".join(r.value for r in actor.roles)
-        raise errors.NotPermitted(f"a {task.kind.value} task needs the role {need}; {actor.principal_id} has {have}")
-    if task.claimed_by is not None and task.claimed_by != actor.principal_id:
-        raise errors.NotPermitted(f"task {task.task_id} is claimed by {task.claimed_by}")
-    if action == "claim" and task.claimed_by == actor.principal_id:
-        raise errors.WrongState(f"task {task.task_id} is already claimed by {actor.principal_id}")
+def _check_routable(state: IssueState, level: str, unit_ids: list[str]) -> None:
+    routable = {u.id for u in state.context.matter.routable.get(level, [])}
+    unknown = [u for u in unit_ids if u not in routable]
+    if unknown:
+        raise errors.InvalidPayload(f"unit_ids: {', '.join(unknown)} cannot be summoned from the {level} level")
 
 
 def _check_task_action(state: IssueState, task: Task, action: str, payload: Payload) -> None:
@@ -102,19 +102,11 @@ def _check_task_action(state: IssueState, task: Task, action: str, payload: Payl
             raise errors.ActionNotAllowed(
                 f"matter {state.matter.code} ({state.matter.name}) cannot be resolved on the spot; whistle instead"
             )
-    elif kind is TaskKind.verify and action == "whistle":
-        assert isinstance(payload, WhistlePayload)
+    elif isinstance(payload, WhistlePayload):
         if payload.matter_code is not None and payload.matter_code not in state.context.matter_codes:
             raise errors.InvalidPayload(f"matter_code: unknown matter {payload.matter_code!r}")
-    elif kind is TaskKind.dispatch and action == "route":
-        assert isinstance(payload, RoutePayload)
-        level = task.data["level"]
-        routable = {u.id for u in state.context.matter.routable.get(level, [])}
-        unknown = [u for u in payload.unit_ids if u not in routable]
-        if unknown:
-            raise errors.InvalidPayload(
-                f"unit_ids: {', '.join(unknown)} cannot be summoned from the {level} level"
-            )
+    elif isinstance(payload, RoutePayload):
+        _check_routable(state, task.data["level"], payload.unit_ids)
         pending = {t.unit_id for t in state.open_tasks() if t.kind is TaskKind.report}
         again = [u for u in payload.unit_ids if u in pending or u in state.checked_in]
         if again:
@@ -122,8 +114,7 @@ def _check_task_action(state: IssueState, task: Task, action: str, payload: Payl
     elif kind is TaskKind.dispatch and action == "escalate":
         if task.data["level"] == "city":
             raise errors.WrongState("the city is the top of the ladder; route the issue instead")
-    elif kind is TaskKind.consult:
-        assert isinstance(payload, ConcludePayload)
+    elif isinstance(payload, ConcludePayload):
         present = set(state.checked_in)
         if payload.lead_unit_id not in present:
             raise errors.InvalidPayload(f"lead_unit_id: {payload.lead_unit_id} did not check in")
@@ -133,10 +124,12 @@ def _check_task_action(state: IssueState, task: Task, action: str, payload: Payl
                 f"co_unit_ids: {', '.join(stray)} must be units that checked in, other than the lead"
             )
     elif kind is TaskKind.handle:
-        _check_handle(state, task, action, payload)
+        _check_handle(state, task, action)
+    elif kind is TaskKind.supervision:
+        _check_supervision(state, task, payload)
 
 
-def _check_handle(state: IssueState, task: Task, action: str, payload: Payload) -> None:
+def _check_handle(state: IssueState, task: Task, action: str) -> None:
     if action == "request_extension" and any(
         t.kind is TaskKind.approve_extension for t in state.open_tasks()
     ):
@@ -146,7 +139,6 @@ def _check_handle(state: IssueState, task: Task, action: str, payload: Payload) 
     if action == "start_clock" and task.clock_stopped_at is None:
         raise errors.WrongState("the clock is not stopped")
     if action == "complete":
-        assert isinstance(payload, CompletePayload)
         waiting = [t.unit_id for t in state.open_tasks() if t.kind is TaskKind.assist]
         if waiting:
             raise errors.WrongState(f"co-units complete first: still waiting for {', '.join(waiting)}")
@@ -154,21 +146,16 @@ def _check_handle(state: IssueState, task: Task, action: str, payload: Payload) 
             raise errors.WrongState("restart the clock before completing")
 
 
-def _is_reporter(state: IssueState, actor: Actor) -> bool:
-    ids = {state.report.reporter.principal_id, *(f.reporter.principal_id for f in state.followers)}
-    return actor.principal_id in ids - {None}
-
-
-def involved_units(state: IssueState) -> set[str]:
-    return {u.id for u in state.context.ladder.values()} | {t.unit_id for t in state.tasks.values()}
-
-
-def has_access(state: IssueState, actor: Actor) -> bool:
-    if _is_reporter(state, actor):
-        return True
-    if Role.integration in actor.roles and actor.principal_id == state.report.submitted_by:
-        return True
-    return bool(set(actor.roles) & STAFF_ROLES) and actor.unit_id in involved_units(state)
+def _check_supervision(state: IssueState, task: Task, payload: Payload) -> None:
+    late = state.tasks.get(task.data.get("for_task_id", ""))
+    if late is None or not late.is_open:
+        raise errors.WrongState(f"the late task of {task.data.get('for_unit_id')} is no longer open")
+    if isinstance(payload, ReassignPayload):
+        if late.kind is not TaskKind.handle:
+            raise errors.WrongState(f"{late.unit_id} assists, it does not lead: urge it or extend its deadline")
+        if late.unit_id in payload.unit_ids:
+            raise errors.InvalidPayload(f"unit_ids: the lead is being taken away from {late.unit_id}")
+        _check_routable(state, task.data["level"], payload.unit_ids)
 
 
 def _validate_issue_action(state: IssueState, req: ActionRequest) -> Decision:
@@ -179,28 +166,28 @@ def _validate_issue_action(state: IssueState, req: ActionRequest) -> Decision:
         )
     payload = _parse(model, req)
     actor = req.actor
-    if not has_access(state, actor):
+    if not sees(state, actor):
         raise errors.NotPermitted(f"{actor.principal_id} has no access to issue {state.issue_id}")
     action = req.action
+    tells_original = None
     if action == "withdraw":
-        own = _is_reporter(state, actor) and actor.principal_id == state.report.reporter.principal_id
-        filer = Role.integration in actor.roles and actor.principal_id == state.report.submitted_by
-        if not (own or filer):
+        own = actor.principal_id == state.report.reporter.principal_id
+        if not (own or is_filer(state, actor)):
             raise errors.NotPermitted("only the reporter (or the system that filed the report) may withdraw it")
         if state.step not in STEPS_BEFORE_HANDLING_ENDS:
             raise errors.WrongState(f"handling has ended (step {state.step.value}); the issue can no longer be withdrawn")
     elif action == "urge":
-        if not (_is_reporter(state, actor) or Role.supervisor in actor.roles):
+        if not (is_reporter(state, actor) or Role.supervisor in actor.roles):
             raise errors.NotPermitted("only the reporter or a supervisor may urge")
     elif action == "supervise":
         if Role.supervisor not in actor.roles:
             raise errors.NotPermitted("supervision notices are sent by supervisors")
-    elif action == "link_duplicate":
-        assert isinstance(payload, LinkDuplicatePayload)
-        if not set(actor.roles) & STAFF_ROLES:
+    elif isinstance(payload, LinkDuplicatePayload):
+        if not is_staff(actor):
             raise errors.NotPermitted("duplicates are linked by staff")
         if payload.issue_id == state.issue_id:
             raise errors.InvalidPayload("issue_id: an issue cannot duplicate itself")
         if state.step not in STEPS_BEFORE_HANDLING_ENDS:
             raise errors.WrongState("handling has ended; it is too late to link this issue as a duplicate")
-    return Decision(task_id=None, action=action, payload=payload, actor=actor)
+        tells_original = payload.issue_id
+    return Decision(task_id=None, action=action, payload=payload, actor=actor, tells_original=tells_original)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
+from domain.access import IssueAccess, access_of
 from domain.actions import actions_for
-from domain.jurisdiction import IssueAccess
 from domain.state import IssueRecord, IssueState, IssueView, TaskRecord, TaskStatus, TaskView
 
 
@@ -58,13 +58,5 @@ class LiveIssue(BaseModel):
     access: IssueAccess
 
 
-def access(state: IssueState) -> IssueAccess:
-    units = [ref.id for ref in state.context.ladder.values()]
-    units += sorted({t.unit_id for t in state.tasks.values()} - set(units))
-    reporters = [state.report.reporter.principal_id, *(f.reporter.principal_id for f in state.followers)]
-    return IssueAccess(units=units, reporter_ids=[r for r in reporters if r is not None],
-                       submitted_by=state.report.submitted_by)
-
-
 def live(state: IssueState) -> LiveIssue:
-    return LiveIssue(view=view(state), access=access(state))
+    return LiveIssue(view=view(state), access=access_of(state))

@@ -23,14 +23,15 @@ with workflow.unsafe.imports_passed_through():
     from activities.issue import IssueActivities, MatterRequest
     from activities.read_model import ReadModelActivities
     from domain import errors, timers, views
-    from domain.actions import WhistlePayload
     from domain.apply import apply
     from domain.deadlines import DeadlineBatch
     from domain.engine import follower_link, link_follower, open_issue, pending_deadlines, set_deadlines
     from domain.projection import projection_batch
     from domain.state import (
+        CURRENT_RULES,
         ActionRequest,
         FollowerLink,
+        IssueConfig,
         IssueInput,
         IssueRecord,
         IssueState,
@@ -52,6 +53,9 @@ ACTIVITY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coef
 
 #: issues started before the read model existed replay without projecting
 PROJECTION_PATCH = "read-model-projection"
+#: issues started before rules 2 (see ``domain.state.CURRENT_RULES``) keep the rules they started with
+#: until they continue as new
+RULES_PATCH = "rules-2"
 
 
 def _refusal(exc: errors.ActionRefused) -> ApplicationError:
@@ -76,6 +80,7 @@ class ResidentIssue:
     @workflow.run
     async def run(self, inp: IssueInput) -> IssueRecord:
         self._projecting = workflow.patched(PROJECTION_PATCH)
+        rules_version = CURRENT_RULES if workflow.patched(RULES_PATCH) else 1
         if self._state is None:
             try:
                 context = await workflow.execute_activity_method(
@@ -87,10 +92,11 @@ class ResidentIssue:
                 raise ApplicationError(f"report refused: {message}", type="InvalidPayload",
                                        non_retryable=True) from None
             async with self._lock:
-                self._state = open_issue(inp.report, context, inp.config, workflow.now())
+                self._state = open_issue(inp.report, context, inp.config, workflow.now(), rules_version)
                 self._log("issue_opened", matter=inp.report.matter_code, grid=inp.report.grid_id)
                 await self._settle()
         else:
+            self._state.rules = max(self._state.rules, rules_version)
             self._publish()
         state = self._state
         projector = asyncio.create_task(self._projection_loop()) if self._projecting else None
@@ -124,10 +130,9 @@ class ResidentIssue:
         return views.issue_record(state)
 
     def _should_continue_as_new(self) -> bool:
-        assert self._state is not None
         info = workflow.info()
-        return info.is_continue_as_new_suggested() or \
-            info.get_current_history_length() >= self._state.config.history_limit
+        limit = self._state.config.history_limit if self._state else IssueConfig().history_limit
+        return info.is_continue_as_new_suggested() or info.get_current_history_length() >= limit
 
     def _unprojected(self) -> bool:
         state = self._state
@@ -139,7 +144,8 @@ class ResidentIssue:
         and timers keep firing; the read model catches up when it returns. Ends once the issue is
         closed and everything is projected."""
         state = self._state
-        assert state is not None
+        if state is None:
+            return
         while True:
             await workflow.wait_condition(
                 lambda: (self._unprojected() and not self._handing_over) or self._closing)
@@ -158,7 +164,8 @@ class ResidentIssue:
     async def _settle(self) -> None:
         """After a transition: fetch deadlines for new tasks, publish search attributes, wake the loop."""
         state = self._state
-        assert state is not None
+        if state is None:
+            return
         requests = pending_deadlines(state)
         if requests:
             answer = await workflow.execute_activity_method(
@@ -170,7 +177,8 @@ class ResidentIssue:
 
     def _publish(self) -> None:
         state = self._state
-        assert state is not None
+        if state is None:
+            return
         values: dict[str, Any] = {
             sa.STEP.name: state.step.value, sa.STATUS.name: state.status.value, sa.LEVEL.name: state.level.value,
             sa.CATEGORY.name: state.matter.category, sa.LEAD_UNIT.name: state.lead_unit_id,
@@ -193,39 +201,43 @@ class ResidentIssue:
 
     # --- acting -----------------------------------------------------------------------------------
 
-    def _decide(self, req: ActionRequest) -> Decision:
+    def _opened(self) -> IssueState:
         if self._state is None:
             raise ApplicationError("the issue is still being opened; try again in a moment",
                                    type="WrongState", non_retryable=True)
+        return self._state
+
+    def _decide(self, req: ActionRequest) -> Decision:
+        state = self._opened()
         try:
-            return validate(self._state, req)
+            return validate(state, req)
         except errors.ActionRefused as exc:
             raise _refusal(exc) from None
 
     async def _perform(self, req: ActionRequest) -> IssueView:
         async with self._lock:
             decision = self._decide(req)  # again: the state may have moved since the validator ran
-            state = self._state
-            assert state is not None
+            state = self._opened()
             matter: MatterContext | None = None
-            payload = decision.payload
-            if isinstance(payload, WhistlePayload) and payload.matter_code not in (None, state.matter.code):
+            if decision.needs_matter is not None:
                 matter = await workflow.execute_activity_method(
                     IssueActivities.load_matter_context,
-                    MatterRequest(issue_id=state.issue_id, matter_code=payload.matter_code, ladder=state.context.ladder),
+                    MatterRequest(issue_id=state.issue_id, matter_code=decision.needs_matter,
+                                  ladder=state.context.ladder),
                     start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY)
-            if decision.action == "link_duplicate":
-                await self._tell_original(decision)
-            apply(state, decision, workflow.now(), matter)
+            if decision.tells_original is not None:
+                await self._tell_original(state, decision.tells_original, decision.actor.principal_id)
+            try:
+                apply(state, decision, workflow.now(), matter)
+            except errors.ActionRefused as exc:
+                raise _refusal(exc) from None
             self._log("action", task_id=decision.task_id, action=decision.action,
                       principal=decision.actor.principal_id)
             await self._settle()
             return views.view(state)
 
-    async def _tell_original(self, decision: Decision) -> None:
-        assert self._state is not None
-        target = decision.payload.model_dump()["issue_id"]
-        link = follower_link(self._state, decision.actor.principal_id)
+    async def _tell_original(self, state: IssueState, target: str, by: str) -> None:
+        link = follower_link(state, by)
         try:
             await workflow.get_external_workflow_handle(issue_workflow_id(target)).signal(
                 ResidentIssue.link_follower, link)
@@ -256,8 +268,10 @@ class ResidentIssue:
         """Another report was linked to this issue as a duplicate: its reporter follows this one."""
         await workflow.wait_condition(lambda: self._state is not None)
         async with self._lock:
-            assert self._state is not None
-            link_follower(self._state, link, workflow.now())
+            state = self._opened()
+            link_follower(state, link, workflow.now())
+            if state.rules >= 2:
+                await self._settle()  # a follower linked during evaluation is asked too: a deadline
             self._changed = True
 
     @workflow.query

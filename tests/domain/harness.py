@@ -52,6 +52,16 @@ class PureIssue:
         self.settle()
         return self.state
 
+    def act_on(self, task_id: str, action: str, data: dict[str, Any] | None = None, *,
+               actor: Actor | None = None) -> IssueState:
+        """Act on one task by id, as the sample principal it names (when two open tasks share a kind and unit)."""
+        task = self.state.tasks[task_id]
+        who = actor or actor_for(self.org, task.unit_id, task.roles, task.principal_id)
+        req = ActionRequest(task_id=task_id, action=action, actor=who, data=data or {})
+        apply(self.state, validate(self.state, req), self.now)
+        self.settle()
+        return self.state
+
     def advance(self, delta: timedelta) -> int:
         """Move the clock, firing marks in order as the workflow's loop would."""
         end, fired = self.now + delta, 0

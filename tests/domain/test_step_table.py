@@ -34,6 +34,7 @@ VOCABULARY = {
     "verify_result": {"accept", "return_for_rework"},
     "evaluate": {"rate"},
     "review": {"reopen", "close"},
+    "supervision": {"urge", "extend", "reassign"},
 }
 
 

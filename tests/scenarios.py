@@ -3,6 +3,9 @@ tests). Each takes a started :class:`Driver` and walks it; the tests assert on w
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+
 from domain.state import IssueView
 from tests.driver import Driver
 
@@ -82,3 +85,38 @@ async def understanding_extension_review(d: Driver, rerate: str | None = None) -
     await finish_handling(d)
     await d.act("verify_result", "accept")
     return await evaluate_all(d, rerate)
+
+
+Sleeper = Callable[[datetime], Awaitable[None]]
+
+
+async def reopen_on_site(d: Driver) -> IssueView:
+    """Resolved on the spot, rated unsatisfied, reopened by the supervisor: back to the street as a whistle."""
+    await d.act("verify", "resolve_on_site", {"result": "bulb replaced"})
+    await d.act("evaluate", "rate", {"rating": "unsatisfied", "comment": "still dark"})
+    return await d.act("review", "reopen", {"handling_days": 3, "reason": "the light is still out"})
+
+
+async def red_then_reassign(d: Driver, sleep_until: Sleeper) -> IssueView:
+    """Handling goes red, the district's supervisor takes the lead from the heating office."""
+    await whistle_to_dispatch(d)
+    await route_and_check_in(d, [HEATING])
+    handle = await d.task("handle")
+    assert handle.due_at is not None
+    at = handle.due_at
+    for _ in range(40):  # red comes two working days after the due time: step there in quarter days
+        at += timedelta(hours=6)
+        await sleep_until(at)
+        if any(t.kind == "supervision" for t in (await d.state()).open_tasks):
+            break
+    await d.act("supervision", "reassign", {"unit_ids": [STREET], "reason": "the heating office is stuck"})
+    return await d.act("report", "check_in", unit_id=STREET)
+
+
+async def stop_clock_over_days(d: Driver, sleep_until: Sleeper) -> IssueView:
+    await whistle_to_dispatch(d)
+    await route_and_check_in(d, [HEATING])
+    handle = await d.task("handle")
+    await d.act("handle", "stop_clock", {"reason": "waiting for access to the flat"})
+    await sleep_until(handle.opened_at + timedelta(days=3))
+    return await d.act("handle", "start_clock")

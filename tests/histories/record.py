@@ -11,6 +11,7 @@ import tempfile
 import uuid
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,15 @@ from temporalio.testing import WorkflowEnvironment
 from store.migrate import upgrade
 from tests.conftest import _register_search_attributes
 from tests.driver import Driver, principal, report
-from tests.scenarios import finish_handling, happy_path, to_handling_two_units, understanding_extension_review
+from tests.scenarios import (
+    finish_handling,
+    happy_path,
+    red_then_reassign,
+    reopen_on_site,
+    stop_clock_over_days,
+    to_handling_two_units,
+    understanding_extension_review,
+)
 from whistle.binaries import temporal_test_server
 from whistle.settings import Settings
 from whistle.temporal import DATA_CONVERTER
@@ -28,7 +37,7 @@ from worker import build_worker
 
 HERE = Path(__file__).parent
 #: bump when the workflow's commands change on purpose; older files stay and must still replay
-VERSION = "v1"
+VERSION = "v2"  # v2: rules 2 (the "rules-2" patch)
 
 
 async def _rework_escalation(d: Driver) -> None:
@@ -49,12 +58,29 @@ SCENARIOS: dict[str, tuple[str, Callable[[Driver], Awaitable[Any]], dict[str, An
     "understanding_review": ("heating.no_heat", understanding_extension_review, {}, 0),
     "mediation_ladder": ("neighbour_dispute.water_leak_downstairs", lambda d: asyncio.sleep(0), {}, 8 * 86400),
     "continue_as_new": ("heating.no_heat", _comments, {"history_limit": 50}, 0),
+    "reopen_on_site": ("property.stairwell_light", reopen_on_site, {}, 0),
+    "supervision_reassign": ("heating.no_heat", lambda d: red_then_reassign(d, _sleeper(d)), {}, 0),
+    "stop_clock": ("heating.no_heat", lambda d: stop_clock_over_days(d, _sleeper(d)), {}, 0),
 }
+
+ENV: dict[str, WorkflowEnvironment] = {}
+
+
+def _sleeper(d: Driver) -> Callable[[datetime], Awaitable[None]]:
+    async def sleep_until(at: datetime) -> None:
+        env = ENV["env"]
+        now = await env.get_current_time()
+        if at > now:
+            await env.sleep(at - now)
+        await d.wait_ready()
+
+    return sleep_until
 
 
 async def main() -> None:
     env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=temporal_test_server(),
                                                         data_converter=DATA_CONVERTER)
+    ENV["env"] = env
     await _register_search_attributes(env.client)
     queue = f"record-{uuid.uuid4().hex[:6]}"
     url = f"sqlite:///{tempfile.mkdtemp()}/record.db"

@@ -58,7 +58,8 @@ async def test_approval_timeout_escalates_to_the_street_leader(ts_worker) -> Non
     moved = await d.task("approve_whistle")
     assert moved.unit_id == STREET and moved.roles == ["leader"]
     view = await d.act("approve_whistle", "approve")
-    assert [(t.kind, t.unit_id) for t in view.open_tasks] == [("dispatch", DISTRICT)]
+    # the street reports first (镇街部门报到): a late approval does not skip it
+    assert [(t.kind, t.unit_id) for t in view.open_tasks] == [("dispatch", STREET)]
 
 
 async def test_dispatch_timeout_escalates_to_the_district_dispatcher(ts_worker) -> None:

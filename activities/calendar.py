@@ -16,7 +16,15 @@ from zoneinfo import ZoneInfo
 import chinese_calendar  # type: ignore[import-untyped]
 import structlog
 
-from domain.deadlines import Deadline, DeadlineAnswer, DeadlineBatch, add_working_days, scale
+from domain.deadlines import (
+    Deadline,
+    DeadlineAnswer,
+    DeadlineBatch,
+    add_working_days,
+    add_working_seconds,
+    scale,
+    working_seconds_between,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -100,7 +108,14 @@ class WorkingCalendar:
         for req in batch.requests:
             start_local = req.start.astimezone(self.tz)
             d = req.duration
-            if d.hours is not None:
+            lost = None
+            if req.lost_from is not None and req.lost_to is not None:
+                # the span was lived at the time scale: count the working time it stands for
+                lost_from = req.lost_from.astimezone(self.tz)
+                lost = working_seconds_between(lost_from, lost_from + (req.lost_to - req.lost_from) * time_scale,
+                                               is_workday)
+                due = add_working_seconds(start_local, lost, is_workday)
+            elif d.hours is not None:
                 due = start_local + timedelta(hours=d.hours)
             elif d.calendar_days is not None:
                 due = start_local + timedelta(days=d.calendar_days)
@@ -116,6 +131,7 @@ class WorkingCalendar:
                 key=req.key,
                 due_at=_utc(scale(start_local, due, time_scale)),
                 red_at=_utc(scale(start_local, red, time_scale)) if red else None,
+                working_seconds_lost=lost,
             ))
         return DeadlineAnswer(deadlines=deadlines, notes=notes)
 

@@ -11,8 +11,9 @@ from activities.calendar import WorkingCalendar
 from domain.catalogue import Catalogue
 from domain.context import UnknownReference, issue_context, matter_context
 from domain.deadlines import DeadlineAnswer, DeadlineBatch
+from domain.messages import IssueReport
 from domain.organisation import Level, Organisation, UnitRef
-from domain.state import IssueContext, IssueReport, MatterContext
+from domain.state import IssueContext, MatterContext
 
 log = structlog.get_logger(__name__)
 

@@ -19,8 +19,8 @@ from temporalio.client import Client
 from api.auth import InvalidToken, TokenService
 from api.problems import Problem
 from domain.catalogue import Catalogue
+from domain.messages import Actor
 from domain.organisation import Organisation, Principal, Role
-from domain.state import Actor
 from store.db import SessionFactory
 from whistle.settings import Settings
 

@@ -24,9 +24,9 @@ from temporalio.service import RPCError, RPCStatusCode
 from api.deps import Caller, Services
 from api.problems import Problem, refusal
 from api.schemas import IssueOut, TaskOut
-from domain.access import can_see, in_subtree, may_act, visible_view
-from domain.state import ISSUE_ID_PATTERN, ActionRequest, IssueView, issue_workflow_id
-from domain.views import LiveIssue
+from domain.access import LiveIssue, can_see, in_subtree, may_act, visible_view
+from domain.messages import ISSUE_ID_PATTERN, ActionRequest, issue_workflow_id
+from domain.views import IssueView
 from workflows import ResidentIssue
 
 RPC_TIMEOUT = timedelta(seconds=10)

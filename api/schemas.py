@@ -8,8 +8,10 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.actions import TaskKind
+from domain.messages import Location, Source
 from domain.organisation import Role
-from domain.state import IssueView, Location, Source, Step, TaskView
+from domain.state import Step
+from domain.views import IssueView, TaskView
 
 
 class ReporterIn(BaseModel):

@@ -23,8 +23,10 @@ from typing import Protocol
 from pydantic import BaseModel
 
 from domain import errors
+from domain.messages import Actor
 from domain.organisation import STAFF_ROLES, Role
-from domain.state import Actor, IssueState, IssueView, TaskView
+from domain.state import IssueState
+from domain.views import IssueView, TaskView, view
 
 #: does a unit lie in the subtree of the actor's unit?
 WithinJurisdiction = Callable[[str], bool]
@@ -66,6 +68,17 @@ def access_of(state: IssueState) -> IssueAccess:
     reporters = [state.report.reporter.principal_id, *(f.reporter.principal_id for f in state.followers)]
     return IssueAccess(units=units, reporter_ids=[r for r in reporters if r is not None],
                        submitted_by=state.report.submitted_by)
+
+
+class LiveIssue(BaseModel):
+    """The answer of the ``live`` query: the view, and who may see it (the API keeps that to itself)."""
+
+    view: IssueView
+    access: IssueAccess
+
+
+def live(state: IssueState) -> LiveIssue:
+    return LiveIssue(view=view(state), access=access_of(state))
 
 
 def can_see(actor: Actor, access: IssueAccess, within: WithinJurisdiction) -> bool:

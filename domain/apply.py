@@ -45,13 +45,17 @@ from domain.engine import (
     start_evaluation,
     start_feedback,
     start_verify,
+    task_level,
     unit_at,
 )
 from domain.organisation import Level, Role
 from domain.state import (
+    EventKind,
     IssueState,
     MatterContext,
+    Rater,
     RatingRecord,
+    Resolution,
     Status,
     Step,
     Task,
@@ -71,7 +75,7 @@ def apply(state: IssueState, decision: Decision, now: datetime,
         _apply_issue_action(state, decision, now)
         return
     task = state.tasks[decision.task_id]
-    record(state, now, "action", actor=who, unit_id=decision.actor.unit_id, task_id=task.task_id,
+    record(state, now, EventKind.action, actor=who, unit_id=decision.actor.unit_id, task_id=task.task_id,
            action=decision.action, data=decision.payload.model_dump(mode="json"))
     if decision.action == "claim":
         task.claimed_by = who
@@ -93,7 +97,7 @@ def _done(state: IssueState, task: Task, decision: Decision, now: datetime) -> N
 def _resolve_on_site(state: IssueState, task: Task, d: Decision, now: datetime) -> None:
     p = d.payload_as(ResultPayload)
     _done(state, task, d, now)
-    state.resolution = "mediated" if state.matter.mediation else "resolved_on_site"
+    state.resolution = Resolution.mediated if state.matter.mediation else Resolution.resolved_on_site
     state.lead_unit_id = task.unit_id
     start_feedback(state, now, p.result)
 
@@ -101,7 +105,7 @@ def _resolve_on_site(state: IssueState, task: Task, d: Decision, now: datetime) 
 def _whistle(state: IssueState, task: Task, d: Decision, now: datetime, matter: MatterContext | None) -> None:
     p = d.payload_as(WhistlePayload)
     _done(state, task, d, now)
-    level = Level(task.data["level"])
+    level = task_level(state, task)
     blow_whistle(state, now, WhistleRecord(kind=p.kind, note=p.note, by=d.actor.principal_id,
                                            unit_id=task.unit_id, level=level, at=now), matter)
 
@@ -109,7 +113,7 @@ def _whistle(state: IssueState, task: Task, d: Decision, now: datetime, matter: 
 def _reject(state: IssueState, task: Task, d: Decision, now: datetime) -> None:
     p = d.payload_as(ReasonPayload)
     _done(state, task, d, now)
-    state.resolution = "rejected"
+    state.resolution = Resolution.rejected
     close_issue(state, now, Status.rejected, f"rejected: {p.reason}", d.actor.principal_id)
 
 
@@ -120,7 +124,7 @@ def _approve_whistle(state: IssueState, task: Task, d: Decision, now: datetime) 
     _done(state, task, d, now)
     whistled_at = state.whistle.level if state.whistle else Level.grid
     if state.rules < 2:  # a late approval counted from the level it had climbed to
-        whistled_at = max(whistled_at, Level(task.data["level"]), key=lambda lv: lv.rank)
+        whistled_at = max(whistled_at, task_level(state, task), key=lambda lv: lv.rank)
     start_dispatch(state, dispatch_level_for(whistled_at), now)
 
 
@@ -136,13 +140,13 @@ def _send_back(state: IssueState, task: Task, d: Decision, now: datetime) -> Non
 def _route(state: IssueState, task: Task, d: Decision, now: datetime) -> None:
     p = d.payload_as(RoutePayload)
     _done(state, task, d, now)
-    route(state, now, Level(task.data["level"]), p.unit_ids, d.actor.principal_id)
+    route(state, now, task_level(state, task), p.unit_ids, d.actor.principal_id)
 
 
 def _escalate_dispatch(state: IssueState, task: Task, d: Decision, now: datetime) -> None:
     p = d.payload_as(ReasonPayload)
     _done(state, task, d, now)
-    above = Level(task.data["level"]).above() or Level.city  # the validator refuses at the city
+    above = task_level(state, task).above() or Level.city  # the validator refuses at the city
     escalate(state, now, task, unit_at(state, above), above, p.reason, d.actor.principal_id)
     start_dispatch(state, above, now, reason=p.reason)
 
@@ -168,7 +172,7 @@ def _decline(state: IssueState, task: Task, d: Decision, now: datetime) -> None:
 def _conclude(state: IssueState, task: Task, d: Decision, now: datetime) -> None:
     p = d.payload_as(ConcludePayload)
     _done(state, task, d, now)
-    record(state, now, "minutes", actor=d.actor.principal_id, unit_id=task.unit_id, text=p.minutes)
+    record(state, now, EventKind.minutes, actor=d.actor.principal_id, unit_id=task.unit_id, text=p.minutes)
     conclude(state, now, p.lead_unit_id, p.co_unit_ids, p.list_type, p.handling_days, d.actor.principal_id)
 
 
@@ -229,7 +233,8 @@ def _start_clock(state: IssueState, task: Task, d: Decision, now: datetime) -> N
             t.due_at += stopped
         if t.red_at is not None:
             t.red_at += stopped
-    record(state, now, "clock_restarted", actor=d.actor.principal_id, unit_id=task.unit_id, task_id=task.task_id,
+    record(state, now, EventKind.clock_restarted, actor=d.actor.principal_id, unit_id=task.unit_id,
+           task_id=task.task_id,
            stopped_seconds=stopped.total_seconds(), due_at=task.due_at.isoformat() if task.due_at else None)
 
 
@@ -237,22 +242,22 @@ def _complete(state: IssueState, task: Task, d: Decision, now: datetime) -> None
     p = d.payload_as(CompletePayload)
     _done(state, task, d, now)
     cancel_open(state, now, "handling completed", {TaskKind.approve_extension, TaskKind.supervision})
-    state.resolution = "resolved"
+    state.resolution = Resolution.resolved
     start_feedback(state, now, p.result)
 
 
 def _approve_extension(state: IssueState, task: Task, d: Decision, now: datetime) -> None:
     _done(state, task, d, now)
-    days = int(task.data["days"])
+    days = task.days or 1
     extend_handling(state, days)
-    record(state, now, "extension_granted", actor=d.actor.principal_id, unit_id=task.data["for_unit_id"],
-           task_id=task.data["for_task_id"], days=days)
+    record(state, now, EventKind.extension_granted, actor=d.actor.principal_id, unit_id=task.for_unit_id,
+           task_id=task.for_task_id, days=days)
 
 
 def _deny_extension(state: IssueState, task: Task, d: Decision, now: datetime) -> None:
     _done(state, task, d, now)
-    record(state, now, "extension_denied", actor=d.actor.principal_id, unit_id=task.data["for_unit_id"],
-           task_id=task.data["for_task_id"])
+    record(state, now, EventKind.extension_denied, actor=d.actor.principal_id, unit_id=task.for_unit_id,
+           task_id=task.for_task_id)
 
 
 # --- supervision (督办) -------------------------------------------------------------------------------
@@ -262,32 +267,32 @@ def _supervision_urge(state: IssueState, task: Task, d: Decision, now: datetime)
     p = d.payload_as(IssueNotePayload)
     _done(state, task, d, now)
     state.urges += 1
-    record(state, now, "urge", actor=d.actor.principal_id, unit_id=task.data["for_unit_id"],
-           task_id=task.data["for_task_id"], note=p.note)
+    record(state, now, EventKind.urge, actor=d.actor.principal_id, unit_id=task.for_unit_id,
+           task_id=task.for_task_id, note=p.note)
 
 
 def _supervision_extend(state: IssueState, task: Task, d: Decision, now: datetime) -> None:
     p = d.payload_as(ExtensionPayload)
     _done(state, task, d, now)
     extend_handling(state, p.days)
-    record(state, now, "extension_granted", actor=d.actor.principal_id, unit_id=task.data["for_unit_id"],
-           task_id=task.data["for_task_id"], days=p.days, reason=p.reason)
+    record(state, now, EventKind.extension_granted, actor=d.actor.principal_id, unit_id=task.for_unit_id,
+           task_id=task.for_task_id, days=p.days, reason=p.reason)
 
 
 def _supervision_reassign(state: IssueState, task: Task, d: Decision, now: datetime) -> None:
     """Take the lead away from the late unit and summon others from the supervisor's level."""
     p = d.payload_as(ReassignPayload)
     _done(state, task, d, now)
-    late = state.tasks[task.data["for_task_id"]]
+    late = state.tasks[task.for_task_id or ""]
     close_task(state, late, now, TaskStatus.moved, f"lead taken away: {p.reason}", d.actor.principal_id)
     cancel_open(state, now, "the lead was taken away",
                 {TaskKind.assist, TaskKind.approve_extension, TaskKind.supervision})
-    record(state, now, "reassigned", actor=d.actor.principal_id, unit_id=late.unit_id, task_id=late.task_id,
+    record(state, now, EventKind.reassigned, actor=d.actor.principal_id, unit_id=late.unit_id, task_id=late.task_id,
            unit_ids=list(p.unit_ids), reason=p.reason)
     state.summoned, state.checked_in, state.declined = [], [], []
     state.lead_unit_id, state.co_unit_ids, state.list_type = None, [], None
     state.round_reworks = 0
-    route(state, now, Level(task.data["level"]), p.unit_ids, d.actor.principal_id)
+    route(state, now, task_level(state, task), p.unit_ids, d.actor.principal_id)
 
 
 # --- feedback, evaluation, review ------------------------------------------------------------------
@@ -307,12 +312,12 @@ def _return_for_rework(state: IssueState, task: Task, d: Decision, now: datetime
             restart_round(state, now, f"returned for rework {MAX_REWORKS + 1} times: {p.reason}", task, by)
             return
         state.reworks += 1
-        record(state, now, "returned_for_rework", actor=by, reason=p.reason, count=state.reworks)
+        record(state, now, EventKind.returned_for_rework, actor=by, reason=p.reason, count=state.reworks)
         handle_again(state, now, by, p.reason)
         return
     state.reworks += 1
     state.round_reworks += 1
-    record(state, now, "returned_for_rework", actor=by, unit_id=state.lead_unit_id, reason=p.reason,
+    record(state, now, EventKind.returned_for_rework, actor=by, unit_id=state.lead_unit_id, reason=p.reason,
            count=state.round_reworks)
     if state.round_reworks > MAX_REWORKS:
         restart_round(state, now, f"returned for rework {state.round_reworks} times: {p.reason}", task, by)
@@ -324,7 +329,7 @@ def _rate(state: IssueState, task: Task, d: Decision, now: datetime) -> None:
     p = d.payload_as(RatePayload)
     _done(state, task, d, now)
     state.ratings.append(RatingRecord(at=now, principal_id=d.actor.principal_id, unit_id=task.unit_id,
-                                      as_role=task.data.get("rater", "resident"), rating=p.rating,
+                                      as_role=task.rater or Rater.resident, rating=p.rating,
                                       comment=p.comment, round=state.evaluation_round))
     finish_evaluation_if_done(state, now)
 
@@ -333,7 +338,7 @@ def _reopen(state: IssueState, task: Task, d: Decision, now: datetime) -> None:
     p = d.payload_as(ReopenPayload)
     _done(state, task, d, now)
     state.reopens += 1
-    record(state, now, "reopened", actor=d.actor.principal_id, reason=p.reason, handling_days=p.handling_days)
+    record(state, now, EventKind.reopened, actor=d.actor.principal_id, reason=p.reason, handling_days=p.handling_days)
     handle_again(state, now, d.actor.principal_id, f"reopened after review: {p.reason}", p.handling_days)
 
 
@@ -382,10 +387,10 @@ def _apply_issue_action(state: IssueState, d: Decision, now: datetime) -> None:
     """Issue-level actions. For ``link_duplicate`` the caller has already told the original issue."""
     who = d.actor.principal_id
     payload = d.payload.model_dump(mode="json")
-    record(state, now, d.action, actor=who, unit_id=d.actor.unit_id, **payload)
+    record(state, now, EventKind(d.action), actor=who, unit_id=d.actor.unit_id, **payload)
     if d.action == "withdraw":
         reason = d.payload_as(ReasonPayload).reason
-        state.resolution = "withdrawn"
+        state.resolution = Resolution.withdrawn
         close_issue(state, now, Status.withdrawn, f"withdrawn: {reason}", who)
     elif d.action == "urge":
         state.urges += 1
@@ -394,5 +399,5 @@ def _apply_issue_action(state: IssueState, d: Decision, now: datetime) -> None:
     elif d.action == "link_duplicate":
         original = d.payload_as(LinkDuplicatePayload).issue_id
         state.duplicate_of = original
-        state.resolution = "duplicate"
+        state.resolution = Resolution.duplicate
         close_issue(state, now, Status.closed, f"duplicate of {original}", who)

@@ -7,8 +7,9 @@ The workflow cannot read the organisation (it may change while an issue runs), s
 from __future__ import annotations
 
 from domain.catalogue import Catalogue
+from domain.messages import IssueReport
 from domain.organisation import Level, Organisation, UnitRef
-from domain.state import IssueContext, IssueReport, MatterContext
+from domain.state import IssueContext, MatterContext
 
 DISPATCH_LEVELS = (Level.street, Level.district, Level.city)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from domain.actions import TaskKind, WhistleKind
+from domain.actions import Rating, TaskKind, WhistleKind
 from domain.catalogue import ListType
 from domain.deadlines import (
     MEDIATION_LEVELS,
@@ -20,17 +20,18 @@ from domain.deadlines import (
     DeadlineRules,
     Duration,
 )
+from domain.messages import FollowerLink, IssueConfig, IssueReport
 from domain.organisation import Level, Role
 from domain.state import (
     CURRENT_RULES,
     Escalation,
+    EventKind,
     Follower,
-    FollowerLink,
-    IssueConfig,
     IssueContext,
-    IssueReport,
     IssueState,
     MatterContext,
+    Rater,
+    Resolution,
     Status,
     Step,
     StepRecord,
@@ -54,6 +55,11 @@ def unit_at(state: IssueState, level: Level) -> str:
     return state.context.ladder[level].id
 
 
+def task_level(state: IssueState, task: Task) -> Level:
+    """The level a task sits at: its own, else its unit's place on the ladder (departments: the city's)."""
+    return task.level or level_of(state, task.unit_id) or Level.city
+
+
 def level_of(state: IssueState, unit_id: str) -> Level | None:
     for level, ref in state.context.ladder.items():
         if ref.id == unit_id:
@@ -61,9 +67,9 @@ def level_of(state: IssueState, unit_id: str) -> Level | None:
     return None
 
 
-def record(state: IssueState, now: datetime, kind: str, /, *, actor: str | None = SYSTEM,
+def record(state: IssueState, now: datetime, kind: EventKind, /, *, actor: str | None = SYSTEM,
            unit_id: str | None = None, task_id: str | None = None, **data: Any) -> TimelineEvent:
-    event = TimelineEvent(seq=state.next_seq, at=now, step=state.step, kind=kind, actor_id=actor,
+    event = TimelineEvent(seq=state.next_seq, at=now, step=state.step, kind=kind.value, actor_id=actor,
                           unit_id=unit_id, task_id=task_id, data=data)
     state.next_seq += 1
     state.events.append(event)
@@ -77,7 +83,7 @@ def enter_step(state: IssueState, step: Step, now: datetime) -> None:
         state.steps[-1].left_at = now
     state.step = step
     state.steps.append(StepRecord(step=step, entered_at=now))
-    record(state, now, "step_entered", step=step.value)
+    record(state, now, EventKind.step_entered, step=step.value)
 
 
 def verifier_roles(level: Level) -> list[Role]:
@@ -86,13 +92,13 @@ def verifier_roles(level: Level) -> list[Role]:
 
 def open_task(state: IssueState, kind: TaskKind, unit_id: str, roles: list[Role], duration: Duration,
               now: datetime, *, principal_id: str | None = None, red_after: int | None = None,
-              **data: Any) -> Task:
+              **details: Any) -> Task:
     task = Task(task_id=f"{state.issue_id}.{state.next_task_no}", kind=kind, step=state.step, unit_id=unit_id,
                 roles=roles, principal_id=principal_id, opened_at=now, duration=duration, window_start=now,
-                red_after_working_days=red_after, data=data)
+                red_after_working_days=red_after, **details)
     state.next_task_no += 1
     state.tasks[task.task_id] = task
-    record(state, now, "task_opened", unit_id=unit_id, task_id=task.task_id, kind=kind.value,
+    record(state, now, EventKind.task_opened, unit_id=unit_id, task_id=task.task_id, kind=kind.value,
            duration=duration.describe(), **({"principal_id": principal_id} if principal_id else {}))
     return task
 
@@ -105,7 +111,7 @@ def close_task(state: IssueState, task: Task, now: datetime, status: TaskStatus,
     task.closed_by = by
     past_due = task.due_at is not None and now > task.due_at
     task.late = status is not TaskStatus.cancelled and (task.late or past_due)
-    record(state, now, "task_closed", actor=by, unit_id=task.unit_id, task_id=task.task_id,
+    record(state, now, EventKind.task_closed, actor=by, unit_id=task.unit_id, task_id=task.task_id,
            status=status.value, outcome=outcome, late=task.late)
 
 
@@ -122,7 +128,7 @@ def close_issue(state: IssueState, now: datetime, status: Status, outcome: str, 
     state.status = status
     state.outcome = outcome
     state.closed_at = now
-    record(state, now, "issue_closed", actor=by, status=status.value, outcome=outcome)
+    record(state, now, EventKind.issue_closed, actor=by, status=status.value, outcome=outcome)
 
 
 def escalate(state: IssueState, now: datetime, task: Task, to_unit: str | None, to_level: Level | None,
@@ -133,7 +139,7 @@ def escalate(state: IssueState, now: datetime, task: Task, to_unit: str | None, 
     state.escalations.append(Escalation(at=now, from_level=from_level, to_level=to_level,
                                         from_unit_id=task.unit_id, to_unit_id=to_unit, by=by, reason=reason,
                                         task_kind=task.kind))
-    record(state, now, "escalated", actor=by, unit_id=task.unit_id, task_id=task.task_id,
+    record(state, now, EventKind.escalated, actor=by, unit_id=task.unit_id, task_id=task.task_id,
            to_unit_id=to_unit, to_level=to_level.value if to_level else None, reason=reason)
     if to_level is not None and to_level.rank > state.level.rank:
         state.level = to_level
@@ -147,7 +153,7 @@ def open_issue(report: IssueReport, context: IssueContext, config: IssueConfig, 
     state = IssueState(issue_id=report.issue_id, report=report, context=context, config=config,
                        matter=context.matter.matter, rules=rules_version)
     state.steps.append(StepRecord(step=Step.discovery, entered_at=now))
-    record(state, now, "reported", actor=report.submitted_by or report.reporter.principal_id,
+    record(state, now, EventKind.reported, actor=report.submitted_by or report.reporter.principal_id,
            unit_id=context.ladder[Level.grid].id, source=report.source.value, matter_code=report.matter_code,
            urgent=report.urgent, title=report.title)
     start_verify(state, Level.grid, now)
@@ -176,13 +182,15 @@ def blow_whistle(state: IssueState, now: datetime, whistle: WhistleRecord, matte
                  *, approved: bool = False) -> None:
     state.whistle = whistle
     if matter is not None and matter.matter.code != state.matter.code:
-        record(state, now, "reclassified", actor=whistle.by, from_matter=state.matter.code, to_matter=matter.matter.code)
+        record(state, now, EventKind.reclassified, actor=whistle.by, from_matter=state.matter.code,
+               to_matter=matter.matter.code)
         state.matter = matter.matter
         state.context.matter = matter
     if whistle.kind is WhistleKind.emergency:
         state.emergency = True
     enter_step(state, Step.whistle, now)
-    record(state, now, "whistle", actor=whistle.by, unit_id=whistle.unit_id, kind=whistle.kind.value, note=whistle.note)
+    record(state, now, EventKind.whistle, actor=whistle.by, unit_id=whistle.unit_id, kind=whistle.kind.value,
+           note=whistle.note)
     needs_approval = state.report.source.is_resident_request and whistle.kind is not WhistleKind.emergency \
         and not approved
     if needs_approval:
@@ -229,7 +237,7 @@ def after_report_change(state: IssueState, now: datetime) -> None:
     else:
         lead, list_type = state.checked_in[0], state.matter.list_type
         state.lead_unit_id, state.co_unit_ids, state.list_type = lead, [], list_type
-        record(state, now, "lead_named", unit_id=lead, list_type=list_type.value,
+        record(state, now, EventKind.lead_named, unit_id=lead, list_type=list_type.value,
                reason="the only unit that checked in leads")
         start_handling(state, now, lead, list_type)
 
@@ -257,7 +265,7 @@ def conclude(state: IssueState, now: datetime, lead: str, co: list[str], list_ty
              handling_days: int | None, by: str) -> None:
     state.lead_unit_id, state.co_unit_ids, state.list_type = lead, list(co), list_type
     state.handling_days_override = handling_days
-    record(state, now, "lead_named", actor=by, unit_id=lead, co_unit_ids=list(co), list_type=list_type.value)
+    record(state, now, EventKind.lead_named, actor=by, unit_id=lead, co_unit_ids=list(co), list_type=list_type.value)
     if list_type is ListType.understanding:
         level = (state.dispatch_level or Level.street).above() or Level.city
         open_task(state, TaskKind.approve_understanding, unit_at(state, level), [Role.leader],
@@ -297,12 +305,12 @@ def extend_handling(state: IssueState, days: int) -> None:
             t.deadline_from = t.due_at
             t.duration = Duration(working_days=days)
             t.due_at = t.red_at = None
-            t.marks_fired = [m for m in t.marks_fired if m.startswith("remind")]
+            t.marks_fired = [m for m in t.marks_fired if m.is_reminder]
 
 
 def start_feedback(state: IssueState, now: datetime, result: str) -> None:
     enter_step(state, Step.feedback, now)
-    record(state, now, "feedback", unit_id=state.lead_unit_id, result=result)
+    record(state, now, EventKind.feedback, unit_id=state.lead_unit_id, result=result)
     if state.whistle is None:
         # resolved on the spot: the grid's own result is the feedback; the resident evaluates it
         start_evaluation(state, now)
@@ -319,23 +327,23 @@ def start_evaluation(state: IssueState, now: datetime) -> None:
     reporter = state.report.reporter
     if reporter.principal_id and state.context.reporter_unit_id:
         open_task(state, TaskKind.evaluate, state.context.reporter_unit_id, [Role.resident], window, now,
-                  principal_id=reporter.principal_id, rater="resident")
+                  principal_id=reporter.principal_id, rater=Rater.resident)
     elif state.report.submitted_by and state.context.submitter_unit_id and state.report.source.is_resident_request:
         # a hotline's caller is called back by the hotline, which records the rating
         open_task(state, TaskKind.evaluate, state.context.submitter_unit_id, [Role.integration], window, now,
-                  principal_id=state.report.submitted_by, rater="resident")
+                  principal_id=state.report.submitted_by, rater=Rater.resident)
     for follower in state.followers:
         ask_follower(state, follower, now)
     if state.whistle is not None:
         open_task(state, TaskKind.evaluate, state.whistle.unit_id, verifier_roles(state.whistle.level), window,
-                  now, rater="whistler")
+                  now, rater=Rater.whistler)
     finish_evaluation_if_done(state, now)
 
 
 def ask_follower(state: IssueState, follower: Follower, now: datetime) -> None:
     if follower.reporter.principal_id and follower.unit_id:
         open_task(state, TaskKind.evaluate, follower.unit_id, [Role.resident], rules(state).evaluate(), now,
-                  principal_id=follower.reporter.principal_id, rater="follower",
+                  principal_id=follower.reporter.principal_id, rater=Rater.follower,
                   duplicate_issue_id=follower.issue_id)
 
 
@@ -343,14 +351,14 @@ def finish_evaluation_if_done(state: IssueState, now: datetime) -> None:
     if any(t.kind is TaskKind.evaluate for t in state.open_tasks()):
         return
     unhappy = [r for r in state.ratings if r.round == state.evaluation_round
-               and r.as_role in ("resident", "follower") and r.rating == "unsatisfied"]
+               and r.as_role in (Rater.resident, Rater.follower) and r.rating is Rating.unsatisfied]
     if unhappy:
         enter_step(state, Step.review, now)
         level = state.dispatch_level or Level.community
         open_task(state, TaskKind.review, unit_at(state, level), [Role.supervisor], rules(state).review(), now,
                   level=level.value)
         return
-    close_issue(state, now, Status.closed, state.resolution or "resolved")
+    close_issue(state, now, Status.closed, (state.resolution or Resolution.resolved).value)
 
 
 # --- deadlines -------------------------------------------------------------------------------------
@@ -374,12 +382,13 @@ def set_deadlines(state: IssueState, deadlines: list[Deadline], notes: list[str]
         extra: dict[str, Any] = {"red_at": d.red_at.isoformat()} if d.red_at else {}
         if d.working_seconds_lost is not None:
             extra["working_seconds_lost"] = d.working_seconds_lost
-        record(state, now, "deadline_set", unit_id=task.unit_id, task_id=task.task_id, due_at=d.due_at.isoformat(),
+        record(state, now, EventKind.deadline_set, unit_id=task.unit_id, task_id=task.task_id,
+               due_at=d.due_at.isoformat(),
                **extra)
     for note in notes:
         if note not in state.notes:
             state.notes.append(note)
-            record(state, now, "calendar_note", note=note)
+            record(state, now, EventKind.calendar_note, note=note)
 
 
 def link_follower(state: IssueState, link: FollowerLink, now: datetime) -> None:
@@ -387,7 +396,7 @@ def link_follower(state: IssueState, link: FollowerLink, now: datetime) -> None:
         return
     follower = Follower(issue_id=link.duplicate_issue_id, reporter=link.reporter, unit_id=link.reporter_unit_id)
     state.followers.append(follower)
-    record(state, now, "duplicate_linked", actor=link.linked_by, duplicate_issue_id=link.duplicate_issue_id)
+    record(state, now, EventKind.duplicate_linked, actor=link.linked_by, duplicate_issue_id=link.duplicate_issue_id)
     evaluating = any(t.kind is TaskKind.evaluate for t in state.open_tasks())
     if state.rules >= 2 and state.step is Step.evaluation and evaluating:
         ask_follower(state, follower, now)

@@ -1,7 +1,5 @@
-"""The messages of the issue workflow and the state it keeps.
-
-Each message is one model named for what it carries; fields are only ever added with defaults, so
-running workflows keep working (DESIGN §4; STYLE "Each message … is one model").
+"""The state an issue keeps: its tasks, timeline, warnings, escalations and ratings, handed whole to
+continue-as-new. Data that steers behaviour is typed — fields and ``StrEnum``s — never read by string key.
 """
 
 from __future__ import annotations
@@ -10,19 +8,13 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from domain.actions import Rating, TaskKind, WhistleKind
 from domain.catalogue import ListType, Matter
 from domain.deadlines import Duration
+from domain.messages import IssueConfig, IssueReport, Reporter
 from domain.organisation import Level, Role, UnitRef
-
-ISSUE_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
-
-
-def issue_workflow_id(issue_id: str) -> str:
-    """The one place that names an issue's workflow."""
-    return f"issue-{issue_id}"
 
 
 class Step(StrEnum):
@@ -48,62 +40,79 @@ class Status(StrEnum):
     withdrawn = "withdrawn"
 
 
-class Source(StrEnum):
-    resident = "resident"  # the resident themself, through an app or the mini-program
-    hotline = "hotline"  # 12345 and other hotlines
-    open311 = "open311"
-    grid_worker = "grid_worker"  # found on patrol
-    inspection = "inspection"  # found by a supervisor or an inspection
+class Resolution(StrEnum):
+    resolved = "resolved"
+    resolved_on_site = "resolved_on_site"  # 即查即办
+    mediated = "mediated"  # settled on the 三级七天 ladder
+    rejected = "rejected"
+    withdrawn = "withdrawn"
+    duplicate = "duplicate"
+
+
+class Color(StrEnum):
+    """How loud a warning is."""
+
+    reminder = "reminder"
+    yellow = "yellow"
+    red = "red"
+
+
+class Rater(StrEnum):
+    """Who an evaluate task asks."""
+
+    resident = "resident"
+    follower = "follower"  # the reporter of a duplicate linked to the issue
+    whistler = "whistler"
+
+
+class Mark(StrEnum):
+    """The instants at which something fires on an open task (:mod:`domain.timers`)."""
+
+    remind = "remind"
+    remind50 = "remind50"
+    remind80 = "remind80"
+    due = "due"
+    second_due = "second_due"
+    red = "red"
 
     @property
-    def is_resident_request(self) -> bool:
-        return self in (Source.resident, Source.hotline, Source.open311)
+    def is_reminder(self) -> bool:
+        return self in (Mark.remind, Mark.remind50, Mark.remind80)
 
 
-# --- start input -----------------------------------------------------------------------------------
+class EventKind(StrEnum):
+    """What a timeline event records. Issue-level actions record their own name."""
 
-
-class Location(BaseModel):
-    lat: float = Field(ge=-90, le=90)
-    lon: float = Field(ge=-180, le=180)
-
-
-class Reporter(BaseModel):
-    name: str = Field(min_length=1, max_length=100)
-    phone: str | None = Field(default=None, max_length=40)
-    principal_id: str | None = Field(default=None, max_length=200)
-
-
-class IssueReport(BaseModel):
-    """What a resident, a hotline or a grid worker reports: the start input of an issue."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    issue_id: str = Field(pattern=ISSUE_ID_PATTERN)
-    source: Source
-    title: str = Field(min_length=1, max_length=200)
-    description: str = Field(min_length=1, max_length=8000)
-    matter_code: str = Field(min_length=1, max_length=100)
-    grid_id: str = Field(min_length=1, max_length=200)
-    address: str = Field(min_length=1, max_length=500)
-    location: Location | None = None
-    reporter: Reporter
-    urgent: bool = False
-    photos: list[str] = Field(default_factory=list, max_length=20)
-    submitted_by: str | None = None  # principal id of the integration or staff member that filed it
-    reported_at: datetime | None = None
-
-
-class IssueConfig(BaseModel):
-    """Knobs a starter may set; defaults suit production."""
-
-    history_limit: int = Field(default=5000, ge=50)  # continue-as-new past this many events
-
-
-class IssueInput(BaseModel):
-    report: IssueReport
-    config: IssueConfig = Field(default_factory=IssueConfig)
-    state: IssueState | None = None  # carried over whole by continue-as-new
+    reported = "reported"
+    step_entered = "step_entered"
+    task_opened = "task_opened"
+    task_closed = "task_closed"
+    deadline_set = "deadline_set"
+    calendar_note = "calendar_note"
+    action = "action"
+    whistle = "whistle"
+    reclassified = "reclassified"
+    lead_named = "lead_named"
+    minutes = "minutes"
+    clock_restarted = "clock_restarted"
+    extension_granted = "extension_granted"
+    extension_denied = "extension_denied"
+    extension_lapsed = "extension_lapsed"
+    feedback = "feedback"
+    auto_accepted = "auto_accepted"
+    returned_for_rework = "returned_for_rework"
+    reopened = "reopened"
+    reassigned = "reassigned"
+    reminder = "reminder"
+    warning = "warning"
+    escalated = "escalated"
+    supervise = "supervise"
+    urge = "urge"
+    comment = "comment"
+    withdraw = "withdraw"
+    link_duplicate = "link_duplicate"
+    duplicate_linked = "duplicate_linked"
+    issue_closed = "issue_closed"
 
 
 # --- context loaded by an activity -----------------------------------------------------------------
@@ -126,45 +135,20 @@ class IssueContext(BaseModel):
     submitter_unit_id: str | None = None
 
 
-# --- actions ---------------------------------------------------------------------------------------
-
-
-class Actor(BaseModel):
-    principal_id: str = Field(min_length=1, max_length=200)
-    unit_id: str = Field(min_length=1, max_length=200)
-    roles: list[Role] = Field(min_length=1)
-
-
-class ActionRequest(BaseModel):
-    """An action on a task (``task_id``) or on the issue itself (no task id)."""
-
-    task_id: str | None = None
-    action: str = Field(min_length=1, max_length=64)
-    actor: Actor
-    data: dict[str, Any] = Field(default_factory=dict)
-
-
-class FollowerLink(BaseModel):
-    """Sent to an open issue when another report is linked to it as a duplicate ("me too")."""
-
-    duplicate_issue_id: str
-    reporter: Reporter
-    reporter_unit_id: str | None = None
-    linked_by: str
-
-
-# --- state -----------------------------------------------------------------------------------------
+# --- tasks -------------------------------------------------------------------------------------------
 
 
 class TaskStatus(StrEnum):
     open = "open"
     done = "done"
     timed_out = "timed_out"
-    moved = "moved"  # handed to the next level up
+    moved = "moved"  # handed to the next level up, or the lead taken away
     cancelled = "cancelled"
 
 
-class Task(BaseModel):
+class TaskHead(BaseModel):
+    """What every shape of a task shares: the live task, its view, its snapshot in the read model, the inbox."""
+
     task_id: str
     kind: TaskKind
     step: Step
@@ -173,10 +157,41 @@ class Task(BaseModel):
     principal_id: str | None = None  # set when one person must act (the resident's evaluation)
     claimed_by: str | None = None
     opened_at: datetime
+    due_at: datetime | None = None  # None until the calendar activity answers
+
+
+class TaskDetails(BaseModel):
+    """What a task of a kind knows beyond its head; each field belongs to the kinds named beside it."""
+
+    level: Level | None = None  # the level the task sits at (verify, approvals, dispatch, consult, review, supervision)
+    mediation: bool = False  # verify: a step of the 三级七天 ladder
+    sent_back: str | None = None  # verify: why the whistle was sent back
+    suggested_unit_ids: list[str] | None = None  # dispatch: the catalogue's suggestion
+    reason: str | None = None  # dispatch: why it is here; approve_extension: why more days
+    dispatch_level: Level | None = None  # report: the level that summoned the unit
+    summoned_by: str | None = None  # report
+    units: list[str] | None = None  # consult: the units that checked in
+    understanding_denied: str | None = None  # consult, after a denied understanding-list case
+    list_type: ListType | None = None  # handle
+    lead_unit_id: str | None = None  # assist
+    days: int | None = None  # approve_extension
+    for_task_id: str | None = None  # approve_extension, supervision: the handling task it is about
+    for_unit_id: str | None = None
+    result: str | None = None  # verify_result: the result to verify
+    rater: Rater | None = None  # evaluate
+    duplicate_issue_id: str | None = None  # evaluate, by a follower
+
+    def details(self) -> dict[str, Any]:
+        """The details that are set, as the view's ``data``."""
+        return self.model_dump(mode="json", include=set(TaskDetails.model_fields), exclude_defaults=True)
+
+
+class Task(TaskHead, TaskDetails):
+    model_config = ConfigDict(extra="forbid")  # a misspelt detail is an error, not silently dropped
+
     duration: Duration
     window_start: datetime  # opened_at, moved later by stopped clock time
     deadline_from: datetime | None = None  # an extension counts from the old due time, not the window start
-    due_at: datetime | None = None  # None until the calendar activity answers
     red_at: datetime | None = None
     red_after_working_days: int | None = None
     status: TaskStatus = TaskStatus.open
@@ -184,23 +199,39 @@ class Task(BaseModel):
     outcome: str | None = None
     closed_by: str | None = None
     late: bool = False
-    marks_fired: list[str] = Field(default_factory=list)
+    marks_fired: list[Mark] = Field(default_factory=list)
     clock_stopped_at: datetime | None = None
     stopped_seconds: float = 0.0
     lost_from: datetime | None = None  # a restarted clock: the span whose working time the deadline gains
     lost_to: datetime | None = None
-    data: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_data(cls, values: Any) -> Any:
+        """Issues started before the details were typed carried them in a ``data`` dict."""
+        if isinstance(values, dict) and isinstance(values.get("data"), dict):
+            values = dict(values)
+            data = values.pop("data")
+            values = {**{k: v for k, v in data.items() if k in TaskDetails.model_fields}, **values}
+        return values
 
     @property
     def is_open(self) -> bool:
         return self.status is TaskStatus.open
+
+    @property
+    def overdue(self) -> bool:
+        return Mark.due in self.marks_fired
+
+
+# --- the issue --------------------------------------------------------------------------------------
 
 
 class TimelineEvent(BaseModel):
     seq: int
     at: datetime
     step: Step
-    kind: str
+    kind: str  # an EventKind, or an issue-level action's name
     actor_id: str | None = None  # None: the system (a timer)
     unit_id: str | None = None
     task_id: str | None = None
@@ -209,7 +240,7 @@ class TimelineEvent(BaseModel):
 
 class WarningRecord(BaseModel):
     at: datetime
-    color: str  # "reminder" | "yellow" | "red"
+    color: Color
     task_id: str
     unit_id: str
     message: str
@@ -230,7 +261,7 @@ class RatingRecord(BaseModel):
     at: datetime
     principal_id: str | None
     unit_id: str | None
-    as_role: str  # "resident" | "whistler" | "follower"
+    as_role: Rater
     rating: Rating | None  # None: no answer within the window
     comment: str | None = None
     round: int = 1  # an issue reopened after review is evaluated again
@@ -286,7 +317,7 @@ class IssueState(BaseModel):
     list_type: ListType | None = None
     pending_conclusion: dict[str, Any] | None = None
     handling_days_override: int | None = None
-    resolution: str | None = None
+    resolution: Resolution | None = None
     reworks: int = 0  # every return for rework, for the statistics
     round_reworks: int = 0  # returns in this round of summoning (the limit is per round)
     reopens: int = 0
@@ -313,94 +344,9 @@ class IssueState(BaseModel):
         return [t for t in self.tasks.values() if t.is_open]
 
 
-# --- what the world sees ---------------------------------------------------------------------------
+class IssueInput(BaseModel):
+    """The start input of the workflow: a report, or the whole state carried over by continue-as-new."""
 
-
-class TaskView(BaseModel):
-    task_id: str
-    kind: TaskKind
-    step: Step
-    unit_id: str
-    roles: list[Role]
-    principal_id: str | None
-    claimed_by: str | None
-    opened_at: datetime
-    due_at: datetime | None
-    overdue: bool
-    clock_stopped: bool
-    allowed_actions: list[str]
-    data: dict[str, Any]
-
-
-class IssueView(BaseModel):
-    """The live state of an issue: the answer of the ``state`` query and of every ``act`` update."""
-
-    issue_id: str
-    title: str
-    step: Step
-    status: Status
-    level: Level
-    matter_code: str
-    matter_name: str
-    category: str
-    urgent: bool
-    whistle_kind: WhistleKind | None
-    lead_unit_id: str | None
-    co_unit_ids: list[str]
-    list_type: ListType | None
-    open_tasks: list[TaskView]
-    warnings: list[WarningRecord]
-    escalations: list[Escalation]
-    ratings: list[RatingRecord]
-    outcome: str | None
-    resolution: str | None
-    reworks: int
-    urges: int
-    duplicate_of: str | None
-    followers: list[str]
-    last_seq: int
-    projected_seq: int  # the read model holds events up to here; below last_seq while it catches up
-    runs: int
-
-
-class TaskRecord(BaseModel):
-    task_id: str
-    kind: TaskKind
-    step: Step
-    unit_id: str
-    opened_at: datetime
-    due_at: datetime | None
-    closed_at: datetime | None
-    status: TaskStatus
-    outcome: str | None
-    closed_by: str | None
-    met_deadline: bool | None  # None while open or when cancelled
-
-
-class IssueRecord(BaseModel):
-    """The result of a closed issue: the full record for the quarterly assessment."""
-
-    issue_id: str
-    status: Status
-    outcome: str | None
-    resolution: str | None
-    matter_code: str
-    category: str
-    lead_unit_id: str | None
-    co_unit_ids: list[str]
-    list_type: ListType | None
-    whistle: WhistleRecord | None
-    steps: list[StepRecord]
-    tasks: list[TaskRecord]
-    escalations: list[Escalation]
-    warnings: list[WarningRecord]
-    ratings: list[RatingRecord]
-    reworks: int
-    urges: int
-    supervisions: int
-    events: list[TimelineEvent]
-    runs: int
-    closed_at: datetime | None
-
-
-IssueInput.model_rebuild()
+    report: IssueReport
+    config: IssueConfig = Field(default_factory=IssueConfig)
+    state: IssueState | None = None

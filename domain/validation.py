@@ -25,8 +25,10 @@ from domain.actions import (
     describe_payload_error,
     payload_model,
 )
-from domain.organisation import Role
-from domain.state import STEPS_BEFORE_HANDLING_ENDS, ActionRequest, Actor, IssueState, Status, Task
+from domain.engine import task_level
+from domain.messages import ActionRequest, Actor
+from domain.organisation import Level, Role
+from domain.state import STEPS_BEFORE_HANDLING_ENDS, IssueState, Status, Task
 
 P = TypeVar("P", bound=Payload)
 
@@ -88,7 +90,7 @@ def _parse(model: type[Payload], req: ActionRequest) -> Payload:
         raise errors.InvalidPayload(describe_payload_error(req.action, exc.errors())) from None
 
 
-def _check_routable(state: IssueState, level: str, unit_ids: list[str]) -> None:
+def _check_routable(state: IssueState, level: Level, unit_ids: list[str]) -> None:
     routable = {u.id for u in state.context.matter.routable.get(level, [])}
     unknown = [u for u in unit_ids if u not in routable]
     if unknown:
@@ -106,13 +108,13 @@ def _check_task_action(state: IssueState, task: Task, action: str, payload: Payl
         if payload.matter_code is not None and payload.matter_code not in state.context.matter_codes:
             raise errors.InvalidPayload(f"matter_code: unknown matter {payload.matter_code!r}")
     elif isinstance(payload, RoutePayload):
-        _check_routable(state, task.data["level"], payload.unit_ids)
+        _check_routable(state, task_level(state, task), payload.unit_ids)
         pending = {t.unit_id for t in state.open_tasks() if t.kind is TaskKind.report}
         again = [u for u in payload.unit_ids if u in pending or u in state.checked_in]
         if again:
             raise errors.InvalidPayload(f"unit_ids: {', '.join(again)} already summoned")
     elif kind is TaskKind.dispatch and action == "escalate":
-        if task.data["level"] == "city":
+        if task.level is Level.city:
             raise errors.WrongState("the city is the top of the ladder; route the issue instead")
     elif isinstance(payload, ConcludePayload):
         present = set(state.checked_in)
@@ -147,15 +149,15 @@ def _check_handle(state: IssueState, task: Task, action: str) -> None:
 
 
 def _check_supervision(state: IssueState, task: Task, payload: Payload) -> None:
-    late = state.tasks.get(task.data.get("for_task_id", ""))
+    late = state.tasks.get(task.for_task_id or "")
     if late is None or not late.is_open:
-        raise errors.WrongState(f"the late task of {task.data.get('for_unit_id')} is no longer open")
+        raise errors.WrongState(f"the late task of {task.for_unit_id} is no longer open")
     if isinstance(payload, ReassignPayload):
         if late.kind is not TaskKind.handle:
             raise errors.WrongState(f"{late.unit_id} assists, it does not lead: urge it or extend its deadline")
         if late.unit_id in payload.unit_ids:
             raise errors.InvalidPayload(f"unit_ids: the lead is being taken away from {late.unit_id}")
-        _check_routable(state, task.data["level"], payload.unit_ids)
+        _check_routable(state, task_level(state, task), payload.unit_ids)
 
 
 def _validate_issue_action(state: IssueState, req: ActionRequest) -> Decision:

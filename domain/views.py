@@ -2,19 +2,109 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from pydantic import BaseModel
 
-from domain.access import IssueAccess, access_of
-from domain.actions import actions_for
-from domain.state import IssueRecord, IssueState, IssueView, TaskRecord, TaskStatus, TaskView
+from domain.actions import WhistleKind, actions_for
+from domain.catalogue import ListType
+from domain.organisation import Level
+from domain.state import (
+    Escalation,
+    IssueState,
+    RatingRecord,
+    Resolution,
+    Status,
+    Step,
+    StepRecord,
+    TaskHead,
+    TaskStatus,
+    TimelineEvent,
+    WarningRecord,
+    WhistleRecord,
+)
+
+
+class TaskView(TaskHead):
+    overdue: bool
+    clock_stopped: bool
+    allowed_actions: list[str]
+    data: dict[str, Any]  # the task's details (TaskDetails) that are set
+
+
+class IssueView(BaseModel):
+    """The live state of an issue: the answer of the ``state`` query and of every ``act`` update."""
+
+    issue_id: str
+    title: str
+    step: Step
+    status: Status
+    level: Level
+    matter_code: str
+    matter_name: str
+    category: str
+    urgent: bool
+    whistle_kind: WhistleKind | None
+    lead_unit_id: str | None
+    co_unit_ids: list[str]
+    list_type: ListType | None
+    open_tasks: list[TaskView]
+    warnings: list[WarningRecord]
+    escalations: list[Escalation]
+    ratings: list[RatingRecord]
+    outcome: str | None
+    resolution: Resolution | None
+    reworks: int
+    urges: int
+    duplicate_of: str | None
+    followers: list[str]
+    last_seq: int
+    projected_seq: int  # the read model holds events up to here; below last_seq while it catches up
+    runs: int
+
+
+class TaskRecord(TaskHead):
+    closed_at: datetime | None
+    status: TaskStatus
+    outcome: str | None
+    closed_by: str | None
+    met_deadline: bool | None  # None while open or when cancelled
+
+
+class IssueRecord(BaseModel):
+    """The result of a closed issue: the full record for the quarterly assessment."""
+
+    issue_id: str
+    status: Status
+    outcome: str | None
+    resolution: Resolution | None
+    matter_code: str
+    category: str
+    lead_unit_id: str | None
+    co_unit_ids: list[str]
+    list_type: ListType | None
+    whistle: WhistleRecord | None
+    steps: list[StepRecord]
+    tasks: list[TaskRecord]
+    escalations: list[Escalation]
+    warnings: list[WarningRecord]
+    ratings: list[RatingRecord]
+    reworks: int
+    urges: int
+    supervisions: int
+    events: list[TimelineEvent]
+    runs: int
+    closed_at: datetime | None
+
+
 
 
 def task_view(state: IssueState, task_id: str) -> TaskView:
     t = state.tasks[task_id]
-    return TaskView(task_id=t.task_id, kind=t.kind, step=t.step, unit_id=t.unit_id, roles=t.roles,
-                    principal_id=t.principal_id, claimed_by=t.claimed_by, opened_at=t.opened_at, due_at=t.due_at,
-                    overdue="due" in t.marks_fired, clock_stopped=t.clock_stopped_at is not None,
-                    allowed_actions=actions_for(t.kind), data=t.data)
+    return TaskView(**t.model_dump(include=set(TaskHead.model_fields)), overdue=t.overdue,
+                    clock_stopped=t.clock_stopped_at is not None, allowed_actions=actions_for(t.kind),
+                    data=t.details())
 
 
 def view(state: IssueState) -> IssueView:
@@ -35,9 +125,8 @@ def view(state: IssueState) -> IssueView:
 
 def issue_record(state: IssueState) -> IssueRecord:
     tasks = [
-        TaskRecord(task_id=t.task_id, kind=t.kind, step=t.step, unit_id=t.unit_id, opened_at=t.opened_at,
-                   due_at=t.due_at, closed_at=t.closed_at, status=t.status, outcome=t.outcome,
-                   closed_by=t.closed_by,
+        TaskRecord(**t.model_dump(include=set(TaskHead.model_fields)), closed_at=t.closed_at, status=t.status,
+                   outcome=t.outcome, closed_by=t.closed_by,
                    met_deadline=None if t.status in (TaskStatus.open, TaskStatus.cancelled) else not t.late)
         for t in state.tasks.values()
     ]
@@ -49,14 +138,3 @@ def issue_record(state: IssueState) -> IssueRecord:
         reworks=state.reworks, urges=state.urges, supervisions=state.supervisions, events=state.events,
         runs=state.runs, closed_at=state.closed_at,
     )
-
-
-class LiveIssue(BaseModel):
-    """The answer of the ``live`` query: the view, and who may see it (the API keeps that to itself)."""
-
-    view: IssueView
-    access: IssueAccess
-
-
-def live(state: IssueState) -> LiveIssue:
-    return LiveIssue(view=view(state), access=access_of(state))

@@ -21,8 +21,8 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowHistory
 
 from domain.actions import ISSUE_ACTIONS
+from domain.messages import ActionRequest, issue_workflow_id
 from domain.projection import ProjectionBatch
-from domain.state import ActionRequest, issue_workflow_id
 from store import models
 from store.db import SessionFactory
 from whistle.temporal import DATA_CONVERTER

@@ -12,17 +12,10 @@ from typing import Any
 from temporalio.client import Client, WorkflowHandle, WorkflowQueryFailedError
 from temporalio.service import RPCError
 
+from domain.messages import ActionRequest, Actor, IssueReport, issue_workflow_id
 from domain.organisation import Organisation, Role
-from domain.state import (
-    ActionRequest,
-    Actor,
-    IssueInput,
-    IssueRecord,
-    IssueReport,
-    IssueView,
-    TaskView,
-    issue_workflow_id,
-)
+from domain.state import IssueInput
+from domain.views import IssueRecord, IssueView, TaskView
 from whistle import directory
 from workflows import ResidentIssue
 

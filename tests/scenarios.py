@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
-from domain.state import IssueView
+from domain.views import IssueView
 from tests.driver import Driver
 
 HEATING = "qh.hd.dept.heating"

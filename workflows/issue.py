@@ -22,25 +22,15 @@ with workflow.unsafe.imports_passed_through():
 
     from activities.issue import IssueActivities, MatterRequest
     from activities.read_model import ReadModelActivities
-    from domain import errors, timers, views
+    from domain import access, errors, timers, views
     from domain.apply import apply
     from domain.deadlines import DeadlineBatch
     from domain.engine import follower_link, link_follower, open_issue, pending_deadlines, set_deadlines
+    from domain.messages import ActionRequest, FollowerLink, IssueConfig, issue_workflow_id
     from domain.projection import projection_batch
-    from domain.state import (
-        CURRENT_RULES,
-        ActionRequest,
-        FollowerLink,
-        IssueConfig,
-        IssueInput,
-        IssueRecord,
-        IssueState,
-        IssueView,
-        MatterContext,
-        Status,
-        issue_workflow_id,
-    )
+    from domain.state import CURRENT_RULES, IssueInput, IssueState, MatterContext, Status
     from domain.validation import Decision, validate
+    from domain.views import IssueRecord, IssueView
     from workflows import search_attributes as sa
 
 log = structlog.get_logger("whistle.workflow")
@@ -282,8 +272,8 @@ class ResidentIssue:
         return views.view(self._state)
 
     @workflow.query
-    def live(self) -> views.LiveIssue:
+    def live(self) -> access.LiveIssue:
         """The live state and the facts that decide who may see it (for the API)."""
         if self._state is None:
             raise ApplicationError("the issue is still being opened", type="WrongState")
-        return views.live(self._state)
+        return access.live(self._state)

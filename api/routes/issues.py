@@ -16,8 +16,9 @@ from api import live
 from api.deps import Caller, CallerDep, IdempotencyKey, Services, ServicesDep, SessionDep
 from api.problems import COMMON_RESPONSES, Problem, invalid
 from api.schemas import ActionIn, IssueCreate, IssueOut, IssuePage, IssueSummary
+from domain.messages import IssueReport, Reporter, Source, issue_workflow_id
 from domain.organisation import Level, Role, UnitKind
-from domain.state import IssueInput, IssueReport, Reporter, Source, Status, Step, issue_workflow_id
+from domain.state import IssueInput, Status, Step
 from store.audit import AuditReport, audit_issue
 from store.queries import BadCursor, IssueFilters, IssueSort, Scope, list_issues
 from workflows import ResidentIssue

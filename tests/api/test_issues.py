@@ -7,7 +7,7 @@ import uuid
 from datetime import UTC, datetime
 
 from api.deps import Services
-from domain.state import issue_workflow_id
+from domain.messages import issue_workflow_id
 from tests.api.client import GRID, HEATING, RESIDENT, Api, report_body, walk_to_closed, walk_to_handling
 
 PROBLEM = "application/problem+json"

@@ -11,7 +11,8 @@ from domain.apply import apply
 from domain.context import issue_context
 from domain.deadlines import DeadlineBatch
 from domain.engine import open_issue, pending_deadlines, set_deadlines
-from domain.state import ActionRequest, Actor, IssueConfig, IssueReport, IssueState, Task
+from domain.messages import ActionRequest, Actor, IssueConfig, IssueReport
+from domain.state import IssueState, Task
 from domain.timers import fire_due, next_wakeup
 from domain.validation import validate
 from tests.driver import actor_for, report

@@ -19,8 +19,9 @@ from domain import timers as timers_module
 from domain.access import visible_view
 from domain.actions import Rating, TaskKind, WhistleKind
 from domain.engine import link_follower
+from domain.messages import FollowerLink, Reporter
 from domain.organisation import Level
-from domain.state import FollowerLink, Reporter, Status, Step, TaskStatus
+from domain.state import Status, Step, TaskStatus
 from domain.validation import validate
 from domain.views import view
 from tests.domain.harness import PureIssue
@@ -146,7 +147,7 @@ def test_red_opens_a_supervision_task_for_the_supervisor_above() -> None:
     _red(p)
     task = p.open("supervision")
     assert task.unit_id == "qh.hd" and task.roles == ["supervisor"]
-    assert task.data["for_task_id"] == p.open("handle").task_id
+    assert task.for_task_id == p.open("handle").task_id
 
 
 def test_supervision_urge_counts_against_the_late_unit() -> None:
@@ -166,7 +167,7 @@ def test_supervision_extend_moves_the_deadline_but_the_task_stays_late() -> None
     p.act("supervision", "extend", {"days": 3, "reason": "parts ordered"})
     assert p.open("handle").due_at > before
     p.act("handle", "complete", {"result": "r"})
-    handle = [t for t in p.state.tasks.values() if t.kind is TaskKind.handle][0]
+    handle = next(t for t in p.state.tasks.values() if t.kind is TaskKind.handle)
     assert handle.late
 
 
@@ -179,7 +180,7 @@ def test_supervision_reassign_takes_the_lead_away_and_routes_anew() -> None:
     assert old.status is TaskStatus.moved and old.late
     assert p.state.step is Step.report and p.state.lead_unit_id is None
     report_task = p.open("report")
-    assert report_task.unit_id == STREET and report_task.data["dispatch_level"] == "district"
+    assert report_task.unit_id == STREET and report_task.dispatch_level == "district"
     p.act("report", "check_in")
     assert p.open("handle").unit_id == STREET
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from domain.state import IssueRecord
+from domain.views import IssueRecord
 from tests.driver import RESIDENT, Driver, principal, report
 from tests.scenarios import (
     DISTRICT,
@@ -277,7 +277,7 @@ async def test_act_signal_twin(ts_worker) -> None:
     client, queue = ts_worker
     d = await Driver.start(client, queue, report())
     task = await d.task("verify")
-    from domain.state import ActionRequest
+    from domain.messages import ActionRequest
     from tests.driver import actor_for
 
     actor = actor_for(d.org, task.unit_id, task.roles)

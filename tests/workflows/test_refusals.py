@@ -9,8 +9,8 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 
+from domain.messages import Actor
 from domain.organisation import Role
-from domain.state import Actor
 from tests.driver import RESIDENT, Driver, principal, report, same_state
 from tests.scenarios import HEATING, STREET, route_and_check_in, to_handling_two_units, whistle_to_dispatch
 

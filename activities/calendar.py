@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import chinese_calendar  # type: ignore[import-untyped]
+import chinese_calendar  # type: ignore[import-untyped]  # the package ships no type hints
 import structlog
 
 from domain.deadlines import (

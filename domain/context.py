@@ -24,7 +24,8 @@ def matter_context(org: Organisation, catalogue: Catalogue, ladder: dict[Level, 
     except KeyError:
         raise UnknownReference(f"unknown matter {code!r}") from None
     routable = {level: [org.ref(u.id) for u in org.routable(ladder[level].id)] for level in DISPATCH_LEVELS}
-    suggested = {level: [u.id for u in org.suggested(ladder[level].id, matter.departments)] for level in DISPATCH_LEVELS}
+    suggested = {level: [u.id for u in org.suggested(ladder[level].id,
+                                                     matter.departments)] for level in DISPATCH_LEVELS}
     return MatterContext(matter=matter, routable=routable, suggested=suggested)
 
 

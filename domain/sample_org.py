@@ -59,7 +59,9 @@ ROLES_BY_LEVEL: dict[Level, tuple[Role, ...]] = {
 DEPARTMENT_ROLES: tuple[Role, ...] = (Role.handler, Role.leader, Role.supervisor)
 
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
-GIVEN = ("伟", "芳", "娜", "敏", "静", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英", "华", "平", "刚")
+GIVEN = ("伟", "芳", "娜", "敏", "静", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英", "华",
+         "平",
+         "刚")
 
 
 def _person_name(n: int) -> str:

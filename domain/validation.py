@@ -177,7 +177,8 @@ def _validate_issue_action(state: IssueState, req: ActionRequest) -> Decision:
         if not (own or is_filer(state, actor)):
             raise errors.NotPermitted("only the reporter (or the system that filed the report) may withdraw it")
         if state.step not in STEPS_BEFORE_HANDLING_ENDS:
-            raise errors.WrongState(f"handling has ended (step {state.step.value}); the issue can no longer be withdrawn")
+            raise errors.WrongState(
+                f"handling has ended (step {state.step.value}); the issue can no longer be withdrawn")
     elif action == "urge":
         if not (is_reporter(state, actor) or Role.supervisor in actor.roles):
             raise errors.NotPermitted("only the reporter or a supervisor may urge")

@@ -113,7 +113,8 @@ def check(timeline: list[TimelineEntry], histories: list[WorkflowHistory]) -> li
         if row is None:
             problems.append(f"event {seq} ({sent.kind}) is in the history but not in the timeline")
         elif (row.kind, row.step, row.actor_id, row.unit_id, row.task_id, row.data) != (
-                sent.kind, sent.step.value, sent.actor_id, sent.unit_id, sent.task_id, sent.model_dump(mode="json")["data"]):
+                sent.kind, sent.step.value, sent.actor_id, sent.unit_id, sent.task_id,
+                sent.model_dump(mode="json")["data"]):
             problems.append(f"event {seq} differs between the history and the timeline")
     for seq in sorted(set(by_seq) - set(projected)):
         problems.append(f"timeline event {seq} ({by_seq[seq].kind}) has no source in the history")

@@ -39,7 +39,8 @@ def project(session: Session, batch: ProjectionBatch) -> int:
         for key, value in fields.items():
             setattr(row, key, value)
 
-    existing_tasks = {t.id: t for t in session.scalars(select(models.Task).where(models.Task.issue_id == snap.issue_id))}
+    rows = session.scalars(select(models.Task).where(models.Task.issue_id == snap.issue_id))
+    existing_tasks = {t.id: t for t in rows}
     for t in batch.tasks:
         values = dict(issue_id=snap.issue_id, kind=t.kind.value, step=t.step, unit_id=t.unit_id,
                       roles=",".join(r.value for r in t.roles), principal_id=t.principal_id, claimed_by=t.claimed_by,

@@ -20,7 +20,8 @@ def seed(session: Session, org: Organisation, catalogue: Catalogue) -> dict[str,
                                   kind=unit.kind.value, parent_id=unit.parent_id, function=unit.function))
         session.flush()
     for p in org.principals.values():
-        session.merge(models.Principal(id=p.id, name=p.name, unit_id=p.unit_id, roles=",".join(r.value for r in p.roles)))
+        session.merge(models.Principal(id=p.id, name=p.name, unit_id=p.unit_id,
+                                       roles=",".join(r.value for r in p.roles)))
     for m in catalogue.matters.values():
         session.merge(models.Matter(
             code=m.code, name=m.name, name_en=m.name_en, category=m.category, category_name=m.category_name,

@@ -96,7 +96,7 @@ class Figure(BaseModel):
     issue_ids: list[str] = Field(default_factory=list)
     base_issue_ids: list[str] = Field(default_factory=list)
 
-    @computed_field  # type: ignore[prop-decorator]
+    @computed_field  # type: ignore[prop-decorator]  # pydantic's documented use on a property
     @property
     def rate(self) -> float | None:
         if self.denominator is None or self.denominator == 0:
@@ -159,8 +159,10 @@ def unit_stats(session: Session, unit_id: str, period: Period, no_answer: NoAnsw
             satisfaction.append((r.issue_id, r.rating in ("satisfied", "basically_satisfied")))
 
     in_period = and_(E.at >= start, E.at < end)
-    warnings = session.execute(select(E.issue_id, E.data).where(E.unit_id == unit_id, E.kind == "warning", in_period)).all()
-    escalations = session.scalars(select(E.issue_id).where(E.unit_id == unit_id, E.kind == "escalated", in_period)).all()
+    warnings = session.execute(select(E.issue_id, E.data).where(E.unit_id == unit_id, E.kind == "warning",
+                                                                in_period)).all()
+    escalations = session.scalars(select(E.issue_id).where(E.unit_id == unit_id, E.kind == "escalated",
+                                                           in_period)).all()
     led_events = session.execute(select(E.issue_id, E.kind).join(I, I.id == E.issue_id).where(
         I.lead_unit_id == unit_id, E.kind.in_(("urge", "returned_for_rework")), in_period)).all()
 
@@ -199,7 +201,8 @@ class RankRow(BaseModel):
     stats: UnitStats
 
 
-def ranking(session: Session, unit_ids: list[str], period: Period, no_answer: NoAnswerPolicy = "exclude") -> list[RankRow]:
+def ranking(session: Session, unit_ids: list[str], period: Period,
+            no_answer: NoAnswerPolicy = "exclude") -> list[RankRow]:
     """Units ranked by the mean of response, resolution and satisfaction rates (units with none last)."""
     scored = []
     for unit_id in unit_ids:

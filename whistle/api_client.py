@@ -49,7 +49,8 @@ class ApiClient:
         try:
             resp = self.http.request(method, path, json=json, params=params, headers=headers)
         except httpx.TransportError as exc:
-            raise ApiError(503, {"title": "the API is not reachable", "detail": f"{self.http.base_url}: {exc}"}) from None
+            raise ApiError(503, {"title": "the API is not reachable",
+                                 "detail": f"{self.http.base_url}: {exc}"}) from None
         if resp.status_code >= 400:
             try:
                 problem = resp.json()

@@ -33,7 +33,8 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     activity_threads: int = Field(default=16, ge=1, le=256)
     #: the read model; SQLite under data/ unless set (``postgresql+psycopg2://user:pw@host/db``)
-    database_url: str | None = Field(default=None, validation_alias=AliasChoices("DATABASE_URL", "WHISTLE_DATABASE_URL"))
+    database_url: str | None = Field(default=None, validation_alias=AliasChoices("DATABASE_URL",
+                                                                                 "WHISTLE_DATABASE_URL"))
     #: how a rating window that passed in silence counts in the satisfaction rate
     no_answer_policy: Literal["exclude", "satisfied", "unsatisfied"] = "exclude"
 

@@ -10,6 +10,7 @@ history) or its signal twin ``act_signal``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from datetime import timedelta
 from typing import Any
 
@@ -105,10 +106,8 @@ class ResidentIssue:
             self._changed = False
             delay = None if wake_at is None else (wake_at - workflow.now()).total_seconds()
             if delay is None or delay > 0:
-                try:
+                with contextlib.suppress(TimeoutError):
                     await workflow.wait_condition(lambda: self._changed, timeout=delay)
-                except TimeoutError:
-                    pass
             async with self._lock:
                 if timers.fire_due(state, workflow.now()):
                     await self._settle()

@@ -12,7 +12,7 @@ CATEGORY = SearchAttributeKey.for_keyword("WhistleCategory")
 LEAD_UNIT = SearchAttributeKey.for_keyword("WhistleLeadUnit")
 OVERDUE = SearchAttributeKey.for_bool("WhistleOverdue")
 
-ALL_KEYS: tuple[SearchAttributeKey, ...] = (STEP, STATUS, LEVEL, CATEGORY, LEAD_UNIT, OVERDUE)  # type: ignore[type-arg]
+ALL_KEYS: tuple[SearchAttributeKey, ...] = (STEP, STATUS, LEVEL, CATEGORY, LEAD_UNIT, OVERDUE)  # type: ignore[type-arg]  # keys of mixed value types
 
 
 def cli_flags() -> list[str]:

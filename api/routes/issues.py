@@ -35,7 +35,8 @@ _FILERS = (Role.integration, Role.grid_worker, Role.handler, Role.dispatcher, Ro
 def _report(services: Services, caller: Caller, body: IssueCreate, issue_id: str) -> IssueReport:
     org, cat = services.organisation, services.catalogue
     if body.matter_code not in cat.matters:
-        raise invalid("matter_code", "unknown matter; see GET /v1/matters", f"matter_code: unknown matter {body.matter_code!r}")
+        raise invalid("matter_code", "unknown matter; see GET /v1/matters",
+                      f"matter_code: unknown matter {body.matter_code!r}")
     grid = org.units.get(body.grid_id)
     if grid is None or grid.level is not Level.grid or grid.kind is not UnitKind.territorial:
         raise invalid("grid_id", "not a grid; see GET /v1/units?level=grid", f"grid_id: {body.grid_id!r} is not a grid")
@@ -68,7 +69,8 @@ def _report(services: Services, caller: Caller, body: IssueCreate, issue_id: str
     return _build(issue_id, body, source, rep, submitted_by=caller.id)
 
 
-def _build(issue_id: str, body: IssueCreate, source: Source, reporter: Reporter, submitted_by: str | None) -> IssueReport:
+def _build(issue_id: str, body: IssueCreate, source: Source, reporter: Reporter,
+           submitted_by: str | None) -> IssueReport:
     return IssueReport(issue_id=issue_id, source=source, title=body.title, description=body.description,
                        matter_code=body.matter_code, grid_id=body.grid_id, address=body.address,
                        location=body.location, reporter=reporter, urgent=body.urgent, photos=body.photos,

@@ -16,7 +16,8 @@ from store.stats import Period, RankRow, UnitStats, ranking, to_csv
 router = APIRouter(prefix="/v1/stats", tags=["stats"], responses=COMMON_RESPONSES)
 
 CSV = "text/csv"
-CSV_RESPONSE: dict[int | str, dict[str, Any]] = {200: {"content": {CSV: {"schema": {"type": "string"}}}, "description": "the figures, or CSV"}}
+CSV_RESPONSE: dict[int | str, dict[str, Any]] = {200: {"content": {CSV: {"schema": {"type": "string"}}},
+                                                       "description": "the figures, or CSV"}}
 
 Month = Annotated[str | None, Query(max_length=7, description="YYYY-MM", examples=["2026-11"])]
 Quarter = Annotated[str | None, Query(max_length=7, description="YYYY-Qn", examples=["2026-Q4"])]

@@ -1,7 +1,7 @@
 """Initial read model: organisation, catalogue, issues, tasks, timeline, ratings, calendar overrides.
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-22 21:31:35.488527
 """
 

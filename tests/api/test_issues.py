@@ -41,7 +41,8 @@ async def test_bad_reports_are_refused_with_field_errors_and_start_nothing(api: 
         problem = resp.json()
         assert problem["type"].startswith("/problems/") and problem["title"] and problem["status"] == status
         assert field in [e["field"] for e in problem["errors"]], problem
-    not_json = await api.post("/v1/issues", RESIDENT, None, content=b"{not json", headers={"content-type": "application/json"})
+    not_json = await api.post("/v1/issues", RESIDENT, None, content=b"{not json",
+                              headers={"content-type": "application/json"})
     assert not_json.status_code == 422 and not_json.headers["content-type"] == PROBLEM
     outside = await api.post("/v1/issues", "grid_worker@qh.hd.cy.c2.g1", report_body(reporter={"name": "李"}))
     assert outside.status_code == 403
@@ -119,7 +120,8 @@ async def test_each_validator_refusal_has_its_status_and_a_readable_problem(api:
         ({"task_id": f"{w.issue_id}.99", "action": "note", "data": {"text": "x"}}, heating, 404, "TaskNotFound"),
         ({"task_id": handle, "action": "note", "data": {"text": "x"}}, "handler@qh.hd.cy", 403, "NotPermitted"),
         ({"task_id": handle, "action": "start_clock"}, heating, 409, "WrongState"),
-        ({"task_id": f"{w.issue_id}.1", "action": "whistle", "data": {"kind": "daily", "note": "x"}}, f"grid_worker@{GRID}",
+        ({"task_id": f"{w.issue_id}.1", "action": "whistle", "data": {"kind": "daily", "note": "x"}},
+         f"grid_worker@{GRID}",
          409, "TaskClosed"),
         ({"task_id": handle, "action": "fly"}, heating, 422, "ActionNotAllowed"),
         ({"task_id": handle, "action": "request_extension", "data": {"days": 99, "reason": "x"}}, heating, 422,

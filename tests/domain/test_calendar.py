@@ -60,7 +60,8 @@ def test_override_syntax_errors_are_clear() -> None:
 
 def test_unknown_year_falls_back_to_weekends_logged_and_noted() -> None:
     cal = WorkingCalendar(parse_overrides("2027-01-01=holiday"))
-    batch = DeadlineBatch(requests=[DeadlineRequest(key="i.1", start=at(2026, 12, 31), duration=Duration(working_days=2))])
+    batch = DeadlineBatch(requests=[DeadlineRequest(key="i.1", start=at(2026, 12, 31),
+                                                    duration=Duration(working_days=2))])
     with capture_logs() as logs:
         answer = cal.compute(batch)
     # 31 Dec 2026 (Thu) + 2 working days: 1 Jan 2027 is an override holiday, 2/3 Jan the weekend → Tue 5 Jan

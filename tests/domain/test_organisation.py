@@ -14,7 +14,8 @@ def test_ladder_order_and_above() -> None:
 
 def test_sample_organisation_shape() -> None:
     org = sample_organisation()
-    by_level = {lv: [u for u in org.units.values() if u.level is lv and u.kind is UnitKind.territorial] for lv in LADDER}
+    territorial = [u for u in org.units.values() if u.kind is UnitKind.territorial]
+    by_level = {lv: [u for u in territorial if u.level is lv] for lv in LADDER}
     assert len(by_level[Level.city]) == 1
     assert len(by_level[Level.district]) == 2
     for district in by_level[Level.district]:

@@ -96,7 +96,7 @@ async def test_killing_the_worker_loses_nothing(local_env: WorkflowEnvironment, 
         await d.act("verify_result", "accept")
         await evaluate_all(d)
         rec = await d.result()
-    assert rec.status == "closed" and len([s for s in rec.steps]) == 7
+    assert rec.status == "closed" and len(list(rec.steps)) == 7
 
 
 async def test_a_fast_clock_shows_the_verify_reminder_move_and_warning(local_env: WorkflowEnvironment,

@@ -38,8 +38,10 @@ def generate(seed: int = 11) -> Gen:
         if lead not in summoned:
             summoned[0] = lead
         status = rng.choices(["closed", "open", "withdrawn"], [0.8, 0.15, 0.05])[0]
-        resolution = rng.choice(["resolved", "resolved", "resolved", "mediated", "duplicate"]) if status == "closed" else None
-        outcome = (resolution if rng.random() < 0.85 else "closed after review: explained") if status == "closed" else None
+        resolution = rng.choice(["resolved", "resolved", "resolved", "mediated",
+                                 "duplicate"]) if status == "closed" else None
+        explained = "closed after review: explained"
+        outcome = (resolution if rng.random() < 0.85 else explained) if status == "closed" else None
         closed_at = created + timedelta(hours=rng.randrange(1, 400)) if status != "open" else None
         list_type = rng.choice(["immediate", "immediate", "phased", "understanding"])
         g.issues.append(dict(id=iid, lead=lead, status=status, resolution=resolution, outcome=outcome,
@@ -49,7 +51,8 @@ def generate(seed: int = 11) -> Gen:
             fate = rng.choices(["check_in", "decline", "timed_out", "open"], [0.75, 0.08, 0.1, 0.07])[0]
             g.tasks.append(dict(id=f"{iid}.r{k}", issue=iid, kind="report", unit=unit, opened=opened,
                                 closed=None if fate == "open" else opened + timedelta(hours=rng.randrange(1, 9)),
-                                status={"check_in": "done", "decline": "done", "timed_out": "timed_out", "open": "open"}[fate],
+                                status={"check_in": "done", "decline": "done", "timed_out": "timed_out",
+                                        "open": "open"}[fate],
                                 outcome={"check_in": "check_in", "decline": "decline", "timed_out": "no check-in",
                                          "open": None}[fate], late=fate == "timed_out" or rng.random() < 0.1))
         h_opened = created + timedelta(hours=10)
@@ -128,7 +131,8 @@ def expected(g: Gen, unit: str, p: Period, policy: str) -> dict[str, tuple[int, 
                                   sorted({t["issue"] for t in handles if not t["late"]})),
         "resolution_rate": (len(resolved), len(closed), sorted(i["id"] for i in resolved)),
         "satisfaction_rate": (sum(x for _, x in rated), len(rated), sorted({i for i, x in rated if x})),
-        "yellow": (sum(1 for e in ev if e["unit"] == unit and e["kind"] == "warning" and e["data"]["color"] == "yellow"),
+        "yellow": (sum(1 for e in ev
+                       if e["unit"] == unit and e["kind"] == "warning" and e["data"]["color"] == "yellow"),
                    None, sorted({e["issue"] for e in ev if e["unit"] == unit and e["kind"] == "warning"
                                  and e["data"]["color"] == "yellow"})),
         "escalations": (sum(1 for e in ev if e["unit"] == unit and e["kind"] == "escalated"), None,
@@ -139,7 +143,8 @@ def expected(g: Gen, unit: str, p: Period, policy: str) -> dict[str, tuple[int, 
                 None, sorted({e["issue"] for e in ev if e["unit"] == unit and e["kind"] == "warning"
                               and e["data"]["color"] == "red"})),
         "reworks": (sum(1 for e in ev if lead[e["issue"]] == unit and e["kind"] == "returned_for_rework"), None,
-                    sorted({e["issue"] for e in ev if lead[e["issue"]] == unit and e["kind"] == "returned_for_rework"})),
+                    sorted({e["issue"] for e in ev
+                            if lead[e["issue"]] == unit and e["kind"] == "returned_for_rework"})),
     }
 
 

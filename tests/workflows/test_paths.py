@@ -268,7 +268,7 @@ async def test_linking_to_a_closed_issue_is_refused(ts_worker) -> None:
         await dup.issue_act("link_duplicate", {"issue_id": closed.handle.id.removeprefix("issue-")},
                             principal(dup.org, "grid_worker@qh.hd.cy.c1.g1"))
         raise AssertionError("link to a closed issue was accepted")
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:  # noqa: BLE001 - the check reports what failed
         assert "not an open issue" in str(exc.__cause__ or exc)
     assert (await dup.state()).last_seq == before
 

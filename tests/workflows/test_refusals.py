@@ -56,7 +56,8 @@ async def test_action_not_of_this_task_kind(fresh: Driver) -> None:
 
 async def test_actor_from_another_unit(fresh: Driver) -> None:
     task = await fresh.task("verify")
-    err = await refused(fresh, task.task_id, "reject", {"reason": "r"}, principal(fresh.org, "grid_worker@qh.hd.cy.c1.g2"))
+    err = await refused(fresh, task.task_id, "reject", {"reason": "r"}, principal(fresh.org,
+                                                                                  "grid_worker@qh.hd.cy.c1.g2"))
     assert err.type == "NotPermitted" and "is assigned to unit qh.hd.cy.c1.g1" in err.message
 
 
@@ -80,7 +81,8 @@ async def test_payload_that_does_not_fit(fresh: Driver, data: dict[str, Any], fr
 
 async def test_whistle_kind_must_be_known(fresh: Driver) -> None:
     task = await fresh.task("verify")
-    err = await refused(fresh, task.task_id, "whistle", {"kind": "loud", "note": "n"}, principal(fresh.org, GRID_WORKER))
+    err = await refused(fresh, task.task_id, "whistle", {"kind": "loud", "note": "n"}, principal(fresh.org,
+                                                                                                 GRID_WORKER))
     assert err.type == "InvalidPayload" and "kind:" in err.message
 
 

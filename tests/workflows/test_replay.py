@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ def test_there_are_histories_to_replay() -> None:
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
 async def test_history_replays(path: Path) -> None:
-    history = WorkflowHistory.from_json("issue-replay-" + path.stem.split("_", 1)[1], path.read_text())
+    text = await asyncio.to_thread(path.read_text)
+    history = WorkflowHistory.from_json("issue-replay-" + path.stem.split("_", 1)[1], text)
     replayer = Replayer(workflows=[ResidentIssue], data_converter=DATA_CONVERTER)
     await replayer.replay_workflow(history)

@@ -160,6 +160,22 @@ def may_act(task: Assignable, actor: Actor, action: str | None = None) -> bool:
     return True
 
 
+# --- what each may do besides ------------------------------------------------------------------------
+
+
+def files_for_others(actor: Actor) -> bool:
+    """Staff and integrations report issues for residents (within their jurisdiction); residents for themselves."""
+    return is_staff(actor) or Role.integration in actor.roles
+
+
+def reads_statistics(actor: Actor) -> bool:
+    return bool({Role.supervisor, Role.leader} & set(actor.roles))
+
+
+def reads_audit(actor: Actor) -> bool:
+    return Role.supervisor in actor.roles
+
+
 # --- what each sees ----------------------------------------------------------------------------------
 
 
@@ -183,4 +199,4 @@ def visible_view(view: IssueView, viewer: Actor) -> IssueView:
 def _public_task(task: TaskView, viewer: Actor) -> TaskView:
     if task.principal_id == viewer.principal_id:
         return task
-    return task.model_copy(update={"claimed_by": None, "data": {}, "allowed_actions": []})
+    return task.model_copy(update={"claimed_by": None, "data": {}})  # no person behind a unit's task

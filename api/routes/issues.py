@@ -16,6 +16,7 @@ from api import live
 from api.deps import Caller, CallerDep, IdempotencyKey, Services, ServicesDep, SessionDep
 from api.problems import COMMON_RESPONSES, Problem, invalid
 from api.schemas import ActionIn, IssueCreate, IssueOut, IssuePage, IssueSummary
+from domain.access import files_for_others, is_staff, reads_audit
 from domain.messages import IssueReport, Reporter, Source, issue_workflow_id
 from domain.organisation import Level, Role, UnitKind
 from domain.state import IssueInput, Status, Step
@@ -28,10 +29,6 @@ router = APIRouter(prefix="/v1/issues", tags=["issues"], responses=COMMON_RESPON
 FINGERPRINT_MEMO = "request_fingerprint"
 
 
-#: who may report for someone else (within their jurisdiction)
-_FILERS = (Role.integration, Role.grid_worker, Role.handler, Role.dispatcher, Role.leader, Role.supervisor)
-
-
 def _report(services: Services, caller: Caller, body: IssueCreate, issue_id: str) -> IssueReport:
     org, cat = services.organisation, services.catalogue
     if body.matter_code not in cat.matters:
@@ -42,7 +39,7 @@ def _report(services: Services, caller: Caller, body: IssueCreate, issue_id: str
         raise invalid("grid_id", "not a grid; see GET /v1/units?level=grid", f"grid_id: {body.grid_id!r} is not a grid")
     source = body.source
     reporter = body.reporter
-    if caller.has(Role.resident) and not caller.has(*_FILERS):
+    if caller.has(Role.resident) and not files_for_others(caller.actor):
         if source not in (None, Source.resident):
             raise invalid("source", "must be 'resident' (or left out)", "source: a resident reports as 'resident'")
         if reporter is not None and reporter.principal_id not in (None, caller.id):
@@ -50,7 +47,7 @@ def _report(services: Services, caller: Caller, body: IssueCreate, issue_id: str
         name = reporter.name if reporter else caller.principal.name
         rep = Reporter(name=name, phone=reporter.phone if reporter else None, principal_id=caller.id)
         return _build(issue_id, body, Source.resident, rep, submitted_by=None)
-    if not caller.has(*_FILERS):
+    if not files_for_others(caller.actor):
         raise Problem("not-permitted", f"{caller.id} may not report issues")
     if grid.id not in caller.subtree:
         raise Problem("not-permitted", f"grid {grid.id} is outside the jurisdiction of {caller.unit_id}")
@@ -113,8 +110,7 @@ async def create_issue(body: IssueCreate, caller: CallerDep, services: ServicesD
 
 
 def _scope(caller: Caller) -> Scope:
-    units = caller.subtree if caller.has(Role.grid_worker, Role.handler, Role.dispatcher, Role.leader,
-                                         Role.supervisor) else ()
+    units = caller.subtree if is_staff(caller.actor) else ()
     return Scope(units=units, reporter_id=caller.id,
                  submitted_by=caller.id if caller.has(Role.integration) else None)
 
@@ -166,7 +162,7 @@ async def act(issue_id: str, body: ActionIn, caller: CallerDep, services: Servic
             summary="The domain timeline beside the raw Temporal history, and whether they agree")
 async def audit(issue_id: str, caller: CallerDep, services: ServicesDep) -> AuditReport:
     await live.visible_issue(services, caller, issue_id)
-    if not caller.has(Role.supervisor):
+    if not reads_audit(caller.actor):
         raise Problem("not-permitted", "the audit view is for supervisors")
     return await audit_issue(services.client, services.sessions, issue_id)
 

@@ -10,7 +10,8 @@ from fastapi.concurrency import run_in_threadpool
 
 from api.deps import Caller, CallerDep, Services, ServicesDep
 from api.problems import COMMON_RESPONSES, Problem, invalid
-from domain.organisation import Level, Role, UnitKind
+from domain.access import reads_statistics
+from domain.organisation import Level, UnitKind
 from store.stats import Period, RankRow, UnitStats, ranking, to_csv
 
 router = APIRouter(prefix="/v1/stats", tags=["stats"], responses=COMMON_RESPONSES)
@@ -26,7 +27,7 @@ To = Annotated[datetime | None, Query(alias="to", description="custom period end
 
 
 def _reader(caller: Caller) -> None:
-    if not caller.has(Role.supervisor, Role.leader):
+    if not reads_statistics(caller.actor):
         raise Problem("not-permitted", "statistics are for supervisors and leaders")
 
 

@@ -55,6 +55,7 @@ REFUSALS: dict[str, str] = {
     errors.TaskClosed.__name__: "task-closed",
     errors.ActionNotAllowed.__name__: "action-not-allowed",
     errors.InvalidPayload.__name__: "invalid-payload",
+    errors.TooOften.__name__: "rate-limited",
     errors.ActionRefused.__name__: "wrong-state",
 }
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from domain.actions import (
     ClosePayload,
@@ -55,6 +55,7 @@ from domain.state import (
     MatterContext,
     Rater,
     RatingRecord,
+    RecentAction,
     Resolution,
     Status,
     Step,
@@ -386,6 +387,10 @@ HANDLERS: dict[tuple[TaskKind, str], Handler] = {
 def _apply_issue_action(state: IssueState, d: Decision, now: datetime) -> None:
     """Issue-level actions. For ``link_duplicate`` the caller has already told the original issue."""
     who = d.actor.principal_id
+    if d.action in ("comment", "urge"):
+        day_ago = now - timedelta(days=1)
+        state.recent_actions = [r for r in state.recent_actions if r.at > day_ago]
+        state.recent_actions.append(RecentAction(action=d.action, principal_id=who, at=now))
     payload = d.payload.model_dump(mode="json")
     record(state, now, EventKind(d.action), actor=who, unit_id=d.actor.unit_id, **payload)
     if d.action == "withdraw":

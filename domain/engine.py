@@ -151,7 +151,7 @@ def escalate(state: IssueState, now: datetime, task: Task, to_unit: str | None, 
 def open_issue(report: IssueReport, context: IssueContext, config: IssueConfig, now: datetime,
                rules_version: int = CURRENT_RULES) -> IssueState:
     state = IssueState(issue_id=report.issue_id, report=report, context=context, config=config,
-                       matter=context.matter.matter, rules=rules_version)
+                       matter=context.matter.matter, rules=rules_version, created_at=now)
     state.steps.append(StepRecord(step=Step.discovery, entered_at=now))
     record(state, now, EventKind.reported, actor=report.submitted_by or report.reporter.principal_id,
            unit_id=context.ladder[Level.grid].id, source=report.source.value, matter_code=report.matter_code,
@@ -389,6 +389,25 @@ def set_deadlines(state: IssueState, deadlines: list[Deadline], notes: list[str]
         if note not in state.notes:
             state.notes.append(note)
             record(state, now, EventKind.calendar_note, note=note)
+
+
+#: how much of its timeline an issue keeps once the read model holds it (bytes of JSON); the read model
+#: keeps it all, and an ordinary issue's whole timeline fits
+EVENT_BYTES_KEPT = 256_000
+
+
+def forget_projected(state: IssueState) -> None:
+    """Drop the oldest events the read model holds once the timeline passes :data:`EVENT_BYTES_KEPT`: what
+    an issue carries through continue-as-new stays bounded however long it lives."""
+    total, cut = 0, 0
+    for i in range(len(state.events) - 1, -1, -1):
+        total += len(state.events[i].model_dump_json().encode())
+        if total > EVENT_BYTES_KEPT:
+            cut = i + 1
+            break
+    cut = min(cut, sum(1 for e in state.events if e.seq <= state.projected_seq))  # never what is unsent
+    if cut:
+        state.events = state.events[cut:]
 
 
 def link_follower(state: IssueState, link: FollowerLink, now: datetime) -> None:

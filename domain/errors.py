@@ -10,7 +10,8 @@ Every refusal of an action is an :class:`ActionRefused`; the workflow turns it i
         ├── WrongState            the issue or task is not in a state that allows it (409)
         │   └── TaskClosed        the task exists but is no longer open              (409)
         ├── ActionNotAllowed      the action is not in the vocabulary of the task    (422)
-        └── InvalidPayload        the data does not fit the action                   (422)
+        ├── InvalidPayload        the data does not fit the action                   (422)
+        └── TooOften              an issue-level action repeated past its daily cap  (429)
 """
 
 from __future__ import annotations
@@ -52,7 +53,12 @@ class InvalidPayload(ActionRefused):
     """Raised when the action's data is missing fields, has wrong ones, or names unknown things."""
 
 
+class TooOften(ActionRefused):
+    """Raised when a comment or an urge would pass the issue's cap for a day (what an issue carries is bounded)."""
+
+
 REFUSAL_TYPES: dict[str, type[ActionRefused]] = {
     cls.__name__: cls
-    for cls in (ActionRefused, TaskNotFound, NotPermitted, WrongState, TaskClosed, ActionNotAllowed, InvalidPayload)
+    for cls in (ActionRefused, TaskNotFound, NotPermitted, WrongState, TaskClosed, ActionNotAllowed, InvalidPayload,
+                TooOften)
 }

@@ -16,6 +16,8 @@ from domain.organisation import Level, Role
 from domain.state import IssueState, RatingRecord, TimelineEvent
 from domain.timers import is_overdue
 
+MAX_BATCH_EVENTS = 200
+
 
 class IssueSnapshot(BaseModel):
     issue_id: str
@@ -86,7 +88,8 @@ def projection_batch(state: IssueState, after_seq: int) -> ProjectionBatch:
         co_unit_ids=list(state.co_unit_ids), list_type=state.list_type.value if state.list_type else None,
         whistle_kind=state.whistle.kind.value if state.whistle else None, resolution=state.resolution,
         outcome=state.outcome, due_at=min(open_dues, default=None), overdue=is_overdue(state),
-        reworks=state.reworks, urges=state.urges, created_at=state.events[0].at, closed_at=state.closed_at,
+        reworks=state.reworks, urges=state.urges, created_at=state.created_at or state.events[0].at,
+        closed_at=state.closed_at,
     )
     tasks = [
         TaskSnapshot(task_id=t.task_id, kind=t.kind, step=t.step.value, unit_id=t.unit_id, roles=t.roles,
@@ -96,5 +99,8 @@ def projection_batch(state: IssueState, after_seq: int) -> ProjectionBatch:
         for t in state.tasks.values()
     ]
     events = [e for e in state.events if e.seq > after_seq]
+    if state.rules >= 2:
+        events = events[:MAX_BATCH_EVENTS]  # a long outage of the read model catches up batch by batch
     ratings = [RatingSnapshot(ordinal=n, rating=r) for n, r in enumerate(state.ratings, start=1)]
-    return ProjectionBatch(issue=issue, tasks=tasks, events=events, ratings=ratings, last_seq=state.next_seq - 1)
+    last_seq = events[-1].seq if events else state.next_seq - 1
+    return ProjectionBatch(issue=issue, tasks=tasks, events=events, ratings=ratings, last_seq=last_seq)

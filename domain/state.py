@@ -282,6 +282,14 @@ class StepRecord(BaseModel):
     left_at: datetime | None = None
 
 
+class RecentAction(BaseModel):
+    """An issue-level action of the last day, for the daily caps on comments and urges."""
+
+    action: str
+    principal_id: str
+    at: datetime
+
+
 class Follower(BaseModel):
     issue_id: str
     reporter: Reporter
@@ -326,7 +334,7 @@ class IssueState(BaseModel):
     supervisions: int = 0
     tasks: dict[str, Task] = Field(default_factory=dict)
     next_task_no: int = 1
-    events: list[TimelineEvent] = Field(default_factory=list)
+    events: list[TimelineEvent] = Field(default_factory=list)  # the latest; the read model keeps them all
     next_seq: int = 1
     warnings: list[WarningRecord] = Field(default_factory=list)
     escalations: list[Escalation] = Field(default_factory=list)
@@ -338,7 +346,9 @@ class IssueState(BaseModel):
     notes: list[str] = Field(default_factory=list)  # e.g. the calendar fell back to weekends only
     runs: int = 1
     closed_at: datetime | None = None
+    created_at: datetime | None = None  # absent from issues started before events were trimmed
     projected_seq: int = 0  # the read model holds every event up to here
+    recent_actions: list[RecentAction] = Field(default_factory=list)  # the last day's comments and urges
 
     def open_tasks(self) -> list[Task]:
         return [t for t in self.tasks.values() if t.is_open]

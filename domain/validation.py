@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -54,11 +55,21 @@ class Decision(BaseModel):
         return self.payload
 
 
-def validate(state: IssueState, req: ActionRequest) -> Decision:
+#: caps per issue and day (a day: the 24 hours before the action)
+COMMENTS_PER_DAY = 30
+URGES_PER_DAY = 3
+URGES_PER_PRINCIPAL_PER_DAY = 1
+
+
+def validate(state: IssueState, req: ActionRequest, now: datetime | None = None) -> Decision:
+    """Decide ``req`` on ``state``; ``now`` (when the caller knows the time) also applies the daily caps."""
     if state.status is not Status.open:
         raise errors.WrongState(f"issue {state.issue_id} is {state.status.value}; no more actions can be taken")
     if req.task_id is None:
-        return _validate_issue_action(state, req)
+        decision = _validate_issue_action(state, req)
+        if now is not None:
+            _check_caps(state, decision, now)
+        return decision
     task = state.tasks.get(req.task_id)
     if task is None:
         raise errors.TaskNotFound(f"issue {state.issue_id} has no task {req.task_id!r}")
@@ -158,6 +169,17 @@ def _check_supervision(state: IssueState, task: Task, payload: Payload) -> None:
         if late.unit_id in payload.unit_ids:
             raise errors.InvalidPayload(f"unit_ids: the lead is being taken away from {late.unit_id}")
         _check_routable(state, task_level(state, task), payload.unit_ids)
+
+
+def _check_caps(state: IssueState, d: Decision, now: datetime) -> None:
+    day = [r for r in state.recent_actions if r.at > now - timedelta(days=1) and r.action == d.action]
+    if d.action == "comment" and len(day) >= COMMENTS_PER_DAY:
+        raise errors.TooOften(f"issue {state.issue_id} has had {COMMENTS_PER_DAY} comments today; try tomorrow")
+    if d.action == "urge":
+        if any(r.principal_id == d.actor.principal_id for r in day):
+            raise errors.TooOften(f"{d.actor.principal_id} urged issue {state.issue_id} today already")
+        if len(day) >= URGES_PER_DAY:
+            raise errors.TooOften(f"issue {state.issue_id} has been urged {URGES_PER_DAY} times today")
 
 
 def _validate_issue_action(state: IssueState, req: ActionRequest) -> Decision:

@@ -26,7 +26,14 @@ with workflow.unsafe.imports_passed_through():
     from domain import access, errors, timers, views
     from domain.apply import apply
     from domain.deadlines import DeadlineBatch
-    from domain.engine import follower_link, link_follower, open_issue, pending_deadlines, set_deadlines
+    from domain.engine import (
+        follower_link,
+        forget_projected,
+        link_follower,
+        open_issue,
+        pending_deadlines,
+        set_deadlines,
+    )
     from domain.messages import ActionRequest, FollowerLink, IssueConfig, issue_workflow_id
     from domain.projection import projection_batch
     from domain.state import CURRENT_RULES, IssueInput, IssueState, MatterContext, Status
@@ -149,6 +156,8 @@ class ResidentIssue:
             finally:
                 self._projection_busy = False
             state.projected_seq = max(state.projected_seq, batch.last_seq)
+            if state.rules >= 2:
+                forget_projected(state)
 
     async def _settle(self) -> None:
         """After a transition: fetch deadlines for new tasks, publish search attributes, wake the loop."""
@@ -199,7 +208,7 @@ class ResidentIssue:
     def _decide(self, req: ActionRequest) -> Decision:
         state = self._opened()
         try:
-            return validate(state, req)
+            return validate(state, req, workflow.now())
         except errors.ActionRefused as exc:
             raise _refusal(exc) from None
 

@@ -48,7 +48,7 @@ class PureIssue:
         return ActionRequest(task_id=task.task_id, action=action, actor=who, data=data or {})
 
     def act(self, kind: str, action: str, data: dict[str, Any] | None = None, **kw: Any) -> IssueState:
-        decision = validate(self.state, self.request(kind, action, data, **kw))
+        decision = validate(self.state, self.request(kind, action, data, **kw), self.now)
         apply(self.state, decision, self.now)
         self.settle()
         return self.state

@@ -18,11 +18,12 @@ from domain import errors
 from domain import timers as timers_module
 from domain.access import visible_view
 from domain.actions import Rating, TaskKind, WhistleKind
-from domain.engine import link_follower
-from domain.messages import FollowerLink, Reporter
+from domain.apply import apply
+from domain.engine import EVENT_BYTES_KEPT, forget_projected, link_follower
+from domain.messages import ActionRequest, Actor, FollowerLink, Reporter
 from domain.organisation import Level
 from domain.state import Status, Step, TaskStatus
-from domain.validation import validate
+from domain.validation import COMMENTS_PER_DAY, validate
 from domain.views import view
 from tests.domain.harness import PureIssue
 from tests.driver import principal, report
@@ -258,3 +259,54 @@ def test_no_assert_in_the_step_table(module: object) -> None:
     tree = ast.parse(inspect.getsource(module))  # type: ignore[arg-type]
     asserts = [node.lineno for node in ast.walk(tree) if isinstance(node, ast.Assert)]
     assert asserts == [], f"{module.__name__} asserts on lines {asserts}"  # type: ignore[attr-defined]
+
+
+# --- what an issue carries stays bounded --------------------------------------------------------------
+
+
+def test_comments_and_urges_have_a_daily_cap() -> None:
+    p = PureIssue()
+    staff = principal(p.org, "supervisor@qh.hd.cy")
+    resident = principal(p.org, "resident1@qh.hd.cy.c1.g1")
+
+    def issue_act(action: str, data: dict[str, str], who: Actor) -> None:
+        req = ActionRequest(action=action, actor=who, data=data)
+        apply(p.state, validate(p.state, req, p.now), p.now)
+
+    for n in range(COMMENTS_PER_DAY):
+        issue_act("comment", {"text": f"c{n}"}, staff)
+    with pytest.raises(errors.TooOften):
+        validate(p.state, ActionRequest(action="comment", actor=staff, data={"text": "one more"}), p.now)
+    issue_act("urge", {"note": "please"}, resident)
+    with pytest.raises(errors.TooOften, match="today already"):
+        validate(p.state, ActionRequest(action="urge", actor=resident, data={"note": "again"}), p.now)
+    p.now += timedelta(days=1, seconds=1)
+    issue_act("comment", {"text": "next day"}, staff)
+    issue_act("urge", {"note": "next day"}, resident)
+    assert len(p.state.recent_actions) == 2  # the day before is forgotten
+
+
+def test_projected_events_are_forgotten_beyond_the_latest() -> None:
+    p = PureIssue()
+    staff = principal(p.org, "supervisor@qh.hd.cy")
+    for day in range(10):
+        for _ in range(COMMENTS_PER_DAY):
+            req = ActionRequest(action="comment", actor=staff, data={"text": "长" * 4000})
+            apply(p.state, validate(p.state, req, p.now), p.now)
+            p.state.projected_seq = p.state.next_seq - 1  # the read model took them
+            forget_projected(p.state)
+        p.now += timedelta(days=1, seconds=day)
+    kept = [e.seq for e in p.state.events]
+    assert kept == list(range(p.state.next_seq - len(kept), p.state.next_seq)) and len(kept) < 300
+    assert sum(len(e.model_dump_json().encode()) for e in p.state.events) <= EVENT_BYTES_KEPT
+    assert len(p.state.model_dump_json().encode()) < 2 * EVENT_BYTES_KEPT  # 300 comments of 4,000 characters: 1.2 M
+
+
+def test_events_not_yet_in_the_read_model_are_kept() -> None:
+    p = PureIssue()
+    staff = principal(p.org, "supervisor@qh.hd.cy")
+    for _ in range(COMMENTS_PER_DAY):
+        apply(p.state, validate(p.state, ActionRequest(action="comment", actor=staff, data={"text": "长" * 4000}),
+                                p.now), p.now)
+    forget_projected(p.state)  # the read model has none of them yet
+    assert [e.seq for e in p.state.events] == list(range(1, p.state.next_seq))

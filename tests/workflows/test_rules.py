@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
+
+from domain.validation import COMMENTS_PER_DAY
+from store import models
+from store.db import make_engine, session_factory
 from tests.conftest import TIMESKIP
-from tests.driver import Driver, report
+from tests.driver import Driver, principal, report
 from tests.scenarios import HEATING, STREET, red_then_reassign, reopen_on_site, stop_clock_over_days
 
 
@@ -56,3 +62,32 @@ async def test_a_restarted_clock_gains_the_working_time_lost(ts_worker) -> None:
     after = next(t for t in view.open_tasks if t.kind == "handle").due_at
     assert before is not None and after is not None
     assert timedelta(days=1) <= after - before <= timedelta(days=5)
+
+
+async def test_hundreds_of_long_comments_keep_the_issue_working_and_all_reach_the_read_model(
+        ts_worker, settings) -> None:
+    client, queue = ts_worker
+    d = await Driver.start(client, queue, report(), history_limit=400)
+    staff = principal(d.org, "supervisor@qh.hd.cy")
+    for day in range(6):  # 180 comments of 4,000 characters: over 2 MB if the issue carried them all
+        for n in range(COMMENTS_PER_DAY):
+            await d.issue_act("comment", {"text": f"{day}.{n} " + "长" * 3990}, staff)
+        await _sleep_until((await TIMESKIP["env"].get_current_time()) + timedelta(days=1, minutes=1))
+    view = await d.state()
+    for _ in range(200):  # the read model catches up
+        if view.projected_seq >= view.last_seq:
+            break
+        await asyncio.sleep(0.05)
+        view = await d.state()
+    engine = make_engine(settings.database_url)
+    with session_factory(engine)() as session:
+        texts = session.scalars(select(models.TimelineEvent.data).where(
+            models.TimelineEvent.issue_id == d.handle.id.removeprefix("issue-"),
+            models.TimelineEvent.kind == "comment")).all()
+    engine.dispose()
+    assert len(texts) == 6 * COMMENTS_PER_DAY and view.runs > 1  # continued as new, nothing lost
+    latest = await client.get_workflow_handle(d.handle.id).fetch_history()
+    carried = latest.events[0].workflow_execution_started_event_attributes.input.payloads[0].data
+    assert len(carried) < 1_000_000  # what continue-as-new carries stays far below Temporal's 2 MB
+    done = await d.issue_act("withdraw", {"reason": "fixed by now"}, principal(d.org, "resident1@qh.hd.cy.c1.g1"))
+    assert done.status == "withdrawn"

@@ -7,13 +7,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from temporalio.client import Client
 
 from api import problems
 from api.auth import TokenService
 from api.deps import RateLimiter, Services
 from api.middleware import BodyLimit, RequestContext
-from api.routes import directory, health, issues, stats, tasks
+from api.routes import codec, directory, health, issues, stats, tasks
 from store.db import SessionFactory, make_engine, session_factory
 from whistle import directory as org_directory
 from whistle.settings import Settings, get_settings
@@ -57,8 +58,11 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     if services is not None:
         app.state.services = services
     problems.install(app)
-    for module in (issues, tasks, stats, directory, health):
+    for module in (issues, tasks, stats, directory, health, codec):
         app.include_router(module.router)
+    app.add_middleware(CORSMiddleware, allow_origins=settings.codec_origins, allow_credentials=True,
+                       allow_methods=["POST", "OPTIONS"],
+                       allow_headers=["Authorization", "Content-Type", "X-Namespace"])
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContext)
     return app

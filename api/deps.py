@@ -106,13 +106,21 @@ def get_session(services: ServicesDep) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
+CHALLENGE = {"WWW-Authenticate": 'Bearer realm="whistle"'}
+
+
 def get_caller(services: ServicesDep,
                credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Caller:
-    challenge = {"WWW-Authenticate": 'Bearer realm="whistle"'}
     if credentials is None or credentials.scheme.lower() != "bearer":
-        raise Problem("unauthenticated", "send Authorization: Bearer <token>", headers=challenge)
+        raise Problem("unauthenticated", "send Authorization: Bearer <token>", headers=CHALLENGE)
+    return caller_for_token(services, credentials.credentials)
+
+
+def caller_for_token(services: Services, token: str) -> Caller:
+    """The caller a token names, counted against their rate limit; a 401 problem for a bad token."""
+    challenge = CHALLENGE
     try:
-        principal_id = services.tokens.principal_id(credentials.credentials)
+        principal_id = services.tokens.principal_id(token)
     except InvalidToken as exc:
         raise Problem("unauthenticated", str(exc), headers=challenge) from None
     principal = services.organisation.principals.get(principal_id)

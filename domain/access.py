@@ -176,6 +176,11 @@ def reads_audit(actor: Actor) -> bool:
     return Role.supervisor in actor.roles
 
 
+def reads_payloads(actor: Actor) -> bool:
+    """Decrypting Temporal's payloads (the codec endpoint) shows residents' personal data: supervisors only."""
+    return Role.supervisor in actor.roles
+
+
 # --- what each sees ----------------------------------------------------------------------------------
 
 

@@ -25,7 +25,8 @@ from domain.messages import ActionRequest, issue_workflow_id
 from domain.projection import ProjectionBatch
 from store import models
 from store.db import SessionFactory
-from whistle.temporal import DATA_CONVERTER
+from whistle.codec import decode_tree
+from whistle.temporal import PLAIN_CONVERTER
 
 
 class TimelineEntry(BaseModel):
@@ -59,7 +60,7 @@ class AuditReport(BaseModel):
 
 
 def _decode(payloads: Any, kind: type[Any]) -> Any:
-    return DATA_CONVERTER.payload_converter.from_payloads(list(payloads), [kind])[0]
+    return PLAIN_CONVERTER.payload_converter.from_payloads(list(payloads), [kind])[0]
 
 
 async def _histories(client: Client, issue_id: str) -> list[tuple[str, WorkflowHistory]]:
@@ -136,6 +137,11 @@ def check(timeline: list[TimelineEntry], histories: list[WorkflowHistory]) -> li
 
 async def audit_issue(client: Client, sessions: SessionFactory, issue_id: str) -> AuditReport:
     histories = await _histories(client, issue_id)
+    codec = client.data_converter.payload_codec
+    if codec is not None:  # the audit is for supervisors who may see the issue: its history, decrypted
+        for _, history in histories:
+            for event in history.events:
+                await decode_tree(event, codec)
     timeline = _timeline(sessions, issue_id)
     problems = check(timeline, [h for _, h in histories])
     runs = [RunHistory(run_id=run_id, events=[MessageToDict(e) for e in h.events]) for run_id, h in histories]

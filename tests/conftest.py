@@ -29,8 +29,9 @@ from store.migrate import upgrade
 from tests.driver import STARTED
 from tests.pg import PostgresServer
 from whistle.binaries import temporal_cli, temporal_test_server
+from whistle.codec import Keyring
 from whistle.settings import Settings
-from whistle.temporal import DATA_CONVERTER
+from whistle.temporal import encrypted
 from worker import build_worker
 from workflows import ResidentIssue
 from workflows import search_attributes as sa
@@ -42,6 +43,10 @@ async def _register_search_attributes(client: Client) -> None:
         AddSearchAttributesRequest(namespace=client.namespace, search_attributes=kinds))
 
 
+#: the tests' Temporal clients seal every payload, as Whistle's do, with a key of this session
+TEST_KEYS = Keyring.new_line()
+TEST_CONVERTER = encrypted(Keyring.parse(TEST_KEYS))
+
 #: the running time-skipping environment, for tests that move its clock
 TIMESKIP: dict[str, WorkflowEnvironment] = {}
 
@@ -49,7 +54,7 @@ TIMESKIP: dict[str, WorkflowEnvironment] = {}
 @pytest.fixture(scope="session")
 async def timeskip_env() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=temporal_test_server(), data_converter=DATA_CONVERTER)
+        test_server_existing_path=temporal_test_server(), data_converter=TEST_CONVERTER)
     await _register_search_attributes(env.client)
     TIMESKIP["env"] = env
     yield env
@@ -59,7 +64,7 @@ async def timeskip_env() -> AsyncIterator[WorkflowEnvironment]:
 @pytest.fixture(scope="session")
 async def local_env() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=temporal_cli(), data_converter=DATA_CONVERTER, search_attributes=list(sa.ALL_KEYS),
+        dev_server_existing_path=temporal_cli(), data_converter=TEST_CONVERTER, search_attributes=list(sa.ALL_KEYS),
         dev_server_log_level="error")
     yield env
     await env.shutdown()

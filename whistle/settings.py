@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -56,6 +56,13 @@ class Settings(BaseSettings):
     rate_limit_storage: str = "memory://"
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)
 
+    # --- payload encryption (DESIGN §9) ------------------------------------------------------------
+    #: ``id=base64key,…``, the last one encrypts; or a file of such lines. Embedded: a key file under data_dir
+    codec_keys: SecretStr | None = None
+    codec_key_file: Path | None = None
+    #: the origins allowed to call the codec endpoint from a browser; default: the embedded Web UI's
+    codec_cors_origins: str | None = None
+
     def api_secrets_problem(self) -> str | None:
         """Why the API must not start with these settings, or None."""
         if self.mode != "embedded" and self.jwt_public_key_file is None and self.jwt_secret == PLACEHOLDER_SECRET:
@@ -64,6 +71,12 @@ class Settings(BaseSettings):
         if self.mode != "embedded" and self.jwt_public_key_file is None and len(self.jwt_secret) < 32:
             return "WHISTLE_JWT_SECRET must be at least 32 characters outside the embedded mode"
         return None
+
+    @property
+    def codec_origins(self) -> list[str]:
+        if self.codec_cors_origins:
+            return [o.strip() for o in self.codec_cors_origins.split(",") if o.strip()]
+        return [f"http://127.0.0.1:{self.temporal_ui_port}", f"http://localhost:{self.temporal_ui_port}"]
 
     @property
     def api_url(self) -> str:

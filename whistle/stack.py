@@ -34,6 +34,7 @@ def temporal_command(settings: Settings) -> list[str]:
         "--db-filename", str(settings.data_dir / "temporal.db"),
         "--ip", host or "127.0.0.1", "--port", port,
         "--ui-port", str(settings.temporal_ui_port),
+        "--ui-codec-endpoint", f"{settings.api_url}/codec",  # the Web UI decrypts through the API
         "--namespace", settings.temporal_namespace,
         "--log-level", "warn",
         *cli_flags(),

@@ -1,15 +1,40 @@
-"""Connecting to Temporal, the same way everywhere (pydantic payloads)."""
+"""Connecting to Temporal, the same way everywhere: pydantic payloads, sealed by the encryption codec."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DataConverter
 
+from whistle.codec import CodecKeyError, EncryptionCodec, Keyring, embedded_key_file
 from whistle.settings import Settings
 
-DATA_CONVERTER = pydantic_data_converter
+#: without encryption: for replaying histories recorded before the codec, and for recording new ones
+PLAIN_CONVERTER = pydantic_data_converter
+
+
+def keyring(settings: Settings) -> Keyring:
+    """The payload keys from the settings, or the embedded mode's key file (created on first start)."""
+    if settings.codec_keys is not None:
+        return Keyring.parse(settings.codec_keys.get_secret_value())
+    path = settings.codec_key_file
+    if path is None:
+        if settings.mode != "embedded":
+            raise CodecKeyError("outside the embedded mode set WHISTLE_CODEC_KEYS or WHISTLE_CODEC_KEY_FILE")
+        path = embedded_key_file(settings.data_dir)
+    return Keyring.parse(path.read_text())
+
+
+def encrypted(keys: Keyring) -> DataConverter:
+    return dataclasses.replace(PLAIN_CONVERTER, payload_codec=EncryptionCodec(keys))
+
+
+def data_converter(settings: Settings) -> DataConverter:
+    return encrypted(keyring(settings))
 
 
 async def connect(settings: Settings) -> Client:
     return await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace,
-                                data_converter=DATA_CONVERTER)
+                                data_converter=data_converter(settings))

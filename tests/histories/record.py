@@ -32,7 +32,7 @@ from tests.scenarios import (
 )
 from whistle.binaries import temporal_test_server
 from whistle.settings import Settings
-from whistle.temporal import DATA_CONVERTER
+from whistle.temporal import PLAIN_CONVERTER
 from worker import build_worker
 
 HERE = Path(__file__).parent
@@ -79,7 +79,7 @@ def _sleeper(d: Driver) -> Callable[[datetime], Awaitable[None]]:
 
 async def main() -> None:
     env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=temporal_test_server(),
-                                                        data_converter=DATA_CONVERTER)
+                                                        data_converter=PLAIN_CONVERTER)
     ENV["env"] = env
     await _register_search_attributes(env.client)
     queue = f"record-{uuid.uuid4().hex[:6]}"

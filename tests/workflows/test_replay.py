@@ -9,7 +9,7 @@ import pytest
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
-from whistle.temporal import DATA_CONVERTER
+from whistle.temporal import PLAIN_CONVERTER
 from workflows import ResidentIssue
 
 HISTORIES = sorted((Path(__file__).parents[1] / "histories").glob("*.json"))
@@ -23,5 +23,5 @@ def test_there_are_histories_to_replay() -> None:
 async def test_history_replays(path: Path) -> None:
     text = await asyncio.to_thread(path.read_text)
     history = WorkflowHistory.from_json("issue-replay-" + path.stem.split("_", 1)[1], text)
-    replayer = Replayer(workflows=[ResidentIssue], data_converter=DATA_CONVERTER)
+    replayer = Replayer(workflows=[ResidentIssue], data_converter=PLAIN_CONVERTER)
     await replayer.replay_workflow(history)

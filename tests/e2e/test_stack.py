@@ -17,6 +17,7 @@ from pathlib import Path
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 
+from tests.conftest import TEST_KEYS
 from tests.driver import Driver, principal, report, same_state
 from tests.scenarios import (
     HEATING,
@@ -37,7 +38,7 @@ def worker_process(env: WorkflowEnvironment, queue: str, db_url: str,
                    **extra_env: str) -> Iterator[subprocess.Popen[bytes]]:
     environment = {**os.environ, "WHISTLE_TEMPORAL_ADDRESS": env.client.service_client.config.target_host,
                    "WHISTLE_TASK_QUEUE": queue, "WHISTLE_LOG_LEVEL": "WARNING", "DATABASE_URL": db_url,
-                   **extra_env}
+                   "WHISTLE_CODEC_KEYS": TEST_KEYS, **extra_env}
     proc = subprocess.Popen([sys.executable, str(ROOT / "worker.py")], env=environment, cwd=ROOT)
     try:
         yield proc

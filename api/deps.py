@@ -109,8 +109,8 @@ SessionDep = Annotated[Session, Depends(get_session)]
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="whistle"'}
 
 
-def get_caller(services: ServicesDep,
-               credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Caller:
+async def get_caller(services: ServicesDep,
+                     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Caller:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Problem("unauthenticated", "send Authorization: Bearer <token>", headers=CHALLENGE)
     return caller_for_token(services, credentials.credentials)

@@ -23,7 +23,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/python -m pip install --quiet ruff mypy
+	$(BIN)/python -m pip install --quiet ruff mypy types-shapely
 	$(BIN)/ruff check .
 	$(BIN)/mypy domain activities workflows whistle worker.py api store
 

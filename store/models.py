@@ -173,3 +173,26 @@ class CalendarOverride(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     is_workday: Mapped[bool] = mapped_column(Boolean)
     note: Mapped[str | None] = mapped_column(String(200))
+
+
+class GridShape(Base):
+    """A grid's polygon (GeoJSON geometry, WGS 84 longitude/latitude), for the map and to find a point's grid."""
+
+    __tablename__ = "grid_shapes"
+
+    grid_id: Mapped[str] = mapped_column(String(200), ForeignKey("units.id"), primary_key=True)
+    geometry: Mapped[dict[str, Any]] = mapped_column(JSON)
+    area_m2: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[datetime]
+
+
+class ApiKey(Base):
+    """An integration's key for Open311: the id is public, the secret is kept only as a SHA-256 hash."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    principal_id: Mapped[str] = mapped_column(String(200), ForeignKey("principals.id"), index=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]

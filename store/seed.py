@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from domain.catalogue import Catalogue
 from domain.organisation import Organisation
 from store import models
+from store.grids import seed_sample_shapes
 
 
 def seed(session: Session, org: Organisation, catalogue: Catalogue) -> dict[str, int]:
@@ -29,7 +30,9 @@ def seed(session: Session, org: Organisation, catalogue: Catalogue) -> dict[str,
             handling_immediate=m.handling_days.immediate, handling_phased=m.handling_days.phased,
             handling_understanding=m.handling_days.understanding, on_the_spot=m.on_the_spot, mediation=m.mediation))
     session.flush()
-    return {"units": len(org.units), "principals": len(org.principals), "matters": len(catalogue.matters)}
+    shapes = seed_sample_shapes(session, org)
+    return {"units": len(org.units), "principals": len(org.principals), "matters": len(catalogue.matters),
+            "grid_shapes": shapes}
 
 
 def load_calendar_overrides(session: Session) -> dict[date, bool]:

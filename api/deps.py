@@ -22,6 +22,7 @@ from domain.catalogue import Catalogue
 from domain.messages import Actor
 from domain.organisation import Organisation, Principal, Role
 from store.db import SessionFactory
+from store.grids import CachedIndex, GridIndex, load_index
 from whistle.settings import Settings
 
 
@@ -53,6 +54,16 @@ class Services:
     tokens: TokenService
     limiter: RateLimiter
     _subtrees: dict[str, frozenset[str]] = field(default_factory=dict)
+    _grids: CachedIndex | None = None
+
+    def grids(self) -> GridIndex:
+        """The grids' shapes with their spatial index, reloaded from the read model every minute."""
+        if self._grids is None:
+            def load() -> GridIndex:
+                with self.sessions() as session:
+                    return load_index(session)
+            self._grids = CachedIndex(load)
+        return self._grids.get()
 
     def subtree(self, unit_id: str) -> frozenset[str]:
         cached = self._subtrees.get(unit_id)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import re
+import uuid
 from datetime import timedelta
 
 from temporalio.client import (
@@ -18,14 +19,16 @@ from temporalio.client import (
     WorkflowQueryFailedError,
     WorkflowUpdateFailedError,
 )
-from temporalio.exceptions import ApplicationError
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import Caller, Services
 from api.problems import Problem, refusal
 from api.schemas import IssueOut, TaskOut
 from domain.access import LiveIssue, can_see, in_subtree, may_act, visible_view
-from domain.messages import ISSUE_ID_PATTERN, ActionRequest, issue_workflow_id
+from domain.messages import ISSUE_ID_PATTERN, ActionRequest, IssueReport, issue_workflow_id
+from domain.state import IssueInput
 from domain.views import IssueView
 from workflows import ResidentIssue
 
@@ -114,3 +117,40 @@ async def act(services: Services, caller: Caller, issue_id: str, task_id: str | 
             raise Problem("wrong-state", f"issue {issue_id} is closed; no more actions can be taken") from None
         raise _unavailable(exc, issue_id) from None
     return issue_out(view, caller)
+
+
+# --- starting an issue ------------------------------------------------------------------------------
+
+FINGERPRINT_MEMO = "request_fingerprint"
+
+
+def new_issue_id(caller: Caller, key: str | None) -> str:
+    """A fresh id, or — for an Idempotency-Key — the same id for the same caller and key."""
+    if key is None:
+        return uuid.uuid4().hex[:16]
+    return hashlib.sha256(f"{caller.id}\0{key}".encode()).hexdigest()[:16]
+
+
+async def start_issue(services: Services, caller: Caller, report: IssueReport, body: str,
+                      idempotency_key: str | None) -> LiveIssue:
+    """Start the issue's workflow (once per id) and answer its live state. ``body`` is the request as sent:
+    the same key with another body is refused."""
+    fingerprint = hashlib.sha256(f"{caller.id}\0{body}".encode()).hexdigest()
+    wid = issue_workflow_id(report.issue_id)
+    try:
+        handle = await services.client.start_workflow(
+            ResidentIssue.run, IssueInput(report=report), id=wid, task_queue=services.settings.task_queue,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            memo={FINGERPRINT_MEMO: fingerprint}, static_summary=f"{report.matter_code}: {report.title}"[:200],
+            rpc_timeout=RPC_TIMEOUT)
+    except WorkflowAlreadyStartedError:  # the issue of this key has already closed
+        handle = services.client.get_workflow_handle_for(ResidentIssue.run, wid)
+    except RPCError as exc:
+        raise Problem("unavailable", f"Temporal: {exc.message}") from None
+    if idempotency_key is not None:
+        desc = await handle.describe(rpc_timeout=RPC_TIMEOUT)
+        if await desc.memo_value(FINGERPRINT_MEMO, default=None) != fingerprint:
+            raise Problem("idempotency-key-reused",
+                          "this Idempotency-Key was already used to report a different issue; use a new key")
+    return await query_live(services, report.issue_id, wait_s=OPENING_WAIT_S)

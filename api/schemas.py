@@ -31,7 +31,8 @@ class IssueCreate(BaseModel):
     title: str = Field(min_length=1, max_length=200)
     description: str = Field(min_length=1, max_length=8000)
     matter_code: str = Field(min_length=1, max_length=100, examples=["heating.no_heat"])
-    grid_id: str = Field(min_length=1, max_length=200, examples=["qh.hd.cy.c1.g1"])
+    grid_id: str | None = Field(default=None, min_length=1, max_length=200, examples=["qh.hd.cy.c1.g1"],
+                                description="the grid; left out, the grid of `location` is found")
     address: str = Field(min_length=1, max_length=500)
     location: Location | None = None
     reporter: ReporterIn | None = Field(default=None, description="defaults to the calling resident")

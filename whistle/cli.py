@@ -5,6 +5,8 @@
     whistle catalog [--json]         the organisation, principals and matter catalogue
     whistle migrate | seed           upgrade the read model; load the sample organisation and catalogue
     whistle stats UNIT[,UNIT…] [--month 2026-11 | --quarter 2026-Q4] [--csv]   figures, ranked (from the database)
+    whistle grids load FILE.geojson  replace a district's grids' shapes
+    whistle api-key create PRINCIPAL | revoke KEY_ID   Open311 api keys of integrations
 
 Through the running API, as a principal (``--as``; a token is minted with the embedded secret, or
 ``WHISTLE_TOKEN`` is used):
@@ -26,7 +28,7 @@ import sys
 from typing import Any
 
 from store.stats import Period
-from whistle import cli_api, directory
+from whistle import cli_api, cli_data, directory
 from whistle.logging import configure_logging
 from whistle.settings import get_settings
 
@@ -107,6 +109,7 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--concurrency", type=int, default=24)
     demo.add_argument("--seed", type=int, default=7)
     cli_api.add_commands(sub)
+    cli_data.add_commands(sub)
     cat = sub.add_parser("catalog", help="print the organisation, principals and matter catalogue")
     cat.add_argument("--json", action="store_true")
     sub.add_parser("migrate", help="upgrade the read model schema")
@@ -137,6 +140,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command in cli_api.COMMANDS:
         return cli_api.COMMANDS[args.command](settings, args)
+    if args.command in cli_data.COMMANDS:
+        return cli_data.COMMANDS[args.command](settings, args)
     if args.command == "api":
         from whistle.serve import serve_api
 

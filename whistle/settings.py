@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     #: the origins allowed to call the codec endpoint from a browser; default: the embedded Web UI's
     codec_cors_origins: str | None = None
 
+    # --- Open311 ---------------------------------------------------------------------------------------
+    #: reading requests and services needs an api_key too (posting always does)
+    open311_key_for_reads: bool = False
+
     def api_secrets_problem(self) -> str | None:
         """Why the API must not start with these settings, or None."""
         if self.mode != "embedded" and self.jwt_public_key_file is None and self.jwt_secret == PLACEHOLDER_SECRET:

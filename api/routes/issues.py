@@ -2,39 +2,39 @@
 
 from __future__ import annotations
 
-import hashlib
-import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 from pydantic import AwareDatetime
-from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
-from temporalio.exceptions import WorkflowAlreadyStartedError
-from temporalio.service import RPCError
 
 from api import live
 from api.deps import Caller, CallerDep, IdempotencyKey, Services, ServicesDep, SessionDep
 from api.problems import COMMON_RESPONSES, Problem, invalid
 from api.schemas import ActionIn, IssueCreate, IssueOut, IssuePage, IssueSummary
 from domain.access import files_for_others, is_staff, reads_audit
-from domain.messages import IssueReport, Reporter, Source, issue_workflow_id
+from domain.messages import IssueReport, Reporter, Source
 from domain.organisation import Level, Role, UnitKind
-from domain.state import IssueInput, Status, Step
+from domain.state import Status, Step
 from store.audit import AuditReport, audit_issue
+from store.grids import OutsideEveryGrid
 from store.queries import BadCursor, IssueFilters, IssueSort, Scope, list_issues
-from workflows import ResidentIssue
 
 router = APIRouter(prefix="/v1/issues", tags=["issues"], responses=COMMON_RESPONSES)
-
-FINGERPRINT_MEMO = "request_fingerprint"
-
 
 def _report(services: Services, caller: Caller, body: IssueCreate, issue_id: str) -> IssueReport:
     org, cat = services.organisation, services.catalogue
     if body.matter_code not in cat.matters:
         raise invalid("matter_code", "unknown matter; see GET /v1/matters",
                       f"matter_code: unknown matter {body.matter_code!r}")
-    grid = org.units.get(body.grid_id)
+    if body.grid_id is None:
+        if body.location is None:
+            raise invalid("grid_id", "give grid_id, or a location to find the grid",
+                          "grid_id: required without location")
+        try:
+            body = body.model_copy(update={"grid_id": services.grids().find(body.location.lon, body.location.lat)})
+        except OutsideEveryGrid as exc:
+            raise invalid("location", "outside every grid of this organisation", f"location: {exc}") from None
+    grid = org.units.get(body.grid_id or "")
     if grid is None or grid.level is not Level.grid or grid.kind is not UnitKind.territorial:
         raise invalid("grid_id", "not a grid; see GET /v1/units?level=grid", f"grid_id: {body.grid_id!r} is not a grid")
     source = body.source
@@ -69,42 +69,17 @@ def _report(services: Services, caller: Caller, body: IssueCreate, issue_id: str
 def _build(issue_id: str, body: IssueCreate, source: Source, reporter: Reporter,
            submitted_by: str | None) -> IssueReport:
     return IssueReport(issue_id=issue_id, source=source, title=body.title, description=body.description,
-                       matter_code=body.matter_code, grid_id=body.grid_id, address=body.address,
+                       matter_code=body.matter_code, grid_id=body.grid_id or "", address=body.address,
                        location=body.location, reporter=reporter, urgent=body.urgent, photos=body.photos,
                        submitted_by=submitted_by)
-
-
-def _issue_id(caller: Caller, key: str | None) -> str:
-    if key is None:
-        return uuid.uuid4().hex[:16]
-    return hashlib.sha256(f"{caller.id}\0{key}".encode()).hexdigest()[:16]
 
 
 @router.post("", status_code=201, response_model=IssueOut, summary="Report an issue")
 async def create_issue(body: IssueCreate, caller: CallerDep, services: ServicesDep, response: Response,
                        idempotency_key: IdempotencyKey = None) -> IssueOut:
-    issue_id = _issue_id(caller, idempotency_key)
+    issue_id = live.new_issue_id(caller, idempotency_key)
     report = _report(services, caller, body, issue_id)
-    fingerprint = hashlib.sha256(f"{caller.id}\0{body.model_dump_json()}".encode()).hexdigest()
-    client = services.client
-    wid = issue_workflow_id(issue_id)
-    try:
-        handle = await client.start_workflow(
-            ResidentIssue.run, IssueInput(report=report), id=wid, task_queue=services.settings.task_queue,
-            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            memo={FINGERPRINT_MEMO: fingerprint}, static_summary=f"{report.matter_code}: {report.title}"[:200],
-            rpc_timeout=live.RPC_TIMEOUT)
-    except WorkflowAlreadyStartedError:  # the issue of this key has already closed
-        handle = client.get_workflow_handle_for(ResidentIssue.run, wid)
-    except RPCError as exc:
-        raise Problem("unavailable", f"Temporal: {exc.message}") from None
-    if idempotency_key is not None:
-        desc = await handle.describe(rpc_timeout=live.RPC_TIMEOUT)
-        if await desc.memo_value(FINGERPRINT_MEMO, default=None) != fingerprint:
-            raise Problem("idempotency-key-reused",
-                          "this Idempotency-Key was already used to report a different issue; use a new key")
-    state = await live.query_live(services, issue_id, wait_s=live.OPENING_WAIT_S)
+    state = await live.start_issue(services, caller, report, body.model_dump_json(), idempotency_key)
     response.headers["Location"] = f"/v1/issues/{issue_id}"
     return live.issue_out(state.view, caller)
 

@@ -151,3 +151,13 @@ async def test_the_map_serves_the_jurisdictions_grids_with_counts(api: Api, api_
     assert mine["open"] >= 1 and {"overdue", "closed", "area_m2", "name"} <= set(mine)
     assert len((await api.get("/v1/grids.geojson", f"grid_worker@{GRID}")).json()["features"]) == 1
     assert (await api.get("/v1/grids.geojson", "resident1@qh.hd.cy.c1.g1")).status_code == 403
+
+
+async def test_a_deployment_may_require_a_key_for_reading(api: Api, api_services: Services, api_key: str) -> None:
+    api_services.settings.open311_key_for_reads = True
+    try:
+        refused = await api.http.get(f"{V2}/requests.json")
+        assert refused.status_code == 403 and refused.json()[0]["code"] == 403
+        assert (await api.http.get(f"{V2}/services.json", params={"api_key": api_key})).status_code == 200
+    finally:
+        api_services.settings.open311_key_for_reads = False

@@ -25,7 +25,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/python -m pip install --quiet ruff mypy types-shapely
 	$(BIN)/ruff check .
-	$(BIN)/mypy domain activities workflows whistle worker.py api store
+	$(BIN)/mypy domain core store activities workflows audit api whistle worker.py
 
 histories: $(STAMP)
 	$(BIN)/python -m tests.histories.record

@@ -15,12 +15,12 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities import IssueActivities, ReadModelActivities, WorkingCalendar, parse_overrides
+from core import directory
+from core.logging import configure_logging
+from core.settings import Settings, get_settings
+from core.temporal import connect
 from store.db import SessionFactory, make_engine, session_factory
 from store.seed import load_calendar_overrides
-from whistle import directory
-from whistle.logging import configure_logging
-from whistle.settings import Settings, get_settings
-from whistle.temporal import connect
 from workflows import ResidentIssue
 
 log = structlog.get_logger("whistle.worker")

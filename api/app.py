@@ -15,10 +15,10 @@ from api.auth import TokenService
 from api.deps import RateLimiter, Services
 from api.middleware import BodyLimit, RequestContext
 from api.routes import codec, directory, grids, health, issues, open311, stats, tasks
+from core import directory as org_directory
+from core.settings import Settings, get_settings
+from core.temporal import connect
 from store.db import SessionFactory, make_engine, session_factory
-from whistle import directory as org_directory
-from whistle.settings import Settings, get_settings
-from whistle.temporal import connect
 
 DESCRIPTION = """
 Whistle (吹哨报到) — residents' issues in urban grid governance, each one a durable Temporal workflow.

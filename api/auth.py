@@ -14,7 +14,7 @@ from typing import Any
 
 import jwt
 
-from whistle.settings import Settings
+from core.settings import Settings
 
 ASYMMETRIC = ["RS256", "RS384", "RS512", "ES256", "ES384", "PS256"]
 _PEM_BLOCK = re.compile(r"-----BEGIN PUBLIC KEY-----.+?-----END PUBLIC KEY-----", re.DOTALL)

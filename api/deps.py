@@ -18,12 +18,12 @@ from temporalio.client import Client
 
 from api.auth import InvalidToken, TokenService
 from api.problems import Problem
+from core.settings import Settings
 from domain.catalogue import Catalogue
 from domain.messages import Actor
 from domain.organisation import Organisation, Principal, Role
 from store.db import SessionFactory
 from store.grids import CachedIndex, GridIndex, load_index
-from whistle.settings import Settings
 
 
 class RateLimiter:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from alembic import context
 
+from core.settings import get_settings
 from store.db import make_engine
 from store.models import Base
-from whistle.settings import get_settings
 
 config = context.config
 target_metadata = Base.metadata

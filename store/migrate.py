@@ -7,7 +7,7 @@ import logging
 from alembic import command
 from alembic.config import Config
 
-from whistle.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 
 
 def alembic_config(url: str) -> Config:

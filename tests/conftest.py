@@ -25,13 +25,13 @@ from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from core.binaries import temporal_cli, temporal_test_server
+from core.codec import Keyring
+from core.settings import Settings
+from core.temporal import encrypted
 from store.migrate import upgrade
 from tests.driver import STARTED
 from tests.pg import PostgresServer
-from whistle.binaries import temporal_cli, temporal_test_server
-from whistle.codec import Keyring
-from whistle.settings import Settings
-from whistle.temporal import encrypted
 from worker import build_worker
 from workflows import ResidentIssue
 from workflows import search_attributes as sa

@@ -12,11 +12,11 @@ from typing import Any
 from temporalio.client import Client, WorkflowHandle, WorkflowQueryFailedError
 from temporalio.service import RPCError
 
+from core import directory
 from domain.messages import ActionRequest, Actor, IssueReport, issue_workflow_id
 from domain.organisation import Organisation, Role
 from domain.state import IssueInput
 from domain.views import IssueRecord, IssueView, TaskView
-from whistle import directory
 from workflows import ResidentIssue
 
 GRID = "qh.hd.cy.c1.g1"

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 import structlog
 
-from whistle.logging import MAX_VALUE_CHARS, configure_logging
+from core.logging import MAX_VALUE_CHARS, configure_logging
 
 SECRET = "jwt-secret-4f1c9e"
 PHONE = "13912345678"

@@ -7,7 +7,7 @@ from typing import Any, Self
 
 import httpx
 
-from whistle.settings import Settings
+from core.settings import Settings
 
 
 class ApiError(Exception):

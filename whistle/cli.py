@@ -27,10 +27,11 @@ import json
 import sys
 from typing import Any
 
+from core import directory
+from core.logging import configure_logging
+from core.settings import get_settings
 from store.stats import Period
-from whistle import cli_api, cli_data, directory
-from whistle.logging import configure_logging
-from whistle.settings import get_settings
+from whistle import cli_api, cli_data
 
 
 def catalog_document() -> dict[str, Any]:

@@ -8,8 +8,8 @@ import sys
 import uuid
 from typing import Any
 
+from core.settings import Settings
 from whistle.api_client import ApiClient, ApiError
-from whistle.settings import Settings
 
 #: who the read-only commands ask as when no one is named: the city's supervisor sees everything
 DEFAULT_READER = "supervisor@qh"
@@ -30,7 +30,7 @@ def token(settings: Settings, args: argparse.Namespace) -> int:
     from datetime import timedelta
 
     from api.auth import TokenService
-    from whistle import directory
+    from core import directory
 
     if args.principal_id not in directory.organisation().principals:
         print(f"unknown principal {args.principal_id!r}; `whistle catalog --json` lists them", file=sys.stderr)
@@ -125,7 +125,7 @@ def audit(settings: Settings, args: argparse.Namespace) -> int:
     if args.json:
         _print(report)
     else:
-        from store.audit import AuditReport
+        from audit import AuditReport
 
         print(AuditReport.model_validate(report).summary())
     return 0 if report["agree"] else 1

@@ -13,11 +13,11 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from core import directory
+from core.settings import Settings
 from store import api_keys
 from store.db import make_engine, session_factory, transaction
 from store.grids import GridFileError, replace_district
-from whistle import directory
-from whistle.settings import Settings
 
 
 def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -23,9 +23,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from api.auth import TokenService
+from core import directory
+from core.settings import Settings
 from domain.organisation import Level, Role, UnitKind
-from whistle import directory
-from whistle.settings import Settings
 
 DISTRICT = "qh.hd"
 MONTH_DAYS = 30

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uvicorn
 
-from whistle.settings import Settings
+from core.settings import Settings
 
 
 def serve_api(settings: Settings) -> int:

@@ -17,9 +17,9 @@ from types import FrameType
 import httpx
 import structlog
 
-from whistle.binaries import temporal_cli
-from whistle.settings import PROJECT_ROOT, Settings
-from whistle.temporal import connect
+from core.binaries import temporal_cli
+from core.settings import PROJECT_ROOT, Settings
+from core.temporal import connect
 from workflows.search_attributes import cli_flags
 
 log = structlog.get_logger("whistle.stack")

@@ -11,11 +11,11 @@ from api import live
 from api.deps import Caller, CallerDep, IdempotencyKey, Services, ServicesDep, SessionDep
 from api.problems import COMMON_RESPONSES, Problem, invalid
 from api.schemas import ActionIn, IssueCreate, IssueOut, IssuePage, IssueSummary
+from audit import AuditReport, audit_issue
 from domain.access import files_for_others, is_staff, reads_audit
 from domain.messages import IssueReport, Reporter, Source
 from domain.organisation import Level, Role, UnitKind
 from domain.state import Status, Step
-from store.audit import AuditReport, audit_issue
 from store.grids import OutsideEveryGrid
 from store.queries import BadCursor, IssueFilters, IssueSort, Scope, list_issues
 

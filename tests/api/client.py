@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 
 from api.auth import TokenService
+from core import directory
 from domain.organisation import Role
-from whistle import directory
 
 GRID = "qh.hd.cy.c1.g1"
 RESIDENT = f"resident1@{GRID}"

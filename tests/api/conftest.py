@@ -13,9 +13,9 @@ from temporalio.worker import Worker
 
 from api.app import build_services, create_app
 from api.deps import Services
+from core.settings import Settings
 from store.migrate import upgrade
 from tests.api.client import Api
-from whistle.settings import Settings
 from worker import build_worker
 
 

@@ -14,8 +14,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from api.app import create_app
 from api.auth import InvalidToken, TokenService
 from api.deps import Services
+from core.settings import PLACEHOLDER_SECRET, Settings
 from tests.api.client import RESIDENT, Api, report_body
-from whistle.settings import PLACEHOLDER_SECRET, Settings
 
 PROBLEM = "application/problem+json"
 

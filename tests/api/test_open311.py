@@ -10,12 +10,12 @@ import httpx
 import pytest
 
 from api.deps import Services
+from core import directory
 from domain.sample_grids import sample_grid_rings
 from store import api_keys
 from store.db import transaction
 from store.seed import seed
 from tests.api.client import GRID, Api, report_body
-from whistle import directory
 
 V2 = "/open311/v2"
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}

@@ -7,6 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from activities.calendar import WorkingCalendar
+from core import directory
 from domain.apply import apply
 from domain.context import issue_context
 from domain.deadlines import DeadlineBatch
@@ -16,7 +17,6 @@ from domain.state import IssueState, Task
 from domain.timers import fire_due, next_wakeup
 from domain.validation import validate
 from tests.driver import actor_for, report
-from whistle import directory
 
 MONDAY_9AM = datetime(2026, 11, 23, 9, tzinfo=ZoneInfo("Asia/Shanghai"))
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from api.auth import TokenService
-from whistle.settings import Settings
+from core.settings import Settings
 from whistle.stack import stop_process, wait_for_http
 
 ROOT = Path(__file__).resolve().parents[2]

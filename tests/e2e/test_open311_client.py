@@ -9,9 +9,9 @@ import sys
 import httpx
 from georeport import GeoReport
 
+from core import directory
 from domain.sample_grids import sample_grid_rings
 from tests.e2e.live_stack import ROOT
-from whistle import directory
 
 GRID = "qh.hx.js.c2.g3"
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 from temporalio.client import Client
 
-from whistle.temporal import PLAIN_CONVERTER
+from core.temporal import PLAIN_CONVERTER
 
 CANARIES = {
     "name": "金丝雀王五Canary",

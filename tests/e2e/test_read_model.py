@@ -13,8 +13,9 @@ from sqlalchemy import delete, func, select
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
+from audit import audit_issue
+from core.settings import Settings
 from store import models
-from store.audit import audit_issue
 from store.db import make_engine, session_factory
 from store.migrate import upgrade
 from tests.driver import RESIDENT, Driver, principal, report
@@ -31,7 +32,6 @@ from tests.scenarios import (
     understanding_extension_review,
     whistle_to_dispatch,
 )
-from whistle.settings import Settings
 from worker import build_worker
 
 

@@ -18,6 +18,9 @@ from typing import Any
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 
+from core.binaries import temporal_test_server
+from core.settings import Settings
+from core.temporal import PLAIN_CONVERTER
 from store.migrate import upgrade
 from tests.conftest import _register_search_attributes
 from tests.driver import Driver, principal, report
@@ -30,9 +33,6 @@ from tests.scenarios import (
     to_handling_two_units,
     understanding_extension_review,
 )
-from whistle.binaries import temporal_test_server
-from whistle.settings import Settings
-from whistle.temporal import PLAIN_CONVERTER
 from worker import build_worker
 
 HERE = Path(__file__).parent

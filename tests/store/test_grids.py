@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from shapely.geometry import mapping, shape
 
+from core import directory
 from domain.organisation import Level, UnitKind
 from domain.sample_grids import sample_grid_rings
 from store.db import make_engine, session_factory, transaction
@@ -25,7 +26,6 @@ from store.grids import (
 )
 from store.migrate import upgrade
 from store.seed import seed
-from whistle import directory
 
 ORG = directory.organisation()
 RINGS = sample_grid_rings(ORG)

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, inspect, select
 
+from core import directory
 from domain.projection import ProjectionBatch, projection_batch
 from store import models
 from store.db import make_engine, session_factory, transaction
@@ -15,7 +16,6 @@ from store.projection import project
 from store.seed import seed
 from tests.domain.harness import PureIssue
 from tests.scenarios import HEATING, STREET
-from whistle import directory
 
 TABLES = {"units", "principals", "matters", "issues", "tasks", "timeline_events", "ratings", "calendar_overrides"}
 

@@ -9,7 +9,7 @@ import pytest
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
-from whistle.temporal import PLAIN_CONVERTER
+from core.temporal import PLAIN_CONVERTER
 from workflows import ResidentIssue
 
 HISTORIES = sorted((Path(__file__).parents[1] / "histories").glob("*.json"))

@@ -20,13 +20,13 @@ from sqlalchemy import select
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowHistory
 
+from core.codec import decode_tree
+from core.temporal import PLAIN_CONVERTER
 from domain.actions import ISSUE_ACTIONS
 from domain.messages import ActionRequest, issue_workflow_id
 from domain.projection import ProjectionBatch
 from store import models
 from store.db import SessionFactory
-from whistle.codec import decode_tree
-from whistle.temporal import PLAIN_CONVERTER
 
 
 class TimelineEntry(BaseModel):

@@ -8,8 +8,8 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter
 
-from whistle.codec import CodecKeyError, EncryptionCodec, Keyring, embedded_key_file
-from whistle.settings import Settings
+from core.codec import CodecKeyError, EncryptionCodec, Keyring, embedded_key_file
+from core.settings import Settings
 
 #: without encryption: for replaying histories recorded before the codec, and for recording new ones
 PLAIN_CONVERTER = pydantic_data_converter

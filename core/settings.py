@@ -66,6 +66,8 @@ class Settings(BaseSettings):
     # --- Open311 ---------------------------------------------------------------------------------------
     #: reading requests and services needs an api_key too (posting always does)
     open311_key_for_reads: bool = False
+    #: a community's board (公示) may be read by anyone, rate-limited per client address (else its residents)
+    public_board_open: bool = False
 
     def api_secrets_problem(self) -> str | None:
         """Why the API must not start with these settings, or None."""

@@ -13,7 +13,7 @@ from store.seed import seed
 from tests.api.client import GRID, RESIDENT, Api, walk_to_closed, walk_to_handling
 
 ORG = directory.organisation()
-X
+PERSONAL = ["东苑小区3号楼201", "13800000000", "王女士"]  # the report's exact address, the reporter's phone and name
 STORY_KEYS = {"at", "step", "what", "text_zh", "text_en", "unit_id", "unit_name", "due_at", "met_deadline", "answer"}
 
 

@@ -8,7 +8,20 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Dialect, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -196,3 +209,27 @@ class ApiKey(Base):
     secret_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+
+
+class Notification(Base):
+    """The outbox: who must know of an event, written by the projection once per (event, audience)."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (UniqueConstraint("issue_id", "seq", "audience", name="uq_notifications_event_audience"),
+                      Index("ix_notifications_audience", "audience", "id"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    issue_id: Mapped[str] = mapped_column(String(64), ForeignKey("issues.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    audience: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(30))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class NotificationRead(Base):
+    __tablename__ = "notification_reads"
+
+    notification_id: Mapped[int] = mapped_column(ForeignKey("notifications.id"), primary_key=True)
+    principal_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    read_at: Mapped[datetime]

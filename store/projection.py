@@ -12,6 +12,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from domain.notices import notices_for
 from domain.organisation import Level
 from domain.projection import ProjectionBatch
 from store import models
@@ -54,6 +55,8 @@ def project(session: Session, batch: ProjectionBatch) -> int:
                 setattr(current, key, value)
 
     have = set(session.scalars(select(models.TimelineEvent.seq).where(models.TimelineEvent.issue_id == snap.issue_id)))
+    roles = {t.task_id: t.roles for t in batch.tasks}
+    reporters = [snap.reporter_principal_id] if snap.reporter_principal_id else []
     written = 0
     for e in batch.events:
         if e.seq in have:
@@ -61,6 +64,10 @@ def project(session: Session, batch: ProjectionBatch) -> int:
         session.add(models.TimelineEvent(issue_id=snap.issue_id, seq=e.seq, at=e.at, step=e.step.value, kind=e.kind,
                                          actor_id=e.actor_id, unit_id=e.unit_id, task_id=e.task_id,
                                          data=e.model_dump(mode="json")["data"]))
+        # the outbox: written with the event, in the same transaction, so exactly once
+        for notice in notices_for(e, roles, reporters):
+            session.add(models.Notification(issue_id=snap.issue_id, seq=e.seq, audience=notice.audience,
+                                            kind=notice.kind.value, text=notice.text[:2000], created_at=e.at))
         written += 1
 
     rated = set(session.scalars(select(models.Rating.ordinal).where(models.Rating.issue_id == snap.issue_id)))

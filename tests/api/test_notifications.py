@@ -1,0 +1,55 @@
+"""Everyone told: the outbox the projection writes once per event, read as a list and as a live stream."""
+
+from __future__ import annotations
+
+from domain.notices import NoticeKind, notices_for
+from domain.state import TimelineEvent
+from tests.api.client import GRID, RESIDENT, Api, walk_to_closed, walk_to_handling
+
+
+async def test_a_walk_tells_each_unit_and_the_resident_once(api: Api) -> None:
+    w = await walk_to_handling(api)
+    await walk_to_closed(w)
+    await api.settled(w.issue_id)
+    heating = (await api.get("/v1/notifications", "handler@qh.hd.dept.heating")).json()
+    mine = [n for n in heating["items"] if n["issue_id"] == w.issue_id]
+    assert sorted(n["kind"] for n in mine) == ["task_opened", "task_opened"]  # report, then handle
+    resident = [n for n in (await api.get("/v1/notifications", RESIDENT)).json()["items"]
+                if n["issue_id"] == w.issue_id]
+    assert sorted(n["kind"] for n in resident) == ["evaluation_request", "result", "result"]  # answer, close
+    worker = [n for n in (await api.get("/v1/notifications", f"grid_worker@{GRID}")).json()["items"]
+              if n["issue_id"] == w.issue_id]
+    assert {n["kind"] for n in worker} == {"task_opened"}
+    assert not [n for n in (await api.get("/v1/notifications", "handler@qh.hd.dept.water")).json()["items"]
+                if n["issue_id"] == w.issue_id]
+
+
+async def test_marking_read_moves_them_behind_the_unread(api: Api) -> None:
+    w = await walk_to_handling(api)
+    await api.settled(w.issue_id)
+    who = "dispatcher@qh.hd.cy"
+    before = (await api.get("/v1/notifications", who)).json()
+    assert before["unread"] >= 2
+    first = before["items"][0]["id"]
+    marked = (await api.post("/v1/notifications/read", who, {"ids": [first]})).json()
+    assert marked == {"marked": 1}
+    after = (await api.get("/v1/notifications", who)).json()
+    assert (after["unread"] == before["unread"] - 1 and after["items"][-1]["id"] == first) or \
+        after["items"][after["unread"]]["read"] is True
+    assert (await api.post("/v1/notifications/read", who, {"ids": [first]})).json() == {"marked": 0}
+    assert (await api.post("/v1/notifications/read", who, {})).json()["marked"] == after["unread"]
+    assert (await api.get("/v1/notifications", who)).json()["unread"] == 0
+
+
+def test_who_hears_of_what() -> None:
+    def ev(kind: str, **data: object) -> TimelineEvent:
+        return TimelineEvent(seq=1, at="2026-11-24T00:00:00Z", step="handling", kind=kind, unit_id="qh.hd.dept.water",
+                             task_id="i.3", data=data)
+
+    assert [(n.audience, n.kind) for n in notices_for(ev("warning", color="red", message="m"), {}, ["r@g"])] == \
+        [("unit:qh.hd.dept.water:leader", NoticeKind.warning)]
+    assert [n.audience for n in notices_for(ev("supervise", note="n"), {}, [])] == \
+        ["unit:qh.hd.dept.water:supervisor"]
+    assert [n.audience for n in notices_for(ev("escalated", to_unit_id="qh.hd", reason="r"), {}, [])] == \
+        ["unit:qh.hd:leader"]
+    assert notices_for(ev("comment", text="t"), {}, ["r@g"]) == []

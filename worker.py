@@ -6,22 +6,26 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 import structlog
 from temporalio.client import Client
+from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.worker import Worker
 
 from activities import IssueActivities, ReadModelActivities, WorkingCalendar, parse_overrides
+from activities.webhooks import WebhookActivities
 from core import directory
 from core.logging import configure_logging
 from core.settings import Settings, get_settings
 from core.temporal import connect
-from store.db import SessionFactory, make_engine, session_factory
+from store import webhooks
+from store.db import SessionFactory, make_engine, session_factory, transaction
 from store.seed import load_calendar_overrides
-from workflows import ResidentIssue
+from workflows import DeliveryInput, ResidentIssue, WebhookDelivery, delivery_workflow_id
 
 log = structlog.get_logger("whistle.worker")
 
@@ -41,14 +45,44 @@ def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecuto
     sessions = sessions or session_factory(make_engine(settings.db_url))
     acts = build_activities(settings, sessions)
     read_model = ReadModelActivities(sessions)
+    hooks = WebhookActivities(sessions, settings.webhook_timeout_s)
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
-        workflows=[ResidentIssue],
-        activities=[acts.load_issue_context, acts.load_matter_context, acts.compute_deadlines, read_model.project],
+        workflows=[ResidentIssue, WebhookDelivery],
+        activities=[acts.load_issue_context, acts.load_matter_context, acts.compute_deadlines, read_model.project,
+                    hooks.deliver, hooks.dead_letter],
         activity_executor=executor,
         max_concurrent_activities=getattr(executor, "_max_workers", settings.activity_threads),
     )
+
+
+async def pump_webhooks(client: Client, settings: Settings, sessions: SessionFactory, stop: asyncio.Event,
+                        task_queue: str | None = None, every_s: float = 1.0) -> None:
+    """Start a delivery workflow for every pending webhook delivery not yet started. Its id is the delivery's
+    (and run's), so two workers pumping, or a pump restarted between start and mark, start it once."""
+    def batch() -> list[tuple[str, int]]:
+        with sessions() as session:
+            return webhooks.unstarted(session)
+
+    def started(delivery_id: str, run: int) -> None:
+        with transaction(sessions) as session:
+            webhooks.mark_started(session, delivery_id, run)
+
+    while not stop.is_set():
+        try:
+            for delivery_id, run in await asyncio.to_thread(batch):
+                inp = DeliveryInput(delivery_id=delivery_id, attempts=settings.webhook_attempts,
+                                    first_retry_s=settings.webhook_first_retry_s,
+                                    max_retry_s=settings.webhook_max_retry_s)
+                with contextlib.suppress(WorkflowAlreadyStartedError):
+                    await client.start_workflow(WebhookDelivery.run, inp, id=delivery_workflow_id(delivery_id, run),
+                                                task_queue=task_queue or settings.task_queue)
+                await asyncio.to_thread(started, delivery_id, run)
+        except Exception as exc:  # noqa: BLE001 - the database or Temporal is away: the next round retries
+            log.warning("webhook_pump_failed", error=str(exc))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), every_s)
 
 
 async def run_worker(settings: Settings) -> None:
@@ -58,11 +92,14 @@ async def run_worker(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    sessions = session_factory(make_engine(settings.db_url))
     with ThreadPoolExecutor(max_workers=settings.activity_threads) as executor:
-        async with build_worker(client, settings, executor):
+        async with build_worker(client, settings, executor, sessions=sessions):
             log.info("worker_started", task_queue=settings.task_queue, temporal=settings.temporal_address,
                      time_scale=settings.time_scale)
+            pump = asyncio.create_task(pump_webhooks(client, settings, sessions, stop))
             await stop.wait()
+            await pump
     log.info("worker_stopped")
 
 

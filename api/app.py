@@ -14,7 +14,19 @@ from api import problems
 from api.auth import TokenService
 from api.deps import RateLimiter, Services
 from api.middleware import BodyLimit, RequestContext
-from api.routes import codec, directory, grids, health, issues, notifications, open311, public, stats, tasks
+from api.routes import (
+    codec,
+    directory,
+    grids,
+    health,
+    issues,
+    notifications,
+    open311,
+    public,
+    stats,
+    tasks,
+    webhooks,
+)
 from core import directory as org_directory
 from core.settings import Settings, get_settings
 from core.temporal import connect
@@ -58,7 +70,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     if services is not None:
         app.state.services = services
     problems.install(app)
-    for module in (issues, public, tasks, notifications, stats, directory, grids, health, codec, open311):
+    for module in (issues, public, tasks, notifications, webhooks, stats, directory, grids, health, codec, open311):
         app.include_router(module.router)
     app.add_middleware(CORSMiddleware, allow_origins=settings.codec_origins, allow_credentials=True,
                        allow_methods=["POST", "OPTIONS"],

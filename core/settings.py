@@ -69,6 +69,12 @@ class Settings(BaseSettings):
     #: a community's board (公示) may be read by anyone, rate-limited per client address (else its residents)
     public_board_open: bool = False
 
+    # --- webhooks ----------------------------------------------------------------------------------------
+    webhook_attempts: int = Field(default=8, ge=1, le=50)  # then the delivery is dead-lettered
+    webhook_first_retry_s: float = Field(default=2.0, gt=0)
+    webhook_max_retry_s: float = Field(default=300.0, gt=0)
+    webhook_timeout_s: float = Field(default=10.0, gt=0)
+
     def api_secrets_problem(self) -> str | None:
         """Why the API must not start with these settings, or None."""
         if self.mode != "embedded" and self.jwt_public_key_file is None and self.jwt_secret == PLACEHOLDER_SECRET:

@@ -233,3 +233,35 @@ class NotificationRead(Base):
     notification_id: Mapped[int] = mapped_column(ForeignKey("notifications.id"), primary_key=True)
     principal_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     read_at: Mapped[datetime]
+
+
+class WebhookSubscription(Base):
+    """An integration's subscription: these notice kinds, posted to this URL, signed with this secret."""
+
+    __tablename__ = "webhook_subscriptions"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    principal_id: Mapped[str] = mapped_column(String(200), index=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    secret: Mapped[str] = mapped_column(String(100))
+    kinds: Mapped[str] = mapped_column(String(500))  # comma-separated notice kinds, or "*"
+    created_at: Mapped[datetime]
+    active: Mapped[bool] = mapped_column(Boolean)
+
+
+class WebhookDelivery(Base):
+    """One notification to one subscription: pending → delivered, or dead after the retries ran out.
+    ``runs`` counts the delivery workflows started for it (an operator's replay starts another)."""
+
+    __tablename__ = "webhook_deliveries"
+
+    id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    subscription_id: Mapped[str] = mapped_column(ForeignKey("webhook_subscriptions.id"))
+    notification_id: Mapped[int] = mapped_column(ForeignKey("notifications.id"))
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    runs: Mapped[int] = mapped_column(Integer)
+    attempts: Mapped[int] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]

@@ -16,6 +16,7 @@ from domain.notices import notices_for
 from domain.organisation import Level
 from domain.projection import ProjectionBatch
 from store import models
+from store.webhooks import enqueue
 
 
 def project(session: Session, batch: ProjectionBatch) -> int:
@@ -57,6 +58,9 @@ def project(session: Session, batch: ProjectionBatch) -> int:
     have = set(session.scalars(select(models.TimelineEvent.seq).where(models.TimelineEvent.issue_id == snap.issue_id)))
     roles = {t.task_id: t.roles for t in batch.tasks}
     reporters = [snap.reporter_principal_id] if snap.reporter_principal_id else []
+    if snap.submitted_by and snap.source in ("hotline", "open311"):
+        reporters.append(snap.submitted_by)  # the integration that filed it tells the resident (an SMS)
+    notices: list[models.Notification] = []
     written = 0
     for e in batch.events:
         if e.seq in have:
@@ -66,9 +70,14 @@ def project(session: Session, batch: ProjectionBatch) -> int:
                                          data=e.model_dump(mode="json")["data"]))
         # the outbox: written with the event, in the same transaction, so exactly once
         for notice in notices_for(e, roles, reporters):
-            session.add(models.Notification(issue_id=snap.issue_id, seq=e.seq, audience=notice.audience,
-                                            kind=notice.kind.value, text=notice.text[:2000], created_at=e.at))
+            notices.append(models.Notification(issue_id=snap.issue_id, seq=e.seq, audience=notice.audience,
+                                               kind=notice.kind.value, text=notice.text[:2000], created_at=e.at))
         written += 1
+    if notices:
+        session.add_all(notices)
+        session.flush()  # their ids, for the webhook deliveries written in the same transaction
+        for n in notices:
+            enqueue(session, n)
 
     rated = set(session.scalars(select(models.Rating.ordinal).where(models.Rating.issue_id == snap.issue_id)))
     for r in batch.ratings:

@@ -1,0 +1,87 @@
+"""``/v1/webhooks``: integrations subscribe to the notices addressed to them (HMAC-signed POSTs, delivered by
+Temporal with retries); they and the city's supervisors see the deliveries and replay dead ones."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
+
+from api.deps import Caller, CallerDep, Services, ServicesDep
+from api.problems import COMMON_RESPONSES, Problem, invalid
+from domain.organisation import Role
+from store import webhooks
+from store.db import transaction
+
+router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"], responses=COMMON_RESPONSES)
+
+
+class SubscriptionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: AnyHttpUrl
+    kinds: list[str] = Field(min_length=1, max_length=10, examples=[["result", "evaluation_request"]])
+
+
+def _integration(caller: Caller) -> None:
+    if not caller.has(Role.integration):
+        raise Problem("not-permitted", "webhooks are for integrations (the systems that file issues)")
+
+
+def _operator(caller: Caller, services: Services) -> bool:
+    """The city's supervisors operate the deliveries of every integration."""
+    return caller.has(Role.supervisor) and services.organisation.unit(caller.unit_id).parent_id is None
+
+
+@router.post("", status_code=201, response_model=webhooks.SubscriptionOut,
+             summary="Subscribe (the answer shows the signing secret once)")
+def subscribe(body: SubscriptionIn, caller: CallerDep, services: ServicesDep) -> webhooks.SubscriptionOut:
+    _integration(caller)
+    try:
+        with transaction(services.sessions) as session:
+            return webhooks.subscribe(session, caller.id, str(body.url), body.kinds)
+    except webhooks.WebhookError as exc:
+        raise invalid("kinds", str(exc)) from None
+
+
+@router.get("", response_model=list[webhooks.SubscriptionOut], summary="Your subscriptions")
+def subscriptions(caller: CallerDep, services: ServicesDep) -> list[webhooks.SubscriptionOut]:
+    _integration(caller)
+    with services.sessions() as session:
+        return webhooks.subscriptions(session, caller.id)
+
+
+@router.delete("/{subscription_id}", status_code=204, summary="End a subscription")
+def unsubscribe(subscription_id: str, caller: CallerDep, services: ServicesDep) -> None:
+    _integration(caller)
+    try:
+        with transaction(services.sessions) as session:
+            webhooks.unsubscribe(session, caller.id, subscription_id)
+    except webhooks.WebhookError as exc:
+        raise Problem("not-found", str(exc)) from None
+
+
+@router.get("/deliveries", response_model=list[webhooks.DeliveryOut],
+            summary="Deliveries: yours (an integration) or all (the city's supervisors)")
+def deliveries(caller: CallerDep, services: ServicesDep,
+               status: Annotated[Literal["pending", "delivered", "dead"] | None, Query()] = None,
+               ) -> list[webhooks.DeliveryOut]:
+    if not (caller.has(Role.integration) or _operator(caller, services)):
+        raise Problem("not-permitted", "deliveries are shown to their integration and the city's supervisors")
+    with services.sessions() as session:
+        return webhooks.deliveries(session, None if _operator(caller, services) else caller.id, status)
+
+
+@router.post("/deliveries/{delivery_id}/replay", status_code=202, summary="Send a dead delivery again")
+def replay(delivery_id: str, caller: CallerDep, services: ServicesDep) -> dict[str, str]:
+    with services.sessions() as session:
+        mine = {d.id for d in webhooks.deliveries(session, caller.id, None)} if caller.has(Role.integration) else set()
+    if not (_operator(caller, services) or delivery_id in mine):
+        raise Problem("not-found", f"no delivery {delivery_id!r}")
+    try:
+        with transaction(services.sessions) as session:
+            webhooks.replay(session, delivery_id)
+    except webhooks.WebhookError as exc:
+        raise Problem("wrong-state" if "only dead" in str(exc) else "not-found", str(exc)) from None
+    return {"delivery_id": delivery_id, "status": "pending"}

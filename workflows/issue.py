@@ -54,6 +54,9 @@ PROJECTION_PATCH = "read-model-projection"
 #: issues started before rules 2 (see ``domain.state.CURRENT_RULES``) keep the rules they started with
 #: until they continue as new
 RULES_PATCH = "rules-2"
+#: deadlines come from a local activity (no task round trip through the server); older issues keep the
+#: regular activity they recorded
+LOCAL_DEADLINES_PATCH = "local-deadlines"
 
 
 def _refusal(exc: errors.ActionRefused) -> ApplicationError:
@@ -166,9 +169,15 @@ class ResidentIssue:
             return
         requests = pending_deadlines(state)
         if requests:
-            answer = await workflow.execute_activity_method(
-                IssueActivities.compute_deadlines, DeadlineBatch(requests=requests),
-                start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY)
+            batch = DeadlineBatch(requests=requests)
+            if workflow.patched(LOCAL_DEADLINES_PATCH):
+                answer = await workflow.execute_local_activity_method(
+                    IssueActivities.compute_deadlines, batch, start_to_close_timeout=ACTIVITY_TIMEOUT,
+                    retry_policy=ACTIVITY_RETRY)
+            else:
+                answer = await workflow.execute_activity_method(
+                    IssueActivities.compute_deadlines, batch, start_to_close_timeout=ACTIVITY_TIMEOUT,
+                    retry_policy=ACTIVITY_RETRY)
             set_deadlines(state, answer.deadlines, answer.notes, workflow.now())
         self._publish()
         self._changed = True

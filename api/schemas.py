@@ -2,24 +2,74 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
-from domain.actions import TaskKind
 from domain.messages import Location, Source
-from domain.organisation import Role
-from domain.state import Step
+from domain.state import TaskHead
 from domain.views import IssueView, TaskView
+
+
+# --- refusing crafted input at the edge ------------------------------------------------------------------
+
+#: the earliest and latest instants a query may name: years 1–9999 with a day to spare, so the value can be
+#: shown in any time zone (and compared with the read model's UTC) without leaving the calendar
+EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
+LATEST = datetime(9999, 12, 30, tzinfo=UTC)
+
+
+def _within_calendar(value: datetime) -> datetime:
+    if not EARLIEST <= value <= LATEST:  # aware values compare by their UTC instant, without converting
+        raise ValueError("must lie between 0001-01-02 and 9999-12-30 (UTC)")
+    return value
+
+
+#: an aware datetime whose UTC instant lies within the calendar: every datetime a query takes
+UtcDatetime = Annotated[AwareDatetime, AfterValidator(_within_calendar)]
+
+
+def _text(value: str) -> str:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("contains a lone surrogate (half of a UTF-16 pair), which is not text") from None
+    return value
+
+
+#: a string that is text: JSON's ``"\ud800"`` (half a surrogate pair) is refused, not stored
+Text = Annotated[str, AfterValidator(_text)]
+
+#: how deep an action's ``data`` may nest (the payloads nest two or three levels)
+MAX_DATA_DEPTH = 32
+
+
+def _plain_data(data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` nests at most ``MAX_DATA_DEPTH`` levels and its keys and strings are text (walked without
+    recursion, so no depth can exhaust the stack)."""
+    stack: list[tuple[object, int]] = [(data, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_DATA_DEPTH:
+            raise ValueError(f"nested too deep: at most {MAX_DATA_DEPTH} levels")
+        if isinstance(item, dict):
+            for key, value in item.items():
+                _text(str(key))
+                stack.append((value, depth + 1))
+        elif isinstance(item, list):
+            stack.extend((value, depth + 1) for value in item)
+        elif isinstance(item, str):
+            _text(item)
+    return data
 
 
 class ReporterIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=100)
-    phone: str | None = Field(default=None, max_length=40)
-    principal_id: str | None = Field(default=None, max_length=200,
+    name: Text = Field(min_length=1, max_length=100)
+    phone: Text | None = Field(default=None, max_length=40)
+    principal_id: Text | None = Field(default=None, max_length=200,
                                      description="the resident's principal id, when an integration files for one")
 
 
@@ -28,16 +78,16 @@ class IssueCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    title: str = Field(min_length=1, max_length=200)
-    description: str = Field(min_length=1, max_length=8000)
-    matter_code: str = Field(min_length=1, max_length=100, examples=["heating.no_heat"])
-    grid_id: str | None = Field(default=None, min_length=1, max_length=200, examples=["qh.hd.cy.c1.g1"],
-                                description="the grid; left out, the grid of `location` is found")
-    address: str = Field(min_length=1, max_length=500)
+    title: Text = Field(min_length=1, max_length=200)
+    description: Text = Field(min_length=1, max_length=8000)
+    matter_code: Text = Field(min_length=1, max_length=100, examples=["heating.no_heat"])
+    grid_id: Text | None = Field(default=None, min_length=1, max_length=200, examples=["qh.hd.cy.c1.g1"],
+                                 description="the grid; left out, the grid of `location` is found")
+    address: Text = Field(min_length=1, max_length=500)
     location: Location | None = None
     reporter: ReporterIn | None = Field(default=None, description="defaults to the calling resident")
     urgent: bool = False
-    photos: list[str] = Field(default_factory=list, max_length=20)
+    photos: list[Text] = Field(default_factory=list, max_length=20)
     source: Source | None = None
 
 
@@ -46,9 +96,10 @@ class ActionIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    task_id: str | None = Field(default=None, max_length=100)
-    action: str = Field(min_length=1, max_length=64, examples=["check_in"])
-    data: dict[str, Any] = Field(default_factory=dict)
+    task_id: Text | None = Field(default=None, max_length=100)
+    action: Text = Field(min_length=1, max_length=64, examples=["check_in"])
+    data: Annotated[dict[str, Any], AfterValidator(_plain_data)] = Field(
+        default_factory=dict, description=f"the action's payload: at most {MAX_DATA_DEPTH} levels deep")
 
 
 class TaskOut(TaskView):
@@ -88,18 +139,9 @@ class IssuePage(BaseModel):
     next_cursor: str | None = Field(description="pass as ?cursor= for the next page; null on the last")
 
 
-class InboxTask(BaseModel):
-    task_id: str
+class InboxTask(TaskHead):
     issue_id: str
     issue_title: str
-    kind: TaskKind
-    step: Step
-    unit_id: str
-    roles: list[Role]
-    principal_id: str | None
-    claimed_by: str | None
-    opened_at: datetime
-    due_at: datetime | None
     overdue: bool
     allowed_actions: list[str]
 

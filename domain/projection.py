@@ -11,9 +11,8 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
-from domain.actions import TaskKind
-from domain.organisation import Level, Role
-from domain.state import IssueState, RatingRecord, TimelineEvent
+from domain.organisation import Level
+from domain.state import IssueState, RatingRecord, TaskHead, TimelineEvent
 from domain.timers import is_overdue
 
 MAX_BATCH_EVENTS = 200
@@ -46,16 +45,7 @@ class IssueSnapshot(BaseModel):
     closed_at: datetime | None
 
 
-class TaskSnapshot(BaseModel):
-    task_id: str
-    kind: TaskKind
-    step: str
-    unit_id: str
-    roles: list[Role]
-    principal_id: str | None
-    claimed_by: str | None
-    opened_at: datetime
-    due_at: datetime | None
+class TaskSnapshot(TaskHead):
     closed_at: datetime | None
     status: str
     outcome: str | None
@@ -92,10 +82,8 @@ def projection_batch(state: IssueState, after_seq: int) -> ProjectionBatch:
         closed_at=state.closed_at,
     )
     tasks = [
-        TaskSnapshot(task_id=t.task_id, kind=t.kind, step=t.step.value, unit_id=t.unit_id, roles=t.roles,
-                     principal_id=t.principal_id, claimed_by=t.claimed_by, opened_at=t.opened_at, due_at=t.due_at,
-                     closed_at=t.closed_at, status=t.status.value, outcome=t.outcome, closed_by=t.closed_by,
-                     late=t.late)
+        TaskSnapshot(**t.model_dump(include=set(TaskHead.model_fields)), closed_at=t.closed_at,
+                     status=t.status.value, outcome=t.outcome, closed_by=t.closed_by, late=t.late)
         for t in state.tasks.values()
     ]
     events = [e for e in state.events if e.seq > after_seq]

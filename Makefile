@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install lint clean histories
+.PHONY: run test install lint clean histories bench
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,3 +32,10 @@ histories: $(STAMP)
 
 clean:
 	rm -rf $(VENV) data .pytest_cache
+
+# the benchmarks (not part of `make test`): B1 throughput against the bare engine, B2 latency, …;
+# figures printed and appended to docs/BENCHMARKS.md. `make bench BENCH_ARGS=--smoke` for the short form
+BENCH_ARGS ?=
+bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python -m bench $(BENCH_ARGS)

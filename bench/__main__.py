@@ -1,0 +1,113 @@
+"""``python -m bench [--smoke] [--only b1,b2]``: run the benchmarks, print the figures, and append them with
+the date, machine, commit and settings to docs/BENCHMARKS.md."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import subprocess
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench import throughput
+from bench.stack import stack
+from core.settings import PROJECT_ROOT
+
+REPORT = PROJECT_ROOT / "docs" / "BENCHMARKS.md"
+
+
+def _machine() -> str:
+    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                  if line.startswith("model name")), platform.processor())
+    return f"{os.cpu_count()} cores, {model}, Python {platform.python_version()}"
+
+
+def _commit() -> str:
+    out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=PROJECT_ROOT, capture_output=True, text=True)
+    return out.stdout.strip() or "unknown"
+
+
+def _row(name: str, figure: str, target: str, ok: bool | None) -> str:
+    mark = "" if ok is None else (" ✅" if ok else " ❌")
+    return f"| {name} | {figure} | {target}{mark} |"
+
+
+def _range(figures: dict[str, Any]) -> str:
+    low, high = figures["issues_s_range"]
+    return f"{low:.2f}–{high:.2f}"
+
+
+def report(results: dict[str, Any], args: argparse.Namespace) -> str:
+    lines = [f"### {datetime.now(UTC):%Y-%m-%d %H:%M} UTC · commit {_commit()} · {'smoke' if args.smoke else 'full'}",
+             "", f"Machine: {_machine()}. Settings: {json.dumps(results['settings'])}.", "",
+             "| bench | figure | target |", "|---|---|---|"]
+    if "b1" in results:
+        b1 = results["b1"]
+        f, w = b1["floor"], b1["whistle"]
+        lines += [
+            _row("B1 floor", f"{f['issues_s']:.2f} issues/s ({_range(f)}), "
+                 f"{f['actions_s']:.1f} updates/s; CPU s/issue: server {f['cpu_server']:.3f}, "
+                 f"floor worker {f['cpu_floor']:.3f}", "—", None),
+            _row("B1 Whistle", f"{w['issues_s']:.2f} issues/s ({_range(w)}), "
+                 f"{w['actions_s']:.1f} actions/s; CPU s/issue: server {w['cpu_server']:.3f}, worker "
+                 f"{w['cpu_worker']:.3f}, API {w['cpu_api']:.3f}; errors {w['errors']:.0f}", "—", None),
+            _row("B1 ratio", f"{b1['ratio']:.2f}× the floor", "≥ 0.85×", b1["ratio"] >= 0.85),
+            _row("B1 server CPU", f"{b1['server_cpu_ratio']:.2f}× the floor's per issue", "≤ 1.3×",
+                 b1["server_cpu_ratio"] <= 1.3),
+        ]
+    if "b2" in results:
+        b2 = results["b2"]
+        fl, a, r = b2["floor_update_ms"], b2["action_ms"], b2["report_ms"]
+        lines += [
+            _row("B2 rate", f"{b2['rate_issues_s']:.2f} issues/s (20 % of the floor's saturation)", "—", None),
+            _row("B2 floor update", f"p50 {fl['p50']:.0f} ms, p95 {fl['p95']:.0f}, p99 {fl['p99']:.0f}", "—", None),
+            _row("B2 report", f"p50 {r['p50']:.0f} ms, p95 {r['p95']:.0f}, p99 {r['p99']:.0f}", "—", None),
+            _row("B2 action", f"p50 {a['p50']:.0f} ms, p95 {a['p95']:.0f}, p99 {a['p99']:.0f}",
+                 f"p50 ≤ {fl['p50'] + 20:.0f} ms, p99 ≤ 200 ms", a["p50"] <= fl["p50"] + 20 and a["p99"] <= 200),
+        ]
+    lines += ["", f"Reproduce: `make bench{' BENCH_ARGS=--smoke' if args.smoke else ''}`.", ""]
+    return "\n".join(lines)
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    only = set(args.only.split(","))
+    block = 8.0 if args.smoke else 30.0
+    settings = {"in_flight": args.in_flight, "block_s": block, "blocks": 1 if args.smoke else 3,
+                "warmup_s": 4.0 if args.smoke else 20.0, "b2_s": 10.0 if args.smoke else 60.0}
+    results: dict[str, Any] = {"settings": settings}
+    with tempfile.TemporaryDirectory(prefix="whistle-bench-") as tmp, stack(Path(tmp)) as s:
+        if "b1" in only:
+            results["b1"] = await throughput.b1(s, in_flight=args.in_flight, block_s=block,
+                                                 blocks=settings["blocks"], warmup_s=settings["warmup_s"])
+        if "b2" in only:
+            floor_rate = results.get("b1", {}).get("floor", {}).get("issues_s", 5.0)
+            results["b2"] = await throughput.b2(s, floor_rate=floor_rate, seconds=settings["b2_s"])
+    return results
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(prog="python -m bench")
+    ap.add_argument("--smoke", action="store_true", help="short blocks: proves the harness runs (CI)")
+    ap.add_argument("--only", default="b1,b2")
+    ap.add_argument("--in-flight", type=int, default=50)
+    ap.add_argument("--no-write", action="store_true", help="print only; leave docs/BENCHMARKS.md alone")
+    args = ap.parse_args()
+    results = asyncio.run(run(args))
+    text = report(results, args)
+    print(text)
+    print(json.dumps(results, indent=1, default=str))
+    if not args.no_write:
+        REPORT.parent.mkdir(exist_ok=True)
+        if not REPORT.exists():
+            REPORT.write_text("# Benchmarks\n\nEach run of `make bench` appends its figures here, newest last.\n\n")
+        with REPORT.open("a") as out:
+            out.write(text + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import throughput
+from bench import readmodel, throughput
 from bench.stack import stack
 from core.settings import PROJECT_ROOT
 
@@ -70,6 +70,26 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> str:
             _row("B2 action", f"p50 {a['p50']:.0f} ms, p95 {a['p95']:.0f}, p99 {a['p99']:.0f}",
                  f"p50 ≤ {fl['p50'] + 20:.0f} ms, p99 ≤ 200 ms", a["p50"] <= fl["p50"] + 20 and a["p99"] <= 200),
         ]
+    if "b3" in results:
+        b3 = results["b3"]
+
+        def q(name: str) -> str:
+            return f"p50 {b3[name]['p50']:.1f} ms, p95 {b3[name]['p95']:.1f}"
+
+        lines += [
+            _row("B3 data", f"{b3['issues']:,} issues, {b3['rows']['tasks']:,} tasks, "
+                 f"{b3['rows']['timeline_events']:,} events, {b3['rows']['ratings']:,} ratings; "
+                 f"loaded in {b3['load_s']:.0f} s", "—", None),
+            _row("B3 inbox (grid)", q("inbox"), "p95 ≤ 50 ms", b3["inbox"]["p95"] <= 50),
+            _row("B3 inbox (department)", q("inbox_department"), "p95 ≤ 50 ms", b3["inbox_department"]["p95"] <= 50),
+            _row("B3 street's list", q("street_list"), "p95 ≤ 50 ms", b3["street_list"]["p95"] <= 50),
+            _row("B3 filtered list", q("filtered_list"), "p95 ≤ 50 ms", b3["filtered_list"]["p95"] <= 50),
+            _row("B3 searched list", q("searched_list"), "p95 ≤ 50 ms", b3["searched_list"]["p95"] <= 50),
+            _row("B3 quarter ranking, all streets", f"{b3['ranking_streets']['max']:.0f} ms", "≤ 1 s",
+                 b3["ranking_streets"]["max"] <= 1000),
+            _row("B3 quarter ranking, all departments", f"{b3['ranking_departments']['max']:.0f} ms", "≤ 1 s",
+                 b3["ranking_departments"]["max"] <= 1000),
+        ]
     lines += ["", f"Reproduce: `make bench{' BENCH_ARGS=--smoke' if args.smoke else ''}`.", ""]
     return "\n".join(lines)
 
@@ -80,6 +100,11 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     settings = {"in_flight": args.in_flight, "block_s": block, "blocks": 1 if args.smoke else 3,
                 "warmup_s": 4.0 if args.smoke else 20.0, "b2_s": 10.0 if args.smoke else 60.0}
     results: dict[str, Any] = {"settings": settings}
+    if "b3" in only:
+        settings["b3_issues"] = 5_000 if args.smoke else args.b3_issues
+        results["b3"] = await asyncio.to_thread(readmodel.b3, settings["b3_issues"], 5 if args.smoke else 30)
+    if not only & {"b1", "b2"}:
+        return results
     with tempfile.TemporaryDirectory(prefix="whistle-bench-") as tmp, stack(Path(tmp)) as s:
         if "b1" in only:
             results["b1"] = await throughput.b1(s, in_flight=args.in_flight, block_s=block,
@@ -93,7 +118,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 def main() -> None:
     ap = argparse.ArgumentParser(prog="python -m bench")
     ap.add_argument("--smoke", action="store_true", help="short blocks: proves the harness runs (CI)")
-    ap.add_argument("--only", default="b1,b2")
+    ap.add_argument("--only", default="b1,b2,b3")
+    ap.add_argument("--b3-issues", type=int, default=1_000_000)
     ap.add_argument("--in-flight", type=int, default=50)
     ap.add_argument("--no-write", action="store_true", help="print only; leave docs/BENCHMARKS.md alone")
     args = ap.parse_args()

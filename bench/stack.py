@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psutil
@@ -31,6 +32,16 @@ class Stack:
     env: dict[str, str]
     api_url: str
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    commands: dict[str, list[str]] = field(default_factory=dict)
+    log: Any = None
+
+    def spawn(self, name: str, cmd: list[str]) -> subprocess.Popen[bytes]:
+        self.commands[name] = cmd
+        self.procs[name] = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=self.env, stdout=self.log, stderr=self.log)
+        return self.procs[name]
+
+    def respawn(self, name: str) -> subprocess.Popen[bytes]:
+        return self.spawn(name, self.commands[name])
 
     def cpu_seconds(self) -> dict[str, float]:
         """CPU seconds (user + system) each process has used so far, children included."""
@@ -57,12 +68,10 @@ def stack(data_dir: Path, *, floor: bool = True, **extra_env: str) -> Iterator[S
     env.pop("DATABASE_URL", None) if "DATABASE_URL" not in extra_env else None
     settings = Settings(data_dir=data_dir, temporal_address=env["WHISTLE_TEMPORAL_ADDRESS"],
                         temporal_ui_port=int(env["WHISTLE_TEMPORAL_UI_PORT"]), api_port=api_port)
-    s = Stack(env=env, api_url=f"http://127.0.0.1:{api_port}")
     log = open(data_dir / "bench.log", "ab")  # noqa: SIM115 - closed below
+    s = Stack(env=env, api_url=f"http://127.0.0.1:{api_port}", log=log)
     py = sys.executable
-
-    def spawn(name: str, cmd: list[str]) -> None:
-        s.procs[name] = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=log)
+    spawn = s.spawn
 
     try:
         subprocess.run([py, "-m", "whistle.cli", "seed"], cwd=PROJECT_ROOT, env=env, stdout=log, stderr=log,

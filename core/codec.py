@@ -88,10 +88,17 @@ def embedded_key_file(data_dir: Path) -> Path:
     path = data_dir / KEY_FILE_NAME
     if not path.exists():
         data_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as out:
             out.write("# Whistle's payload encryption keys: id=base64key, the last one encrypts. Keep it secret.\n")
             out.write(Keyring.new_line() + "\n")
+        try:
+            os.link(tmp, path)  # atomic, and refused if another process was first: theirs is the key
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
     return path
 
 

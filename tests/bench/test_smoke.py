@@ -15,6 +15,7 @@ def test_the_bench_harness_runs_and_reports() -> None:
                          cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-3000:]
     assert "| B1 ratio |" in out.stdout and "| B2 action |" in out.stdout and "| B3 inbox (grid) |" in out.stdout
+    assert "| B4 worker memory |" in out.stdout
     results = json.loads(out.stdout[out.stdout.index("\n{") + 1:])
     assert results["b1"]["floor"]["issues_s"] > 0 and results["b1"]["whistle"]["issues_s"] > 0
     assert results["b1"]["whistle"]["errors"] == 0 and results["b2"]["errors"] == 0

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import readmodel, throughput, waiting
+from bench import profile, readmodel, throughput, waiting
 from bench.stack import stack
 from core.settings import PROJECT_ROOT, Settings
 from core.temporal import connect
@@ -101,6 +101,13 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> str:
             _row("B4 restarted worker", f"first action served {b4['restart_to_first_action_s']:.1f} s after restart",
                  "—", None),
         ]
+    if "b5" in results:
+        b5 = results["b5"]
+        lines += ["", f"B5 profile ({b5['issues']} issues through the API while sampling):", ""]
+        for proc in ("worker", "api"):
+            own = ", ".join(f"{f} {share:.0%}" for f, share in b5[proc]["own"][:5])
+            ours = ", ".join(f"{f} {share:.0%}" for f, share in b5[proc]["in_ours"][:5])
+            lines += [f"- {proc}, own time: {own}", f"- {proc}, under Whistle's functions: {ours}"]
     lines += ["", f"Reproduce: `make bench{' BENCH_ARGS=--smoke' if args.smoke else ''}`.", ""]
     return "\n".join(lines)
 
@@ -114,7 +121,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     if "b3" in only:
         settings["b3_issues"] = 5_000 if args.smoke else args.b3_issues
         results["b3"] = await asyncio.to_thread(readmodel.b3, settings["b3_issues"], 5 if args.smoke else 30)
-    if not only & {"b1", "b2", "b4"}:
+    if not only & {"b1", "b2", "b4", "b5"}:
         return results
     with tempfile.TemporaryDirectory(prefix="whistle-bench-") as tmp, stack(Path(tmp)) as s:
         if "b1" in only:
@@ -123,6 +130,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         if "b2" in only:
             floor_rate = results.get("b1", {}).get("floor", {}).get("issues_s", 5.0)
             results["b2"] = await throughput.b2(s, floor_rate=floor_rate, seconds=settings["b2_s"])
+        if "b5" in only:
+            results["b5"] = await profile.b5(s, 10.0 if args.smoke else 40.0, 10 if args.smoke else args.in_flight)
         if "b4" in only:
             settings["b4_issues"] = 100 if args.smoke else args.b4_issues
             client = await connect(Settings(data_dir=Path(tmp), temporal_address=s.env["WHISTLE_TEMPORAL_ADDRESS"]))
@@ -133,7 +142,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 def main() -> None:
     ap = argparse.ArgumentParser(prog="python -m bench")
     ap.add_argument("--smoke", action="store_true", help="short blocks: proves the harness runs (CI)")
-    ap.add_argument("--only", default="b1,b2,b3,b4")
+    ap.add_argument("--only", default="b1,b2,b3,b5,b4")
     ap.add_argument("--b3-issues", type=int, default=1_000_000)
     ap.add_argument("--b4-issues", type=int, default=10_000,
                     help="the issue asks for 50,000; on 2 cores that alone takes about an hour")

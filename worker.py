@@ -23,6 +23,7 @@ from core.logging import configure_logging
 from core.settings import Settings, get_settings
 from core.temporal import connect
 from store import webhooks
+from store.calendar import load_arrangements
 from store.db import SessionFactory, make_engine, session_factory, transaction
 from store.seed import load_calendar_overrides
 from workflows import DeliveryInput, ResidentIssue, WebhookDelivery, delivery_workflow_id
@@ -35,8 +36,12 @@ def build_activities(settings: Settings, sessions: SessionFactory) -> IssueActiv
         with sessions() as session:
             return load_calendar_overrides(session)
 
+    def arrangements_from_db() -> dict[int, dict[date, bool]]:
+        with sessions() as session:
+            return load_arrangements(session)
+
     calendar = WorkingCalendar(parse_overrides(settings.calendar_overrides), settings.timezone,
-                               loader=overrides_from_db)
+                               loader=overrides_from_db, arrangements=arrangements_from_db)
     return IssueActivities(directory.organisation(), directory.catalogue(), calendar, settings.time_scale)
 
 

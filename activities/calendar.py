@@ -1,8 +1,14 @@
-"""Working days by the official Chinese calendar, with per-deployment overrides and a fallback.
+"""Working days by the official Chinese calendar, with per-deployment overrides (DESIGN §5).
 
-``chinese-calendar`` knows the years the State Council has published; for a later year it raises
-``NotImplementedError``. Then Whistle counts weekends only (plus the overrides), logs it once per
-year, and reports it so the issue records that its deadline is provisional (DESIGN §5).
+Which answer counts, first match wins:
+
+1. the overrides: the settings' (``WHISTLE_CALENDAR_OVERRIDES``), then the read model's table;
+2. a year's official arrangement loaded by the deployment (``whistle calendar load``): its holidays and
+   adjusted working days, weekends otherwise;
+3. ``chinese-calendar``, which knows the years the State Council had published when it was released;
+4. for a year neither knows, the statutory holidays computed by rule (the ``holidays`` package's China
+   calendar, lunar festivals and their observed days included) and weekends. Such a deadline is
+   **provisional** and says so; loading the year's arrangement counts it again.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import chinese_calendar  # type: ignore[import-untyped]  # the package ships no type hints
+import holidays
 import structlog
 
 from domain.deadlines import (
@@ -42,6 +49,12 @@ def parse_overrides(text: str) -> dict[date, bool]:
 
 
 OverrideLoader = Callable[[], dict[date, bool]]
+#: year → {day: is_workday} of its loaded official arrangement (only the days that differ from the weekday rule)
+ArrangementLoader = Callable[[], dict[int, dict[date, bool]]]
+
+
+def _statutory(year: int) -> holidays.HolidayBase:
+    return holidays.country_holidays("CN", years=year)
 
 
 class WorkingCalendar:
@@ -49,14 +62,18 @@ class WorkingCalendar:
     through ``loader``, refreshed every ``refresh_seconds``) and, winning over it, the settings."""
 
     def __init__(self, overrides: dict[date, bool] | None = None, timezone: str = "Asia/Shanghai",
-                 loader: OverrideLoader | None = None, refresh_seconds: float = 60.0) -> None:
+                 loader: OverrideLoader | None = None, refresh_seconds: float = 60.0,
+                 arrangements: ArrangementLoader | None = None) -> None:
         self.static_overrides = dict(overrides or {})
+        self._arrangements_loader = arrangements
+        self._arrangements: dict[int, dict[date, bool]] = {}
+        self._arrangements_at = float("-inf")
+        self._statutory: dict[int, holidays.HolidayBase] = {}
         self.tz = ZoneInfo(timezone)
         self._loader = loader
         self._refresh = refresh_seconds
         self._loaded: dict[date, bool] = {}
         self._loaded_at = float("-inf")
-        self._fallback_years: set[int] = set()
         self._lock = threading.Lock()
 
     @property
@@ -69,26 +86,47 @@ class WorkingCalendar:
                 log.warning("calendar_overrides_unavailable", error=str(exc))
         return {**self._loaded, **self.static_overrides}
 
-    def is_workday(self, day: date, overrides: dict[date, bool] | None = None) -> bool:
+    def reload_arrangements(self) -> None:
+        """Read the loaded years again at the next use (a deadline reached a year not known yet)."""
+        self._arrangements_at = float("-inf")
+
+    @property
+    def arrangements(self) -> dict[int, dict[date, bool]]:
+        loader = self._arrangements_loader
+        if loader is not None and time.monotonic() - self._arrangements_at >= self._refresh:
+            try:
+                self._arrangements = loader()
+                self._arrangements_at = time.monotonic()
+            except Exception as exc:  # noqa: BLE001 - keep the last known arrangements; say so
+                log.warning("calendar_arrangements_unavailable", error=str(exc))
+        return self._arrangements
+
+    def is_workday(self, day: date, overrides: dict[date, bool] | None = None,
+                   arrangements: dict[int, dict[date, bool]] | None = None) -> bool:
         table = self.overrides if overrides is None else overrides
         if day in table:
             return table[day]
+        published = (self.arrangements if arrangements is None else arrangements).get(day.year)
+        if published is not None:
+            return published.get(day, day.weekday() < 5)
         try:
             return bool(chinese_calendar.is_workday(day))
         except NotImplementedError:
-            with self._lock:
-                if day.year not in self._fallback_years:
-                    self._fallback_years.add(day.year)
-                    log.warning("calendar_fallback", year=day.year,
-                                detail="the official calendar does not know this year; counting weekends only")
-            return day.weekday() < 5
+            return self._by_rule(day)
 
-    def fallback_note(self, start: date, end: date) -> str | None:
-        years = sorted(y for y in range(start.year, end.year + 1) if not self._knows(y))
-        if not years:
-            return None
-        return (f"the official holiday calendar for {', '.join(map(str, years))} is not known yet: "
-                "deadlines there count weekends only (plus local overrides)")
+    def _by_rule(self, day: date) -> bool:
+        with self._lock:
+            rules = self._statutory.get(day.year)
+            if rules is None:
+                rules = self._statutory[day.year] = _statutory(day.year)
+                log.warning("calendar_by_rule", year=day.year,
+                            detail="no published arrangement for this year: statutory holidays by rule; provisional")
+        return day not in rules and day.weekday() < 5
+
+    def provisional_years(self, start: date, end: date,
+                          arrangements: dict[int, dict[date, bool]] | None = None) -> list[int]:
+        published = self.arrangements if arrangements is None else arrangements
+        return [y for y in range(start.year, end.year + 1) if y not in published and not self._knows(y)]
 
     @staticmethod
     def _knows(year: int) -> bool:
@@ -99,11 +137,20 @@ class WorkingCalendar:
             return False
 
     def compute(self, batch: DeadlineBatch, time_scale: float = 1.0) -> DeadlineAnswer:
+        table, published = self.overrides, self.arrangements  # one snapshot for the whole batch
+        answer = self._compute(batch, time_scale, table, published)
+        if self._arrangements_loader is not None and any(d.provisional for d in answer.deadlines):
+            self.reload_arrangements()  # a year may have been loaded since the last look: count again if so
+            if self.arrangements != published:
+                answer = self._compute(batch, time_scale, table, self.arrangements)
+        return answer
+
+    def _compute(self, batch: DeadlineBatch, time_scale: float, table: dict[date, bool],
+                 published: dict[int, dict[date, bool]]) -> DeadlineAnswer:
         deadlines, notes = [], []
-        table = self.overrides  # one snapshot for the whole batch
 
         def is_workday(day: date) -> bool:
-            return self.is_workday(day, table)
+            return self.is_workday(day, table, published)
 
         for req in batch.requests:
             start_local = req.start.astimezone(self.tz)
@@ -120,18 +167,21 @@ class WorkingCalendar:
             elif d.calendar_days is not None:
                 due = start_local + timedelta(days=d.calendar_days)
             else:
-                assert d.working_days is not None
-                due = add_working_days(start_local, d.working_days, is_workday)
+                due = add_working_days(start_local, d.working_days or 0, is_workday)
             red = add_working_days(due, req.red_after_working_days, is_workday) \
                 if req.red_after_working_days else None
-            note = self.fallback_note(start_local.date(), (red or due).date())
-            if note and note not in notes:
-                notes.append(note)
+            years = self.provisional_years(start_local.date(), (red or due).date(), published)
+            if years:
+                note = (f"the official arrangement of {', '.join(map(str, years))} is not published yet: deadlines "
+                        "there count the statutory holidays by rule and are provisional until it is loaded")
+                if note not in notes:
+                    notes.append(note)
             deadlines.append(Deadline(
                 key=req.key,
                 due_at=_utc(scale(start_local, due, time_scale)),
                 red_at=_utc(scale(start_local, red, time_scale)) if red else None,
                 working_seconds_lost=lost,
+                provisional=bool(years),
             ))
         return DeadlineAnswer(deadlines=deadlines, notes=notes)
 

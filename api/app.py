@@ -15,6 +15,7 @@ from api.auth import TokenService
 from api.deps import RateLimiter, Services
 from api.middleware import BodyLimit, RequestContext
 from api.routes import (
+    calendar,
     codec,
     directory,
     grids,
@@ -70,7 +71,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     if services is not None:
         app.state.services = services
     problems.install(app)
-    for module in (issues, public, tasks, notifications, webhooks, stats, directory, grids, health, codec, open311):
+    for module in (issues, public, tasks, notifications, webhooks, stats, directory, grids, calendar, health, codec,
+                   open311):
         app.include_router(module.router)
     app.add_middleware(CORSMiddleware, allow_origins=settings.codec_origins, allow_credentials=True,
                        allow_methods=["POST", "OPTIONS"],

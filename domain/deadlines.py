@@ -66,6 +66,7 @@ class Deadline(BaseModel):
     due_at: datetime
     red_at: datetime | None = None
     working_seconds_lost: float | None = None  # answered for a restarted clock
+    provisional: bool = False  # counted over a year whose official arrangement is not published yet
 
 
 class DeadlineBatch(BaseModel):

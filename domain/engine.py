@@ -377,11 +377,14 @@ def set_deadlines(state: IssueState, deadlines: list[Deadline], notes: list[str]
         task = state.tasks.get(d.key)
         if task is None or not task.is_open:
             continue
-        task.due_at, task.red_at = d.due_at, d.red_at
+        task.deadline_base = task.deadline_from or task.window_start
+        task.due_at, task.red_at, task.provisional = d.due_at, d.red_at, d.provisional
         task.deadline_from = task.lost_from = task.lost_to = None
         extra: dict[str, Any] = {"red_at": d.red_at.isoformat()} if d.red_at else {}
         if d.working_seconds_lost is not None:
             extra["working_seconds_lost"] = d.working_seconds_lost
+        if d.provisional:
+            extra["provisional"] = True
         record(state, now, EventKind.deadline_set, unit_id=task.unit_id, task_id=task.task_id,
                due_at=d.due_at.isoformat(),
                **extra)
@@ -408,6 +411,18 @@ def forget_projected(state: IssueState) -> None:
     cut = min(cut, sum(1 for e in state.events if e.seq <= state.projected_seq))  # never what is unsent
     if cut:
         state.events = state.events[cut:]
+
+
+def recount_provisional(state: IssueState) -> list[str]:
+    """A year's official arrangement was loaded: provisional deadlines are counted again from where they were
+    counted, with the same duration (the calendar activity answers; the timeline records the new ones). A
+    restarted clock's deadline keeps its count. Returns the tasks recounted."""
+    again = []
+    for t in state.open_tasks():
+        if t.provisional and t.due_at is not None and t.stopped_seconds == 0 and t.deadline_base is not None:
+            t.deadline_from, t.due_at, t.red_at = t.deadline_base, None, None
+            again.append(t.task_id)
+    return again
 
 
 def link_follower(state: IssueState, link: FollowerLink, now: datetime) -> None:

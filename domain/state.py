@@ -158,6 +158,7 @@ class TaskHead(BaseModel):
     claimed_by: str | None = None
     opened_at: datetime
     due_at: datetime | None = None  # None until the calendar activity answers
+    provisional: bool = False  # the deadline counts a year whose official arrangement is not published yet
 
 
 class TaskDetails(BaseModel):
@@ -204,6 +205,7 @@ class Task(TaskHead, TaskDetails):
     stopped_seconds: float = 0.0
     lost_from: datetime | None = None  # a restarted clock: the span whose working time the deadline gains
     lost_to: datetime | None = None
+    deadline_base: datetime | None = None  # where the current deadline was counted from (to count it again)
 
     @model_validator(mode="before")
     @classmethod

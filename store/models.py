@@ -144,6 +144,7 @@ class Task(Base):
     outcome: Mapped[str | None] = mapped_column(Text)
     closed_by: Mapped[str | None] = mapped_column(String(200))
     late: Mapped[bool] = mapped_column(Boolean)
+    provisional: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     version_seq: Mapped[int] = mapped_column(Integer)  # the issue's last_seq when this row was written
 
 
@@ -265,3 +266,15 @@ class WebhookDelivery(Base):
     created_at: Mapped[datetime]
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+
+
+class CalendarYear(Base):
+    """A year's official arrangement (holidays and adjusted working days), loaded by ``whistle calendar load``."""
+
+    __tablename__ = "calendar_years"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    holidays: Mapped[list[str]] = mapped_column(JSON)
+    workdays: Mapped[list[str]] = mapped_column(JSON)
+    source: Mapped[str] = mapped_column(String(300))
+    loaded_at: Mapped[datetime]

@@ -47,7 +47,8 @@ def project(session: Session, batch: ProjectionBatch) -> int:
         values = dict(issue_id=snap.issue_id, kind=t.kind.value, step=t.step, unit_id=t.unit_id,
                       roles=",".join(r.value for r in t.roles), principal_id=t.principal_id, claimed_by=t.claimed_by,
                       opened_at=t.opened_at, due_at=t.due_at, closed_at=t.closed_at, status=t.status,
-                      outcome=t.outcome, closed_by=t.closed_by, late=t.late, version_seq=batch.last_seq)
+                      outcome=t.outcome, closed_by=t.closed_by, late=t.late, provisional=t.provisional,
+                      version_seq=batch.last_seq)
         current = existing_tasks.get(t.task_id)
         if current is None:
             session.add(models.Task(id=t.task_id, **values))

@@ -3,19 +3,26 @@
     whistle grids load FILE.geojson   replace a district's grids' shapes (refuses overlaps, gaps, missing grids)
     whistle api-key create PRINCIPAL  a new Open311 api_key for an integration; printed once
     whistle api-key revoke KEY_ID     end a key
+    whistle calendar load FILE.json   a year's official working-day arrangement; provisional deadlines recounted
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from pydantic import ValidationError
+
+from api.calendar import load_year
 from core import directory
 from core.settings import Settings
+from core.temporal import connect
 from store import api_keys
+from store.calendar import Arrangement
 from store.db import make_engine, session_factory, transaction
 from store.grids import GridFileError, replace_district
 
@@ -27,6 +34,9 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     keys = sub.add_parser("api-key", help="Open311 api keys").add_subparsers(dest="key_command", required=True)
     keys.add_parser("create", help="a new key for an integration principal").add_argument("principal")
     keys.add_parser("revoke", help="end a key").add_argument("key_id")
+    cal = sub.add_parser("calendar", help="the official calendar").add_subparsers(dest="cal_command", required=True)
+    cal.add_parser("load", help="load a year's arrangement (JSON: year, holidays, workdays)").add_argument(
+        "file", type=Path)
 
 
 def _grids(settings: Settings, args: argparse.Namespace) -> int:
@@ -63,4 +73,28 @@ def _api_key(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {"grids": _grids, "api-key": _api_key}
+def _calendar(settings: Settings, args: argparse.Namespace) -> int:
+    try:
+        arrangement = Arrangement.model_validate_json(args.file.read_text(encoding="utf-8"))
+    except OSError as exc:
+        print(f"cannot read {args.file}: {exc}", file=sys.stderr)
+        return 1
+    except ValidationError as exc:
+        print(f"refused, nothing changed: {args.file} is not a year's arrangement:", file=sys.stderr)
+        for err in exc.errors():
+            print(f"  - {'.'.join(str(p) for p in err['loc']) or 'file'}: {err['msg']}", file=sys.stderr)
+        return 1
+
+    async def run() -> dict[str, int | bool]:
+        client = await connect(settings)
+        return await load_year(client, session_factory(make_engine(settings.db_url)), arrangement,
+                               f"file {args.file.name}")
+
+    result = asyncio.run(run())
+    changed = "loaded" if result["changed"] else "unchanged (already loaded)"
+    print(f"{arrangement.year}: {changed}; {result['signalled']} open issue(s) told to recount provisional deadlines")
+    return 0
+
+
+COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
+    "grids": _grids, "api-key": _api_key, "calendar": _calendar}

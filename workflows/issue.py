@@ -32,6 +32,7 @@ with workflow.unsafe.imports_passed_through():
         link_follower,
         open_issue,
         pending_deadlines,
+        recount_provisional,
         set_deadlines,
     )
     from domain.messages import ActionRequest, FollowerLink, IssueConfig, issue_workflow_id
@@ -57,6 +58,8 @@ RULES_PATCH = "rules-2"
 #: deadlines come from a local activity (no task round trip through the server); older issues keep the
 #: regular activity they recorded
 LOCAL_DEADLINES_PATCH = "local-deadlines"
+#: issues say in a search attribute when a deadline is provisional, so loading a year's arrangement finds them
+PROVISIONAL_PATCH = "provisional-deadlines"
 
 
 def _refusal(exc: errors.ActionRefused) -> ApplicationError:
@@ -75,6 +78,7 @@ class ResidentIssue:
         self._projection_busy = False
         self._closing = False
         self._handing_over = False  # continuing as new: start no new projection batch
+        self._publishes_provisional = False
 
     # --- the loop ---------------------------------------------------------------------------------
 
@@ -82,6 +86,7 @@ class ResidentIssue:
     async def run(self, inp: IssueInput) -> IssueRecord:
         self._projecting = workflow.patched(PROJECTION_PATCH)
         rules_version = CURRENT_RULES if workflow.patched(RULES_PATCH) else 1
+        self._publishes_provisional = workflow.patched(PROVISIONAL_PATCH)
         if self._state is None:
             try:
                 context = await workflow.execute_activity_method(
@@ -191,8 +196,12 @@ class ResidentIssue:
             sa.CATEGORY.name: state.matter.category, sa.LEAD_UNIT.name: state.lead_unit_id,
             sa.OVERDUE.name: timers.is_overdue(state),
         }
+        keys = sa.ISSUE_KEYS
+        if self._publishes_provisional:
+            keys = (*keys, sa.PROVISIONAL)
+            values[sa.PROVISIONAL.name] = any(t.provisional for t in state.open_tasks())
         updates: list[SearchAttributeUpdate[Any]] = []
-        for key in sa.ALL_KEYS:
+        for key in keys:
             value = values[key.name]
             if key.name in self._published and self._published[key.name] == value:
                 continue
@@ -269,6 +278,16 @@ class ResidentIssue:
             await self._perform(req)
         except (ApplicationError, ActivityError) as exc:
             self._log("signal_refused", action=req.action, task_id=req.task_id, reason=exc.message)
+
+    @workflow.signal
+    async def recount_deadlines(self) -> None:
+        """A year's official arrangement was loaded: count the provisional deadlines again."""
+        await workflow.wait_condition(lambda: self._state is not None)
+        async with self._lock:
+            state = self._opened()
+            if recount_provisional(state):
+                self._log("deadlines_recounted")
+                await self._settle()
 
     @workflow.signal
     async def link_follower(self, link: FollowerLink) -> None:

@@ -11,8 +11,14 @@ LEVEL = SearchAttributeKey.for_keyword("WhistleLevel")
 CATEGORY = SearchAttributeKey.for_keyword("WhistleCategory")
 LEAD_UNIT = SearchAttributeKey.for_keyword("WhistleLeadUnit")
 OVERDUE = SearchAttributeKey.for_bool("WhistleOverdue")
+#: an open task's deadline counts a year whose official arrangement is not loaded yet (published by issues
+#: started since the "provisional-deadlines" patch)
+PROVISIONAL = SearchAttributeKey.for_bool("WhistleProvisional")
 
-ALL_KEYS: tuple[SearchAttributeKey, ...] = (STEP, STATUS, LEVEL, CATEGORY, LEAD_UNIT, OVERDUE)  # type: ignore[type-arg]  # keys of mixed value types
+#: what every issue publishes
+ISSUE_KEYS: tuple[SearchAttributeKey, ...] = (STEP, STATUS, LEVEL, CATEGORY, LEAD_UNIT, OVERDUE)  # type: ignore[type-arg]  # keys of mixed value types
+#: everything the namespace must have registered
+ALL_KEYS: tuple[SearchAttributeKey, ...] = (*ISSUE_KEYS, PROVISIONAL)  # type: ignore[type-arg]  # mixed types
 
 
 def cli_flags() -> list[str]:

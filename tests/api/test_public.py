@@ -72,3 +72,13 @@ async def test_the_board_lists_what_the_community_handled_anonymised(api: Api, a
     finally:
         api_services.settings.public_board_open = False
     assert (await api.get("/v1/public/communities/qh.hd.cy.c1/board?month=2026-13", RESIDENT)).status_code == 422
+
+
+async def test_only_the_citys_supervisors_load_the_calendar(api: Api) -> None:
+    body = {"holidays": ["2028-01-01"], "workdays": []}
+    ok = await api.http.put("/v1/calendar/2028", json=body, headers=api.auth("supervisor@qh"))
+    assert ok.status_code == 200 and ok.json()["year"] == 2028
+    refused = await api.http.put("/v1/calendar/2028", json=body, headers=api.auth("supervisor@qh.hd"))
+    assert refused.status_code == 403
+    bad = await api.http.put("/v1/calendar/2028", json={"holidays": ["2029-01-01"]}, headers=api.auth("supervisor@qh"))
+    assert bad.status_code == 422

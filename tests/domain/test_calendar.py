@@ -58,16 +58,45 @@ def test_override_syntax_errors_are_clear() -> None:
         parse_overrides("2027-01-01=day-off")
 
 
-def test_unknown_year_falls_back_to_weekends_logged_and_noted() -> None:
-    cal = WorkingCalendar(parse_overrides("2027-01-01=holiday"))
+def test_an_unknown_year_counts_its_statutory_holidays_by_rule_logged_noted_and_provisional() -> None:
+    cal = WorkingCalendar(parse_overrides("2027-01-04=holiday"))
     batch = DeadlineBatch(requests=[DeadlineRequest(key="i.1", start=at(2026, 12, 31),
                                                     duration=Duration(working_days=2))])
     with capture_logs() as logs:
         answer = cal.compute(batch)
-    # 31 Dec 2026 (Thu) + 2 working days: 1 Jan 2027 is an override holiday, 2/3 Jan the weekend → Tue 5 Jan
-    assert answer.deadlines[0].due_at == at(2027, 1, 5).astimezone(ZoneInfo("UTC"))
-    assert any("2027" in note for note in answer.notes)
-    assert [e["year"] for e in logs if e["event"] == "calendar_fallback"] == [2027]
+    # 31 Dec 2026 (Thu) + 2 working days: 1 Jan 2027 New Year (by rule), 2/3 Jan the weekend, 4 Jan an override
+    # holiday → Tue 5 Jan, Wed 6 Jan
+    assert answer.deadlines[0].due_at == at(2027, 1, 6).astimezone(ZoneInfo("UTC"))
+    assert answer.deadlines[0].provisional
+    assert any("2027" in note and "provisional" in note for note in answer.notes)
+    assert [e["year"] for e in logs if e["event"] == "calendar_by_rule"] == [2027]
+
+
+def test_one_working_day_from_new_years_eve_2026_is_the_monday() -> None:
+    answer = WorkingCalendar().compute(DeadlineBatch(requests=[
+        DeadlineRequest(key="i.1", start=at(2026, 12, 31, 18), duration=Duration(working_days=1))]))
+    assert answer.deadlines[0].due_at == at(2027, 1, 4, 18).astimezone(ZoneInfo("UTC"))
+    assert answer.deadlines[0].provisional
+
+
+def test_five_working_days_from_1_february_2027_skip_the_spring_festival() -> None:
+    answer = WorkingCalendar().compute(DeadlineBatch(requests=[
+        DeadlineRequest(key="i.1", start=at(2027, 2, 1, 9), duration=Duration(working_days=5))]))
+    # Tue 2, Wed 3, Thu 4 count; Fri 5 (New Year's Eve) to Wed 10 (observed) are holidays; Thu 11, Fri 12
+    assert answer.deadlines[0].due_at == at(2027, 2, 12, 9).astimezone(ZoneInfo("UTC"))
+
+
+def test_a_loaded_arrangement_decides_its_year_and_the_deadline_is_no_longer_provisional() -> None:
+    # the published 2027 arrangement (example): Spring Festival 6–12 Feb off, Sun 7 and Sat 20 Feb worked
+    days = {date(2027, 2, d): False for d in range(6, 13)} | {date(2027, 2, 7): True, date(2027, 2, 20): True}
+    cal = WorkingCalendar(arrangements=lambda: {2027: days})
+    answer = cal.compute(DeadlineBatch(requests=[
+        DeadlineRequest(key="i.1", start=at(2027, 2, 1, 9), duration=Duration(working_days=5))]))
+    # Tue 2, Wed 3, Thu 4, Fri 5 (a working day in this arrangement), Sun 7 (adjusted working day)
+    assert answer.deadlines[0].due_at == at(2027, 2, 7, 9).astimezone(ZoneInfo("UTC"))
+    assert not answer.deadlines[0].provisional and answer.notes == []
+    assert WorkingCalendar(parse_overrides("2027-02-07=holiday"), arrangements=lambda: {2027: days}).is_workday(
+        date(2027, 2, 7)) is False  # the deployment's overrides still win
 
 
 def test_time_scale_divides_the_span() -> None:

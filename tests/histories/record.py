@@ -37,7 +37,7 @@ from worker import build_worker
 
 HERE = Path(__file__).parent
 #: bump when the workflow's commands change on purpose; older files stay and must still replay
-VERSION = "v3"  # v2: rules 2 (the "rules-2" patch); v3: deadlines by a local activity ("local-deadlines")
+VERSION = "v4"  # v2: rules 2 ("rules-2"); v3: local deadline activity ("local-deadlines"); v4: "provisional-deadlines"
 
 
 async def _rework_escalation(d: Driver) -> None:

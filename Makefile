@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install lint clean histories bench
+.PHONY: run test install lint clean histories bench fuzz
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,11 @@ lint: $(STAMP)
 	$(BIN)/python -m pip install --quiet ruff mypy types-shapely
 	$(BIN)/ruff check .
 	$(BIN)/mypy domain core store activities workflows audit api whistle worker.py
+
+# the model-based test of the step table, longer and with a random seed (make test runs a fixed-seed form)
+FUZZ_EXAMPLES ?= 5000
+fuzz: $(STAMP)
+	WHISTLE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/domain/test_model.py -s -p no:cacheprovider
 
 histories: $(STAMP)
 	$(BIN)/python -m tests.histories.record

@@ -192,7 +192,8 @@ def _handling_timeout(state: IssueState, task: Task, name: Mark, now: datetime) 
            note=f"supervision notice to {task.unit_id}: handling is two working days overdue")
     state.supervisions += 1
     above_level = level_of(state, above_unit)
-    escalate(state, now, task, above_unit, above_level, "handling two working days overdue: to the supervisor")
+    if above_unit != task.unit_id or state.rules < 2:  # the city leading has no level above: its own supervisor
+        escalate(state, now, task, above_unit, above_level, "handling two working days overdue: to the supervisor")
     supervised = any(t.kind is TaskKind.supervision and t.for_task_id == task.task_id
                      for t in state.open_tasks())
     if state.rules >= 2 and not supervised:

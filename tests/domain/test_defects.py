@@ -310,3 +310,20 @@ def test_events_not_yet_in_the_read_model_are_kept() -> None:
                                 p.now), p.now)
     forget_projected(p.state)  # the read model has none of them yet
     assert [e.seq for e in p.state.events] == list(range(1, p.state.next_seq))
+
+
+def test_the_city_leading_late_is_supervised_by_its_own_supervisor_without_a_level_above() -> None:
+    """Found by the model-based test: red on the city's own handling recorded an escalation city → city."""
+    p = PureIssue()
+    p.act("verify", "whistle", {"kind": "daily", "note": "n"})
+    p.act("approve_whistle", "approve")
+    p.act("dispatch", "escalate", {"reason": "beyond the street"})
+    p.act("dispatch", "escalate", {"reason": "beyond the district"})
+    p.act("dispatch", "route", {"unit_ids": ["qh"]})
+    p.act("report", "check_in")
+    handle = p.open("handle")
+    assert handle.unit_id == "qh" and handle.red_at is not None
+    p.advance(handle.red_at - p.now + timedelta(minutes=1))
+    assert p.open("supervision").unit_id == "qh"
+    assert all(e.to_level is None or e.from_level is None or e.to_level.rank == e.from_level.rank + 1
+               for e in p.state.escalations)

@@ -33,7 +33,9 @@ from tests.scenarios import (
     to_handling_two_units,
     understanding_extension_review,
 )
+from tests.walks import Walk, longest
 from worker import build_worker
+from workflows import ResidentIssue
 
 HERE = Path(__file__).parent
 #: bump when the workflow's commands change on purpose; older files stay and must still replay
@@ -62,6 +64,19 @@ SCENARIOS: dict[str, tuple[str, Callable[[Driver], Awaitable[Any]], dict[str, An
     "supervision_reassign": ("heating.no_heat", lambda d: red_then_reassign(d, _sleeper(d)), {}, 0),
     "stop_clock": ("heating.no_heat", lambda d: stop_clock_over_days(d, _sleeper(d)), {}, 0),
 }
+
+def _walk(walk: Walk) -> Callable[[Driver], Awaitable[None]]:
+    async def replay(d: Driver) -> None:
+        prefix, here = walk.report.issue_id, d.handle.id.removeprefix("issue-")
+        for req in walk.requests:
+            task_id = req.task_id.replace(prefix, here, 1) if req.task_id else None
+            await d.handle.execute_update(ResidentIssue.act, req.model_copy(update={"task_id": task_id}))
+    return replay
+
+
+#: the longest generated walks (tests/walks.py), as the model-based test's runs through the real workflow
+for _walk_spec in longest(range(60), steps=120, count=3):
+    SCENARIOS[f"walk_seed{_walk_spec.seed}"] = (_walk_spec.report.matter_code, _walk(_walk_spec), {}, 0)
 
 ENV: dict[str, WorkflowEnvironment] = {}
 

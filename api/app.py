@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import structlog
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from temporalio.client import Client
@@ -30,8 +33,10 @@ from api.routes import (
 )
 from core import directory as org_directory
 from core.settings import Settings, get_settings
-from core.temporal import connect
+from core.temporal import connect, data_converter
 from store.db import SessionFactory, make_engine, session_factory
+
+log = structlog.get_logger("whistle.api")
 
 DESCRIPTION = """
 Whistle (吹哨报到) — residents' issues in urban grid governance, each one a durable Temporal workflow.
@@ -42,16 +47,41 @@ answer 404; inside it but not yours to act on, 403; a wrong state, 409; bad inpu
 """
 
 
-def build_services(settings: Settings, client: Client, sessions: SessionFactory | None = None) -> Services:
-    return Services(settings=settings, client=client,
-                    sessions=sessions or session_factory(make_engine(settings.db_url)),
+def build_services(settings: Settings, client: Client | None,
+                   sessions: SessionFactory | None = None) -> Services:
+    """The services of one process; ``client`` may be None until Temporal is reachable."""
+    if sessions is None:
+        sessions = session_factory(make_engine(settings.db_url, connect_timeout_s=settings.db_connect_timeout_s))
+    return Services(settings=settings, temporal=client, sessions=sessions,
                     organisation=org_directory.organisation(), catalogue=org_directory.catalogue(),
                     tokens=TokenService(settings),
-                    limiter=RateLimiter(settings.rate_limit, settings.rate_limit_storage))
+                    limiter=RateLimiter(settings.rate_limit, settings.rate_limit_storage),
+                    auth_failures=RateLimiter(settings.auth_failure_limit, settings.rate_limit_storage,
+                                              scope="auth-failure"))
+
+
+#: reconnecting to Temporal: the first retry after this, doubling up to the cap
+RECONNECT_FIRST_S = 0.5
+RECONNECT_CAP_S = 5.0
+
+
+async def connect_in_background(settings: Settings, services: Services) -> None:
+    """Connect to Temporal, retrying until it answers; meanwhile what needs it answers 503."""
+    delay = RECONNECT_FIRST_S
+    while services.temporal is None:
+        try:
+            services.temporal = await connect(settings)
+            log.info("temporal_connected", address=settings.temporal_address)
+        except Exception as exc:  # noqa: BLE001 - unreachable, refused, not yet serving: all mean "try again"
+            log.warning("temporal_unreachable", address=settings.temporal_address, error=type(exc).__name__,
+                        retry_in_s=delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, RECONNECT_CAP_S)
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
-    """The app. Given ``services`` (tests), it uses them; otherwise it connects at start-up."""
+    """The app. Given ``services`` (tests), it uses them; otherwise it builds them at start-up and connects to
+    Temporal in the background (it starts, and ``/readyz`` says not ready, while Temporal is down)."""
     settings = settings or (services.settings if services else get_settings())
     problem = settings.api_secrets_problem()
     if problem:  # refuse a placeholder secret before anything starts
@@ -63,9 +93,15 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             app.state.services = services
             yield
             return
-        client = await connect(settings)
-        app.state.services = build_services(settings, client)
-        yield
+        data_converter(settings)  # a missing or bad payload key is a configuration error: fail now, not later
+        app.state.services = built = build_services(settings, None)
+        connecting = asyncio.create_task(connect_in_background(settings, built))
+        try:
+            yield
+        finally:
+            connecting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await connecting
 
     app = FastAPI(title="Whistle API", version="1", description=DESCRIPTION, lifespan=lifespan)
     if services is not None:

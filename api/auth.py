@@ -9,6 +9,7 @@ unit and roles come from the organisation, never from the token.
 from __future__ import annotations
 
 import re
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -31,7 +32,8 @@ class TokenService:
             raise RuntimeError(problem)
         self.issuer = settings.jwt_issuer
         self.audience = settings.jwt_audience
-        self.ttl = timedelta(hours=settings.token_ttl_hours)
+        self.max_lifetime = timedelta(hours=settings.token_max_hours)
+        self.ttl = min(timedelta(hours=settings.token_ttl_hours), self.max_lifetime)
         self._secret = settings.jwt_secret
         self._public_keys: list[str] = []
         if settings.jwt_public_key_file is not None:
@@ -48,9 +50,11 @@ class TokenService:
         """A token for ``principal_id`` (embedded mode; with single sign-on the issuer makes them)."""
         if not self.signs_locally:
             raise RuntimeError("tokens come from the single sign-on issuer; this deployment only checks them")
+        ttl = ttl or self.ttl
+        if ttl > self.max_lifetime:
+            raise ValueError(f"a token may live {_hours(self.max_lifetime)} at the longest (WHISTLE_TOKEN_MAX_HOURS)")
         now = now or datetime.now(UTC)
-        claims = {"sub": principal_id, "iss": self.issuer, "aud": self.audience, "iat": now,
-                  "exp": now + (ttl or self.ttl)}
+        claims = {"sub": principal_id, "iss": self.issuer, "aud": self.audience, "iat": now, "exp": now + ttl}
         return jwt.encode(claims, self._secret, algorithm="HS256")
 
     def principal_id(self, token: str) -> str:
@@ -69,7 +73,16 @@ class TokenService:
         sub = claims.get("sub")
         if not isinstance(sub, str) or not sub:
             raise InvalidToken("the token names no principal")
+        self._check_lifetime(claims)
         return sub
+
+    def _check_lifetime(self, claims: dict[str, Any]) -> None:
+        """A token may live at most ``max_lifetime``: from ``iat`` to ``exp``, or from now without ``iat``
+        (the decoder has already checked that both are numbers and that ``exp`` has not passed)."""
+        iat = claims.get("iat")
+        start = float(iat) if isinstance(iat, int | float) else time.time()
+        if float(claims["exp"]) - start > self.max_lifetime.total_seconds():
+            raise InvalidToken(f"the token lives longer than the {_hours(self.max_lifetime)} allowed")
 
     def _decode_asymmetric(self, token: str, options: Any) -> dict[str, Any]:
         last: jwt.InvalidTokenError = jwt.InvalidSignatureError("no key matched")
@@ -81,3 +94,7 @@ class TokenService:
             except jwt.InvalidSignatureError as exc:
                 last = exc
         raise last
+
+
+def _hours(span: timedelta) -> str:
+    return f"{span.total_seconds() / 3600:g} h"

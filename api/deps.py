@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from temporalio.client import Client
 
 from api.auth import InvalidToken, TokenService
-from api.problems import Problem
+from api.problems import Problem, unavailable
 from core.settings import Settings
 from domain.catalogue import Catalogue
 from domain.messages import Actor
@@ -27,34 +27,60 @@ from store.grids import CachedIndex, GridIndex, load_index
 
 
 class RateLimiter:
-    """Per-principal limits (``240/minute``, or several: ``10/second;1000/hour``)."""
+    """Limits per key (``240/minute``, or several: ``10/second;1000/hour``): per principal for requests, per
+    client address for bad tokens."""
 
-    def __init__(self, spec: str, storage_uri: str) -> None:
+    def __init__(self, spec: str, storage_uri: str, scope: str = "principal") -> None:
         self.items: list[RateLimitItem] = parse_many(spec)
+        self.scope = scope
         self._limiter = MovingWindowRateLimiter(storage_from_string(storage_uri))
 
-    def check(self, principal_id: str) -> None:
+    def check(self, key: str) -> None:
+        """Count one request of ``key``; 429 beyond the limit."""
         for item in self.items:
-            if not self._limiter.hit(item, "principal", principal_id):
-                reset = self._limiter.get_window_stats(item, "principal", principal_id).reset_time
-                wait = max(1, int(reset - time.time()) + 1)
-                raise Problem("rate-limited", f"{principal_id} may make {item}; try again in {wait}s",
-                              headers={"Retry-After": str(wait)})
+            if not self._limiter.hit(item, self.scope, key):
+                self._refuse(item, key)
+
+    def refuse_if_spent(self, key: str) -> None:
+        """429 if ``key`` has used up its limit, without counting anything."""
+        for item in self.items:
+            if not self._limiter.test(item, self.scope, key):
+                self._refuse(item, key)
+
+    def count(self, key: str) -> None:
+        for item in self.items:
+            self._limiter.hit(item, self.scope, key)
+
+    def _refuse(self, item: RateLimitItem, key: str) -> None:
+        reset = self._limiter.get_window_stats(item, self.scope, key).reset_time
+        wait = max(1, int(reset - time.time()) + 1)
+        what = "bad tokens" if self.scope == "auth-failure" else "requests"
+        raise Problem("rate-limited", f"{key} may send {item} {what}; try again in {wait}s",
+                      headers={"Retry-After": str(wait)})
 
 
 @dataclass
 class Services:
-    """Created once per process at start-up and shared by every request."""
+    """Created once per process at start-up and shared by every request. The Temporal client may come
+    later than the rest (the API starts while Temporal is down, and connects in the background)."""
 
     settings: Settings
-    client: Client
     sessions: SessionFactory
     organisation: Organisation
     catalogue: Catalogue
     tokens: TokenService
     limiter: RateLimiter
+    auth_failures: RateLimiter
+    temporal: Client | None = None
     _subtrees: dict[str, frozenset[str]] = field(default_factory=dict)
     _grids: CachedIndex | None = None
+
+    @property
+    def client(self) -> Client:
+        """The Temporal client; a 503 problem while it is not connected."""
+        if self.temporal is None:
+            raise unavailable("Temporal is not connected yet; try again shortly")
+        return self.temporal
 
     def grids(self) -> GridIndex:
         """The grids' shapes with their spatial index, reloaded from the read model every minute."""
@@ -120,27 +146,42 @@ SessionDep = Annotated[Session, Depends(get_session)]
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="whistle"'}
 
 
-async def get_caller(services: ServicesDep,
+async def get_caller(request: Request, services: ServicesDep,
                      credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Caller:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Problem("unauthenticated", "send Authorization: Bearer <token>", headers=CHALLENGE)
-    return caller_for_token(services, credentials.credentials)
+    return caller_for_token(services, credentials.credentials, client_address(request))
 
 
-def caller_for_token(services: Services, token: str) -> Caller:
-    """The caller a token names, counted against their rate limit; a 401 problem for a bad token."""
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def caller_for_token(services: Services, token: str, address: str | None = None) -> Caller:
+    """The caller a token names, counted against their rate limit; a 401 problem for a bad token. Bad tokens
+    count against the client's ``address``: beyond ``auth_failure_limit`` every token from there gets 429,
+    the right one too, so guessing learns nothing faster."""
+    if address is not None:
+        services.auth_failures.refuse_if_spent(address)
     challenge = CHALLENGE
     try:
         principal_id = services.tokens.principal_id(token)
     except InvalidToken as exc:
+        _bad_token(services, address)
         raise Problem("unauthenticated", str(exc), headers=challenge) from None
     principal = services.organisation.principals.get(principal_id)
     if principal is None:
+        _bad_token(services, address)
         raise Problem("unauthenticated", f"the token names {principal_id!r}, who is not in the organisation",
                       headers=challenge)
     services.limiter.check(principal.id)
     structlog.contextvars.bind_contextvars(principal=principal.id)
     return Caller(principal=principal, subtree=services.subtree(principal.unit_id))
+
+
+def _bad_token(services: Services, address: str | None) -> None:
+    if address is not None:
+        services.auth_failures.count(address)
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]

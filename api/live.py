@@ -9,31 +9,35 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import re
 import uuid
 from datetime import timedelta
 
+from fastapi.concurrency import run_in_threadpool
 from temporalio.client import (
+    RPCTimeoutOrCancelledError,
     WorkflowExecutionStatus,
     WorkflowHandle,
     WorkflowQueryFailedError,
     WorkflowUpdateFailedError,
+    WorkflowUpdateStage,
 )
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import Caller, Services
-from api.problems import Problem, refusal
+from api.problems import Problem, refusal, unavailable
 from api.schemas import IssueOut, TaskOut
 from domain.access import LiveIssue, can_see, in_subtree, may_act, visible_view
 from domain.messages import ISSUE_ID_PATTERN, ActionRequest, IssueReport, issue_workflow_id
 from domain.state import IssueInput
 from domain.views import IssueView
+from store import action_keys
 from workflows import ResidentIssue
 
 RPC_TIMEOUT = timedelta(seconds=10)
-UPDATE_TIMEOUT = timedelta(seconds=60)
 #: a just-started issue answers once its context is loaded (one activity)
 OPENING_WAIT_S = 15.0
 _ID = re.compile(ISSUE_ID_PATTERN)
@@ -50,7 +54,7 @@ def _unavailable(exc: RPCError, issue_id: str) -> Problem:
         return Problem("not-found", f"no issue {issue_id!r}")
     if exc.status == RPCStatusCode.DEADLINE_EXCEEDED:
         return Problem("timeout", f"issue {issue_id} did not answer; is a worker running?")
-    return Problem("unavailable", f"Temporal: {exc.message}")
+    return unavailable(f"Temporal: {exc.message}")
 
 
 async def query_live(services: Services, issue_id: str, *, wait_s: float = 2.0) -> LiveIssue:
@@ -93,30 +97,89 @@ def issue_out(view: IssueView, caller: Caller) -> IssueOut:
     return IssueOut(**seen.model_dump(exclude={"open_tasks"}), open_tasks=tasks)
 
 
-def update_id(caller: Caller, issue_id: str, key: str) -> str:
-    """The update id for an Idempotency-Key: the same caller, issue and key always give the same id."""
-    digest = hashlib.sha256(f"{caller.id}\0{issue_id}\0{key}".encode()).hexdigest()[:32]
+def action_fingerprint(task_id: str | None, action: str, data: dict[str, object]) -> str:
+    """What an action's Idempotency-Key is bound to: its task, action and data (canonical JSON, hashed)."""
+    canonical = json.dumps({"task_id": task_id, "action": action, "data": data}, sort_keys=True,
+                           separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def update_id(caller: Caller, issue_id: str, key: str, fingerprint: str) -> str:
+    """The update id for an Idempotency-Key: the same caller, issue, key and body always give the same id, and
+    another body another id (so Temporal never answers one action with another's result)."""
+    digest = hashlib.sha256(f"{caller.id}\0{issue_id}\0{key}\0{fingerprint}".encode()).hexdigest()[:32]
     return f"act-{digest}"
 
 
 async def act(services: Services, caller: Caller, issue_id: str, task_id: str | None, action: str,
               data: dict[str, object], idempotency_key: str | None = None) -> IssueOut:
+    """Send the action as the workflow's ``act`` update. With an ``Idempotency-Key``, the key is first bound
+    to the body in the read model (another body: 422); a key whose update already answered in this run gets
+    Temporal's answer again, and one answered in an earlier run (the issue continued as new since) is not
+    sent again: the answer is the issue's state now."""
     await visible_issue(services, caller, issue_id)
+    if action == "link_duplicate":
+        await _visible_target(services, caller, issue_id, data.get("issue_id"))
     handle = handle_of(services, issue_id)
     req = ActionRequest(task_id=task_id, action=action, actor=caller.actor, data=data)
-    key = update_id(caller, issue_id, idempotency_key) if idempotency_key else None
+    if idempotency_key is None:
+        view, _ = await _update(services, handle, issue_id, req, None)
+        return issue_out(view, caller)
+    fingerprint = action_fingerprint(task_id, action, data)
     try:
-        view = await handle.execute_update(ResidentIssue.act, req, id=key, rpc_timeout=UPDATE_TIMEOUT)
+        record = await run_in_threadpool(action_keys.claim, services.sessions, caller.id, issue_id, idempotency_key,
+                                         fingerprint)
+    except action_keys.KeyReused:
+        raise Problem("idempotency-key-reused", "this Idempotency-Key was already used with another action on this "
+                      "issue; use a new key") from None
+    if record.run_id is not None and record.run_id != await _current_run(handle, issue_id):
+        return issue_out((await query_live(services, issue_id)).view, caller)
+    view, run_id = await _update(services, handle, issue_id, req, update_id(caller, issue_id, idempotency_key,
+                                                                            fingerprint))
+    if record.run_id is None:
+        await run_in_threadpool(action_keys.answered, services.sessions, caller.id, issue_id, idempotency_key, run_id)
+    return issue_out(view, caller)
+
+
+async def _visible_target(services: Services, caller: Caller, issue_id: str, target: object) -> None:
+    """``link_duplicate`` names another issue: the caller must see it, or it is a 404 exactly like a missing
+    one (a malformed id is left to the validator's 422)."""
+    if isinstance(target, str) and target != issue_id and _ID.match(target):
+        await visible_issue(services, caller, target)
+
+
+async def _current_run(handle: WorkflowHandle[ResidentIssue, object], issue_id: str) -> str:
+    try:
+        return (await handle.describe(rpc_timeout=RPC_TIMEOUT)).run_id
+    except RPCError as exc:
+        raise _unavailable(exc, issue_id) from None
+
+
+async def _update(services: Services, handle: WorkflowHandle[ResidentIssue, object], issue_id: str,
+                  req: ActionRequest, uid: str | None) -> tuple[IssueView, str | None]:
+    """The ``act`` update's answer and the run that gave it; at most ``update_timeout_s`` (then 504)."""
+    timeout_s = services.settings.update_timeout_s
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    # bounded by gRPC deadlines, not by cancelling the call: a cancelled call can leave the shared channel broken
+    try:
+        update = await handle.start_update(ResidentIssue.act, req, id=uid, wait_for_stage=WorkflowUpdateStage.COMPLETED,
+                                           rpc_timeout=timedelta(seconds=timeout_s))
+        left = max(deadline - loop.time(), 0.001)  # a known outcome needs no call; otherwise what time is left
+        view = await update.result(rpc_timeout=timedelta(seconds=left))
     except WorkflowUpdateFailedError as exc:
         cause = exc.cause
         if isinstance(cause, ApplicationError) and cause.type:
             raise refusal(cause.type, cause.message) from None
         raise Problem("internal", f"the action failed: {cause}") from None
+    except RPCTimeoutOrCancelledError:
+        raise Problem("timeout", f"issue {issue_id} did not answer within {timeout_s:g} s; the action may still take "
+                      "effect: send it again with the same Idempotency-Key to learn its outcome") from None
     except RPCError as exc:
         if exc.status == RPCStatusCode.NOT_FOUND and "completed" in exc.message:
             raise Problem("wrong-state", f"issue {issue_id} is closed; no more actions can be taken") from None
         raise _unavailable(exc, issue_id) from None
-    return issue_out(view, caller)
+    return view, update.workflow_run_id
 
 
 # --- starting an issue ------------------------------------------------------------------------------
@@ -147,7 +210,7 @@ async def start_issue(services: Services, caller: Caller, report: IssueReport, b
     except WorkflowAlreadyStartedError:  # the issue of this key has already closed
         handle = services.client.get_workflow_handle_for(ResidentIssue.run, wid)
     except RPCError as exc:
-        raise Problem("unavailable", f"Temporal: {exc.message}") from None
+        raise unavailable(f"Temporal: {exc.message}") from None
     if idempotency_key is not None:
         desc = await handle.describe(rpc_timeout=RPC_TIMEOUT)
         if await desc.memo_value(FINGERPRINT_MEMO, default=None) != fingerprint:

@@ -8,7 +8,7 @@ import uuid
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.problems import Problem, problem_response
+from api.problems import Problem, problem_response, unexpected_response
 
 log = structlog.get_logger("whistle.api")
 
@@ -79,16 +79,24 @@ class RequestContext:
         structlog.contextvars.bind_contextvars(request_id=request_id)
         started = time.perf_counter()
         status = 500
+        responding = False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, responding
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, responding = message["status"], True
                 message.setdefault("headers", []).append((b"x-request-id", request_id.encode()))
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception:
+            # Starlette's last-resort handler answers and then re-raises, and the server closes the
+            # connection; answered here, the error ends with its 500 and the next request is served.
+            if responding:  # the answer is under way: nothing more can be said on it
+                log.exception("unexpected_error_while_responding", path=scope.get("path"))
+            else:
+                await unexpected_response(scope.get("path"))(scope, receive, send_with_id)
         finally:
             log.info("request", method=scope["method"], path=scope["path"], status=status,
                      ms=round((time.perf_counter() - started) * 1000, 1))

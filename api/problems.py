@@ -16,6 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from domain import errors
@@ -137,15 +138,48 @@ async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unexpected_error", path=request.url.path)
-    return problem_response(Problem("internal", "the error was logged"), request.url.path)
+    return unexpected_response(request.url.path)
+
+
+def unexpected_response(path: str | None) -> JSONResponse:
+    """A 500 problem for an error nobody expected (logged here, once, from within its ``except``)."""
+    log.exception("unexpected_error", path=path)
+    return problem_response(Problem("internal", "the error was logged"), path)
+
+
+#: how long a client should wait before asking again while Temporal or the database is unreachable
+RETRY_AFTER_S = 5
+
+
+def unavailable(detail: str) -> Problem:
+    """A 503: something Whistle needs does not answer; ``Retry-After`` says when to try again."""
+    return Problem("unavailable", detail, headers={"Retry-After": str(RETRY_AFTER_S)})
+
+
+def database_problem(exc: Exception) -> Problem | None:
+    """The 503 for a database error that means "not reachable" (a connection that failed, broke, or could not
+    be had from the pool in time); None for any other database error, which is a bug (500)."""
+    unreachable = isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError | sa_exc.TimeoutError) or (
+        isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated)
+    return unavailable("the read model's database is not reachable; try again shortly") if unreachable else None
+
+
+async def _on_database(request: Request, exc: Exception) -> JSONResponse:
+    problem = database_problem(exc)
+    if problem is None:
+        return unexpected_response(request.url.path)
+    cause = getattr(exc, "orig", None) or exc
+    log.warning("database_unavailable", path=request.url.path, error=type(cause).__name__)
+    return problem_response(problem, request.url.path)
 
 
 def install(app: FastAPI) -> None:
     app.add_exception_handler(Problem, _on_problem)
     app.add_exception_handler(StarletteHTTPException, _on_http)
     app.add_exception_handler(RequestValidationError, _on_validation)
-    app.add_exception_handler(Exception, _on_unexpected)
+    app.add_exception_handler(sa_exc.DBAPIError, _on_database)  # wherever the read model is read: one place
+    app.add_exception_handler(sa_exc.TimeoutError, _on_database)
+    app.add_exception_handler(Exception, _on_unexpected)  # the last resort; RequestContext catches first
 
     @app.get("/problems/{slug}", include_in_schema=False)
     async def describe(slug: str) -> dict[str, Any]:

@@ -11,7 +11,6 @@ from domain.messages import Location, Source
 from domain.state import TaskHead
 from domain.views import IssueView, TaskView
 
-
 # --- refusing crafted input at the edge ------------------------------------------------------------------
 
 #: the earliest and latest instants a query may name: years 1–9999 with a day to spare, so the value can be

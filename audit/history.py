@@ -12,6 +12,7 @@ They agree when
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from google.protobuf.json_format import MessageToDict
@@ -142,7 +143,7 @@ async def audit_issue(client: Client, sessions: SessionFactory, issue_id: str) -
         for _, history in histories:
             for event in history.events:
                 await decode_tree(event, codec)
-    timeline = _timeline(sessions, issue_id)
+    timeline = await asyncio.to_thread(_timeline, sessions, issue_id)  # a blocking query: off the event loop
     problems = check(timeline, [h for _, h in histories])
     runs = [RunHistory(run_id=run_id, events=[MessageToDict(e) for e in h.events]) for run_id, h in histories]
     return AuditReport(issue_id=issue_id, agree=not problems, problems=problems, timeline=timeline, runs=runs)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -49,12 +50,21 @@ class Settings(BaseSettings):
     jwt_audience: str = "whistle-api"
     #: production single sign-on: a PEM file of the issuer's public key(s); tokens are then RS256/ES256
     jwt_public_key_file: Path | None = None
-    token_ttl_hours: float = Field(default=24 * 30, gt=0)
+    #: the lifetime of the tokens ``whistle token`` signs (at most ``token_max_hours``)
+    token_ttl_hours: float = Field(default=12, gt=0)
+    #: no token is accepted whose lifetime (exp − iat, or exp − now without iat) is longer
+    token_max_hours: float = Field(default=12, gt=0)
+    #: bad tokens per client address, in the ``limits`` notation; beyond it every token from there gets 429
+    auth_failure_limit: str = "30/minute"
     #: per principal, in the ``limits`` notation: ``120/minute``, ``10/second;1000/hour``
     rate_limit: str = "240/minute"
     #: where the counters live: ``memory://`` per process, ``redis://host:6379`` shared by several API processes
     rate_limit_storage: str = "memory://"
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)
+    #: how long an action may wait for its issue's answer before the API gives up with 504
+    update_timeout_s: float = Field(default=30, gt=0, le=600)
+    #: how long opening a connection to the read model's PostgreSQL may take
+    db_connect_timeout_s: float = Field(default=5, ge=1, le=120)
 
     # --- payload encryption (DESIGN §9) ------------------------------------------------------------
     #: ``id=base64key,…``, the last one encrypts; or a file of such lines. Embedded: a key file under data_dir
@@ -75,11 +85,26 @@ class Settings(BaseSettings):
     webhook_max_retry_s: float = Field(default=300.0, gt=0)
     webhook_timeout_s: float = Field(default=10.0, gt=0)
 
+    @property
+    def api_on_loopback(self) -> bool:
+        """Whether the API listens on this machine only (127.x, ::1, localhost)."""
+        host = self.api_host.strip().strip("[]").lower()
+        if host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(host).is_loopback
+        except ValueError:  # a host name: it may resolve to anything
+            return False
+
     def api_secrets_problem(self) -> str | None:
         """Why the API must not start with these settings, or None."""
         if self.mode != "embedded" and self.jwt_public_key_file is None and self.jwt_secret == PLACEHOLDER_SECRET:
             return ("WHISTLE_JWT_SECRET is the embedded placeholder; outside the embedded mode set a real secret "
                     "or WHISTLE_JWT_PUBLIC_KEY_FILE")
+        if not self.api_on_loopback and self.jwt_public_key_file is None and self.jwt_secret == PLACEHOLDER_SECRET:
+            return (f"WHISTLE_JWT_SECRET is the embedded placeholder, which anyone can read, and the API would listen "
+                    f"on {self.api_host}, beyond loopback: set a real secret (at least 32 characters) or "
+                    "WHISTLE_JWT_PUBLIC_KEY_FILE, or listen on 127.0.0.1")
         if self.mode != "embedded" and self.jwt_public_key_file is None and len(self.jwt_secret) < 32:
             return "WHISTLE_JWT_SECRET must be at least 32 characters outside the embedded mode"
         return None

@@ -23,7 +23,7 @@ from typing import Protocol
 from pydantic import BaseModel
 
 from domain import errors
-from domain.messages import Actor
+from domain.messages import Actor, Source
 from domain.organisation import STAFF_ROLES, Role
 from domain.state import IssueState
 from domain.views import IssueView, TaskView, view
@@ -166,6 +166,26 @@ def may_act(task: Assignable, actor: Actor, action: str | None = None) -> bool:
 def files_for_others(actor: Actor) -> bool:
     """Staff and integrations report issues for residents (within their jurisdiction); residents for themselves."""
     return is_staff(actor) or Role.integration in actor.roles
+
+
+def may_file_for(actor: Actor, resident_unit_id: str, within: WithinJurisdiction) -> bool:
+    """Whether ``actor`` may name a resident of ``resident_unit_id`` as a report's reporter: an integration
+    (a hotline, the mini-program) any resident; staff only residents whose unit lies in their jurisdiction."""
+    if Role.integration in actor.roles:
+        return True
+    return is_staff(actor) and within(resident_unit_id)
+
+
+def filing_sources(actor: Actor) -> tuple[Source, ...]:
+    """The sources a report ``actor`` files may carry, the default first: an integration's are the hotline's
+    (or Open311's), a grid worker's the patrol's, other staff's an inspection's, a resident's their own."""
+    if Role.integration in actor.roles:
+        return (Source.hotline, Source.open311)
+    if Role.grid_worker in actor.roles:
+        return (Source.grid_worker,)
+    if is_staff(actor):
+        return (Source.inspection,)
+    return (Source.resident,)
 
 
 def reads_statistics(actor: Actor) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,7 +13,13 @@ from sqlalchemy.orm import Session, sessionmaker
 SessionFactory = sessionmaker[Session]
 
 
-def make_engine(url: str) -> Engine:
+#: opening a PostgreSQL connection may take this long (libpq's connect_timeout; it counts whole seconds, ≥ 2)
+CONNECT_TIMEOUT_S = 5.0
+
+
+def make_engine(url: str, *, connect_timeout_s: float = CONNECT_TIMEOUT_S) -> Engine:
+    """An engine for ``url``. PostgreSQL connections give up after ``connect_timeout_s``, so an unreachable
+    server costs a request a few seconds, never the whole API."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
@@ -27,7 +34,9 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    connect_args = {"connect_timeout": max(2, math.ceil(connect_timeout_s))} if url.startswith("postgresql") else {}
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, pool_timeout=10,
+                         connect_args=connect_args)
 
 
 def session_factory(engine: Engine) -> SessionFactory:

@@ -268,6 +268,25 @@ class WebhookDelivery(Base):
     finished_at: Mapped[datetime | None]
 
 
+class ActionKey(Base):
+    """An action's ``Idempotency-Key``, bound to the body it first came with (a fingerprint of task, action and
+    data), so the same key with another body is refused however long ago it was used — Temporal remembers
+    update ids within one run only, and issues continue as new. Written by the API before it sends the
+    update; ``run_id`` and ``completed_at`` once the update has answered."""
+
+    __tablename__ = "action_keys"
+    __table_args__ = (UniqueConstraint("principal", "issue_id", "key", name="uq_action_keys"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    principal: Mapped[str] = mapped_column(String(200))
+    issue_id: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str] = mapped_column(String(200))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    run_id: Mapped[str | None] = mapped_column(String(64))
+    completed_at: Mapped[datetime | None]
+
+
 class CalendarYear(Base):
     """A year's official arrangement (holidays and adjusted working days), loaded by ``whistle calendar load``."""
 

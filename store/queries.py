@@ -10,7 +10,7 @@ import base64
 import json
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, and_, false, func, literal, or_, select, type_coerce
@@ -61,15 +61,25 @@ def encode_cursor(sort: str, value: datetime, row_id: str) -> str:
 
 
 def decode_cursor(cursor: str, sort: str) -> tuple[datetime, str]:
+    """The sort value and row id of a cursor :func:`encode_cursor` made — and nothing else: the cursor must be
+    exactly what it would make of them (an object of three strings, the value an instant in UTC), so a forged
+    one is a :class:`BadCursor`, never a query."""
+    not_ours = BadCursor("the cursor is not one this API made")
     try:
         raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        if raw["s"] != sort:
-            raise BadCursor(f"the cursor belongs to sort {raw['s']!r}, not {sort!r}")
-        return datetime.fromisoformat(raw["v"]), str(raw["id"])
-    except BadCursor:
-        raise
-    except (ValueError, KeyError, TypeError) as exc:
-        raise BadCursor("the cursor is not one this API made") from exc
+    except (ValueError, RecursionError):  # not base64, not UTF-8, not JSON
+        raise not_ours from None
+    if not (isinstance(raw, dict) and set(raw) == {"s", "v", "id"} and all(isinstance(v, str) for v in raw.values())):
+        raise not_ours
+    if raw["s"] != sort:
+        raise BadCursor(f"the cursor belongs to another sort, not {sort!r}")
+    try:
+        value = datetime.fromisoformat(raw["v"])
+    except ValueError:
+        raise not_ours from None
+    if value.utcoffset() != timedelta(0) or encode_cursor(sort, value, raw["id"]) != cursor:
+        raise not_ours  # naive, another zone, or not in the form this API writes
+    return value, raw["id"]
 
 
 def _units_clause(units: Collection[str]) -> ColumnElement[bool]:

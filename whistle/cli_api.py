@@ -36,7 +36,11 @@ def token(settings: Settings, args: argparse.Namespace) -> int:
         print(f"unknown principal {args.principal_id!r}; `whistle catalog --json` lists them", file=sys.stderr)
         return 2
     ttl = timedelta(hours=args.ttl_hours) if args.ttl_hours else None
-    print(TokenService(settings).issue(args.principal_id, ttl))
+    try:
+        print(TokenService(settings).issue(args.principal_id, ttl))
+    except ValueError as exc:  # longer than the settings allow
+        print(exc, file=sys.stderr)
+        return 2
     return 0
 
 

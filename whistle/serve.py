@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import sys
+
 import uvicorn
 
 from core.settings import Settings
 
 
 def serve_api(settings: Settings) -> int:
+    problem = settings.api_secrets_problem()
+    if problem:  # refused before anything listens, in a sentence, not a traceback
+        print(f"whistle api: refusing to start: {problem}", file=sys.stderr)
+        return 2
     from api.app import create_app
 
     app = create_app(settings)

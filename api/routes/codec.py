@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Cookie, Header, Response
+from fastapi import APIRouter, Body, Cookie, Header, Request, Response
 from fastapi.responses import HTMLResponse
 from google.protobuf.json_format import MessageToDict, ParseDict, ParseError
 from temporalio.api.common.v1 import Payloads
 
-from api.deps import ServicesDep, caller_for_token
+from api.deps import ServicesDep, caller_for_token, client_address
 from api.problems import COMMON_RESPONSES, Problem, invalid
 from domain.access import reads_payloads
 
@@ -29,14 +29,15 @@ _EXAMPLE = {"payloads": [{"metadata": {"encoding": "YmluYXJ5L2VuY3J5cHRlZA=="}, 
 PayloadsBody = Annotated[dict[str, Any], Body(examples=[_EXAMPLE])]
 
 
-def _caller_may_decode(services: Any, authorization: str | None, cookie: str | None, namespace: str | None) -> None:
+def _caller_may_decode(services: Any, request: Request, authorization: str | None, cookie: str | None,
+                       namespace: str | None) -> None:
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token:
         token = cookie or ""
     if not token:
         raise Problem("unauthenticated", "send Authorization: Bearer <token>, or sign in at POST /codec/session",
                       headers={"WWW-Authenticate": 'Bearer realm="whistle"'})
-    caller = caller_for_token(services, token)
+    caller = caller_for_token(services, token, client_address(request))
     if not reads_payloads(caller.actor):
         raise Problem("not-permitted", "the codec endpoint is for supervisors")
     if namespace not in (None, "", services.settings.temporal_namespace):
@@ -66,20 +67,20 @@ async def _run(services: Any, body: dict[str, Any], decode: bool) -> dict[str, A
 
 
 @router.post("/decode", summary="Decrypt payloads (supervisors)")
-async def decode(body: PayloadsBody, services: ServicesDep,
+async def decode(body: PayloadsBody, services: ServicesDep, request: Request,
                  authorization: Annotated[str | None, Header()] = None,
                  whistle_token: Annotated[str | None, Cookie()] = None,
                  x_namespace: Annotated[str | None, Header()] = None) -> dict[str, Any]:
-    _caller_may_decode(services, authorization, whistle_token, x_namespace)
+    _caller_may_decode(services, request, authorization, whistle_token, x_namespace)
     return await _run(services, body, decode=True)
 
 
 @router.post("/encode", summary="Encrypt payloads (supervisors)")
-async def encode(body: PayloadsBody, services: ServicesDep,
+async def encode(body: PayloadsBody, services: ServicesDep, request: Request,
                  authorization: Annotated[str | None, Header()] = None,
                  whistle_token: Annotated[str | None, Cookie()] = None,
                  x_namespace: Annotated[str | None, Header()] = None) -> dict[str, Any]:
-    _caller_may_decode(services, authorization, whistle_token, x_namespace)
+    _caller_may_decode(services, request, authorization, whistle_token, x_namespace)
     return await _run(services, body, decode=False)
 
 
@@ -105,12 +106,13 @@ async def sign_in_page() -> HTMLResponse:
 
 @router.post("/session", status_code=204, response_class=Response,
              summary="Sign this browser in for the Web UI's codec calls (sets an HttpOnly cookie)")
-async def session(services: ServicesDep, authorization: Annotated[str | None, Header()] = None) -> Response:
+async def session(services: ServicesDep, request: Request,
+                  authorization: Annotated[str | None, Header()] = None) -> Response:
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise Problem("unauthenticated", "send Authorization: Bearer <token>",
                       headers={"WWW-Authenticate": 'Bearer realm="whistle"'})
-    caller = caller_for_token(services, token)
+    caller = caller_for_token(services, token, client_address(request))
     if not reads_payloads(caller.actor):
         raise Problem("not-permitted", "the codec endpoint is for supervisors")
     response = Response(status_code=204)

@@ -18,13 +18,15 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz", response_model=Health)
-def healthz() -> Health:
+async def healthz() -> Health:  # on the event loop: it answers even when every worker thread waits on a database
     return Health(status="ok")
 
 
 async def _temporal(services: Services) -> str:
+    if services.temporal is None:
+        return "not connected (retrying)"
     try:
-        await asyncio.wait_for(services.client.workflow_service.get_system_info(
+        await asyncio.wait_for(services.temporal.workflow_service.get_system_info(
             GetSystemInfoRequest(), timeout=timedelta(seconds=2)), timeout=3)
         return "ok"
     except Exception as exc:  # noqa: BLE001 - any failure means not ready

@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
-from pydantic import AwareDatetime
+from fastapi.concurrency import run_in_threadpool
 
 from api import live
 from api.deps import Caller, CallerDep, IdempotencyKey, Services, ServicesDep, SessionDep
 from api.problems import COMMON_RESPONSES, Problem, invalid
-from api.schemas import ActionIn, IssueCreate, IssueOut, IssuePage, IssueSummary
+from api.schemas import ActionIn, IssueCreate, IssueOut, IssuePage, IssueSummary, UtcDatetime
 from audit import AuditReport, audit_issue
-from domain.access import files_for_others, is_staff, reads_audit
+from domain.access import files_for_others, filing_sources, in_subtree, is_staff, may_file_for, reads_audit
 from domain.messages import IssueReport, Reporter, Source
 from domain.organisation import Level, Role, UnitKind
 from domain.state import Status, Step
@@ -40,7 +40,7 @@ def _report(services: Services, caller: Caller, body: IssueCreate, issue_id: str
     source = body.source
     reporter = body.reporter
     if caller.has(Role.resident) and not files_for_others(caller.actor):
-        if source not in (None, Source.resident):
+        if source not in (None, *filing_sources(caller.actor)):
             raise invalid("source", "must be 'resident' (or left out)", "source: a resident reports as 'resident'")
         if reporter is not None and reporter.principal_id not in (None, caller.id):
             raise Problem("not-permitted", "a resident reports for themself only")
@@ -51,17 +51,23 @@ def _report(services: Services, caller: Caller, body: IssueCreate, issue_id: str
         raise Problem("not-permitted", f"{caller.id} may not report issues")
     if grid.id not in caller.subtree:
         raise Problem("not-permitted", f"grid {grid.id} is outside the jurisdiction of {caller.unit_id}")
+    sources = filing_sources(caller.actor)  # the source follows the caller's role, never the body's wish
+    if source is None:
+        source = sources[0]
+    elif source not in sources:
+        allowed = " or ".join(f"'{s.value}'" for s in sources)
+        raise invalid("source", f"{caller.id} files as {allowed} (or leave it out)",
+                      f"source: {caller.id} files as {allowed}, not '{source.value}'")
     if reporter is None:
         raise invalid("reporter", "give at least the reporter's name",
                       "reporter: required when reporting for someone else")
     if reporter.principal_id is not None:
         who = org.principals.get(reporter.principal_id)
-        if who is None or Role.resident not in who.roles:
-            raise invalid("reporter.principal_id", "not a known resident",
-                          f"reporter.principal_id: {reporter.principal_id!r} is not a resident")
-    if source is None:
-        source = Source.grid_worker if caller.has(Role.grid_worker) else (
-            Source.inspection if caller.has(Role.supervisor) and not caller.has(Role.integration) else Source.hotline)
+        if (who is None or Role.resident not in who.roles
+                or not may_file_for(caller.actor, who.unit_id, in_subtree(caller.subtree))):
+            # one answer for "no such resident" and "not yours": the caller learns nothing about other districts
+            raise invalid("reporter.principal_id", "not a resident you may file for (staff: of your jurisdiction)",
+                          f"reporter.principal_id: {reporter.principal_id!r} is not a resident you may file for")
     rep = Reporter(name=reporter.name, phone=reporter.phone, principal_id=reporter.principal_id)
     return _build(issue_id, body, source, rep, submitted_by=caller.id)
 
@@ -78,7 +84,7 @@ def _build(issue_id: str, body: IssueCreate, source: Source, reporter: Reporter,
 async def create_issue(body: IssueCreate, caller: CallerDep, services: ServicesDep, response: Response,
                        idempotency_key: IdempotencyKey = None) -> IssueOut:
     issue_id = live.new_issue_id(caller, idempotency_key)
-    report = _report(services, caller, body, issue_id)
+    report = await run_in_threadpool(_report, services, caller, body, issue_id)  # it may load the grids' shapes
     state = await live.start_issue(services, caller, report, body.model_dump_json(), idempotency_key)
     response.headers["Location"] = f"/v1/issues/{issue_id}"
     return live.issue_out(state.view, caller)
@@ -98,8 +104,8 @@ def search_issues(
     category: Annotated[str | None, Query(max_length=50)] = None,
     matter: Annotated[str | None, Query(max_length=100)] = None,
     overdue: bool | None = None, urgent: bool | None = None,
-    created_from: AwareDatetime | None = None, created_to: AwareDatetime | None = None,
-    due_from: AwareDatetime | None = None, due_to: AwareDatetime | None = None,
+    created_from: UtcDatetime | None = None, created_to: UtcDatetime | None = None,
+    due_from: UtcDatetime | None = None, due_to: UtcDatetime | None = None,
     q: Annotated[str | None, Query(max_length=200, description="words in the title, id or matter")] = None,
     sort: IssueSort = "-created_at",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,

@@ -34,7 +34,8 @@ class NotificationPage(BaseModel):
 class MarkRead(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    ids: list[int] | None = Field(default=None, max_length=1000, description="leave out to mark all read")
+    ids: list[Annotated[int, Field(ge=1, le=2**31 - 1)]] | None = Field(
+        default=None, max_length=1000, description="leave out to mark all read")
 
 
 def _audiences(caller: Caller) -> list[str]:

@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 from shapely.geometry import shape
 from sqlalchemy import func, select
@@ -26,6 +27,7 @@ from sqlalchemy import func, select
 from api import live
 from api.deps import Caller, Services, ServicesDep
 from api.problems import Problem
+from api.schemas import EARLIEST, LATEST
 from domain.catalogue import Matter
 from domain.messages import IssueReport, Location, Reporter, Source
 from domain.organisation import Level, UnitKind
@@ -261,7 +263,7 @@ async def create_request(fmt: str, request: Request, services: ServicesDep) -> R
         caller = _integration(services, params.get("api_key"))
         key = request.headers.get("idempotency-key")
         issue_id = live.new_issue_id(caller, key)
-        report = _report(services, caller, params, issue_id)
+        report = await run_in_threadpool(_report, services, caller, params, issue_id)  # may load the grids' shapes
         body = "&".join(f"{k}={v}" for k, v in sorted(params.items()) if k != "api_key")
         try:
             await live.start_issue(services, caller, report, body, key)
@@ -289,6 +291,8 @@ def _when(params: Mapping[str, str], name: str) -> datetime | None:
         raise Open311Error(400, f"{name} must be a w3c datetime, e.g. 2026-11-01T00:00:00Z") from None
     if value.tzinfo is None:
         raise Open311Error(400, f"{name} needs a time zone (Z or +08:00)")
+    if not EARLIEST + DEFAULT_SPAN <= value <= LATEST:  # a span is subtracted from it: keep within the calendar
+        raise Open311Error(400, f"{name} must lie between {(EARLIEST + DEFAULT_SPAN):%Y-%m-%d} and {LATEST:%Y-%m-%d}")
     return value
 
 

@@ -12,7 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials
 
 from api import live
-from api.deps import CallerDep, ServicesDep, _bearer, caller_for_token
+from api.deps import CallerDep, ServicesDep, _bearer, caller_for_token, client_address
 from api.problems import COMMON_RESPONSES, Problem, invalid
 from domain.organisation import Level, UnitKind
 from store.public import Board, ResidentTimeline, community_board, resident_timeline
@@ -57,7 +57,7 @@ async def board(community_id: str, request: Request, services: ServicesDep,
         raise Problem("not-found", f"no community {community_id!r}")
     credentials: HTTPAuthorizationCredentials | None = await _bearer(request)
     if credentials is not None:
-        caller = caller_for_token(services, credentials.credentials)
+        caller = caller_for_token(services, credentials.credentials, client_address(request))
         inside = org.in_subtree(caller.unit_id, community_id) or community_id in caller.subtree
         if not (inside or services.settings.public_board_open):
             raise Problem("not-found", f"no community {community_id!r}")

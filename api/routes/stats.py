@@ -10,6 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from api.deps import Caller, CallerDep, Services, ServicesDep
 from api.problems import COMMON_RESPONSES, Problem, invalid
+from api.schemas import UtcDatetime
 from domain.access import reads_statistics
 from domain.organisation import Level, UnitKind
 from store.stats import Period, RankRow, UnitStats, ranking, to_csv
@@ -22,8 +23,8 @@ CSV_RESPONSE: dict[int | str, dict[str, Any]] = {200: {"content": {CSV: {"schema
 
 Month = Annotated[str | None, Query(max_length=7, description="YYYY-MM", examples=["2026-11"])]
 Quarter = Annotated[str | None, Query(max_length=7, description="YYYY-Qn", examples=["2026-Q4"])]
-From = Annotated[datetime | None, Query(alias="from", description="custom period start (with time zone)")]
-To = Annotated[datetime | None, Query(alias="to", description="custom period end, exclusive")]
+From = Annotated[UtcDatetime | None, Query(alias="from", description="custom period start (with time zone)")]
+To = Annotated[UtcDatetime | None, Query(alias="to", description="custom period end, exclusive (with time zone)")]
 
 
 def _reader(caller: Caller) -> None:

@@ -6,12 +6,11 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime
 
 from api import live
 from api.deps import CallerDep, IdempotencyKey, ServicesDep, SessionDep
 from api.problems import COMMON_RESPONSES, Problem, invalid
-from api.schemas import InboxPage, InboxTask, IssueOut
+from api.schemas import InboxPage, InboxTask, IssueOut, UtcDatetime
 from domain.actions import TaskKind, actions_for
 from domain.organisation import Role
 from domain.state import Step
@@ -24,7 +23,7 @@ router = APIRouter(prefix="/v1/tasks", tags=["tasks"], responses=COMMON_RESPONSE
 def my_tasks(
     caller: CallerDep, session: SessionDep,
     kind: TaskKind | None = None,
-    due_before: AwareDatetime | None = None,
+    due_before: UtcDatetime | None = None,
     overdue: Annotated[bool | None, Query(description="true: only tasks past their due time")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
@@ -39,7 +38,8 @@ def my_tasks(
     items = [InboxTask(task_id=t.id, issue_id=t.issue_id, issue_title=title, kind=TaskKind(t.kind), step=Step(t.step),
                        unit_id=t.unit_id, roles=[Role(r) for r in t.roles.split(",") if r],
                        principal_id=t.principal_id, claimed_by=t.claimed_by, opened_at=t.opened_at, due_at=t.due_at,
-                       overdue=t.due_at is not None and t.due_at < now, allowed_actions=actions_for(TaskKind(t.kind)))
+                       provisional=t.provisional, overdue=t.due_at is not None and t.due_at < now,
+                       allowed_actions=actions_for(TaskKind(t.kind)))
              for t, title in rows]
     return InboxPage(items=items, next_cursor=next_cursor)
 

@@ -25,6 +25,7 @@ from collections import Counter
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -421,7 +422,7 @@ def _examples() -> int:
 UNREACHABLE: dict[tuple[str, str], str] = {}
 
 
-def test_every_reachable_path_keeps_the_rules() -> None:
+def test_every_reachable_path_keeps_the_rules(capsys: pytest.CaptureFixture[str]) -> None:
     fuzz = _examples()
     COVERAGE.clear(), FIRED.clear(), REFUSED.clear()
     run_state_machine_as_test(StepTable, settings=settings(
@@ -434,8 +435,9 @@ def test_every_reachable_path_keeps_the_rules() -> None:
     lines += [f"{'(issue)':>22} {a:<18} {COVERAGE[('(issue)', a)]:>6}" for a in sorted(ISSUE_ACTIONS)]
     lines += [f"{'timeouts':>22} {kind:<18} {sum(n for (k, _), n in FIRED.items() if k == kind):>6}"
               for kind in sorted(TIMEOUTS)]
-    print("\nmodel-based test coverage (applied actions, marks fired; refusals: "
-          f"{dict(REFUSED)}):\n" + "\n".join(lines))
+    with capsys.disabled():  # printed in every run, CI's too
+        print("\nmodel-based test coverage (applied actions, marks fired; refusals: "
+              f"{dict(REFUSED)}):\n" + "\n".join(lines))
     missing = sorted(PAIRS - reached - set(UNREACHABLE))
     assert not missing, f"never reached: {missing}"
     assert not (TIMEOUTS - timed_out), f"never timed out: {sorted(TIMEOUTS - timed_out)}"

@@ -82,6 +82,10 @@ class Services:
             raise unavailable("Temporal is not connected yet; try again shortly")
         return self.temporal
 
+    def at_the_top(self, caller: Caller) -> bool:
+        """Does the caller belong to the root of the organisation (the city)?"""
+        return self.organisation.unit(caller.unit_id).parent_id is None
+
     def grids(self) -> GridIndex:
         """The grids' shapes with their spatial index, reloaded from the read model every minute."""
         if self._grids is None:

@@ -1,6 +1,9 @@
-"""The relational read model (DESIGN §6). Only activities write it; the API and stats read it.
+"""The relational read model (DESIGN §6).
 
-Temporal's event history stays the authoritative record: every row here can be rebuilt from it.
+Issues, tasks, timeline events, ratings and notifications are written only by the projection activity, and
+Temporal's event history stays their authoritative record: every such row can be rebuilt from it. The rest is
+the deployment's configuration, written by operators (``whistle seed``, ``grids load``, ``api-key``,
+``calendar load``) or through the API (webhook subscriptions, notifications read, action keys).
 """
 
 from __future__ import annotations

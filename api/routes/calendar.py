@@ -19,8 +19,7 @@ router = APIRouter(prefix="/v1/calendar", tags=["calendar"], responses=COMMON_RE
 
 @router.put("/{year}", summary="Load a year's official arrangement (holidays and adjusted working days)")
 async def put_year(year: int, body: dict[str, Any], caller: CallerDep, services: ServicesDep) -> dict[str, Any]:
-    city = services.organisation.unit(caller.unit_id).parent_id is None
-    if not (city and caller.has(Role.supervisor)):
+    if not (services.at_the_top(caller) and caller.has(Role.supervisor)):
         raise Problem("not-permitted", "the city's supervisors load the official calendar")
     try:
         arrangement = Arrangement.model_validate({**body, "year": body.get("year", year)})

@@ -31,7 +31,7 @@ def _integration(caller: Caller) -> None:
 
 def _operator(caller: Caller, services: Services) -> bool:
     """The city's supervisors operate the deliveries of every integration."""
-    return caller.has(Role.supervisor) and services.organisation.unit(caller.unit_id).parent_id is None
+    return caller.has(Role.supervisor) and services.at_the_top(caller)
 
 
 @router.post("", status_code=201, response_model=webhooks.SubscriptionOut,

@@ -34,7 +34,7 @@ class TokenService:
         self.audience = settings.jwt_audience
         self.max_lifetime = timedelta(hours=settings.token_max_hours)
         self.ttl = min(timedelta(hours=settings.token_ttl_hours), self.max_lifetime)
-        self._secret = settings.jwt_secret
+        self._secret = settings.jwt_secret.get_secret_value()
         self._public_keys: list[str] = []
         if settings.jwt_public_key_file is not None:
             text = settings.jwt_public_key_file.read_text()

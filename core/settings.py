@@ -34,7 +34,7 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     activity_threads: int = Field(default=16, ge=1, le=256)
     #: the read model; SQLite under data/ unless set (``postgresql+psycopg2://user:pw@host/db``)
-    database_url: str | None = Field(default=None, validation_alias=AliasChoices("DATABASE_URL",
+    database_url: SecretStr | None = Field(default=None, validation_alias=AliasChoices("DATABASE_URL",
                                                                                  "WHISTLE_DATABASE_URL"))
     #: how a rating window that passed in silence counts in the satisfaction rate
     no_answer_policy: Literal["exclude", "satisfied", "unsatisfied"] = "exclude"
@@ -45,7 +45,7 @@ class Settings(BaseSettings):
     #: where the command line finds the API (default: http://api_host:api_port)
     api_base_url: str | None = None
     #: HS256 secret that signs tokens in the embedded mode (``whistle token``)
-    jwt_secret: str = PLACEHOLDER_SECRET
+    jwt_secret: SecretStr = SecretStr(PLACEHOLDER_SECRET)  # a SecretStr: never printed, logged or repr'd
     jwt_issuer: str = "whistle"
     jwt_audience: str = "whistle-api"
     #: production single sign-on: a PEM file of the issuer's public key(s); tokens are then RS256/ES256
@@ -98,14 +98,15 @@ class Settings(BaseSettings):
 
     def api_secrets_problem(self) -> str | None:
         """Why the API must not start with these settings, or None."""
-        if self.mode != "embedded" and self.jwt_public_key_file is None and self.jwt_secret == PLACEHOLDER_SECRET:
+        secret = self.jwt_secret.get_secret_value()
+        if self.mode != "embedded" and self.jwt_public_key_file is None and secret == PLACEHOLDER_SECRET:
             return ("WHISTLE_JWT_SECRET is the embedded placeholder; outside the embedded mode set a real secret "
                     "or WHISTLE_JWT_PUBLIC_KEY_FILE")
-        if not self.api_on_loopback and self.jwt_public_key_file is None and self.jwt_secret == PLACEHOLDER_SECRET:
+        if not self.api_on_loopback and self.jwt_public_key_file is None and secret == PLACEHOLDER_SECRET:
             return (f"WHISTLE_JWT_SECRET is the embedded placeholder, which anyone can read, and the API would listen "
                     f"on {self.api_host}, beyond loopback: set a real secret (at least 32 characters) or "
                     "WHISTLE_JWT_PUBLIC_KEY_FILE, or listen on 127.0.0.1")
-        if self.mode != "embedded" and self.jwt_public_key_file is None and len(self.jwt_secret) < 32:
+        if self.mode != "embedded" and self.jwt_public_key_file is None and len(secret) < 32:
             return "WHISTLE_JWT_SECRET must be at least 32 characters outside the embedded mode"
         return None
 
@@ -121,7 +122,9 @@ class Settings(BaseSettings):
 
     @property
     def db_url(self) -> str:
-        return self.database_url or f"sqlite:///{self.data_dir / 'whistle.db'}"
+        if self.database_url is not None:  # a SecretStr: its password is never printed, logged or repr'd
+            return self.database_url.get_secret_value()
+        return f"sqlite:///{self.data_dir / 'whistle.db'}"
 
 
 @lru_cache(maxsize=1)

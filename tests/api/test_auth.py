@@ -66,7 +66,10 @@ def test_the_placeholder_secret_is_refused_outside_embedded_mode() -> None:
     with pytest.raises(RuntimeError, match="32 characters"):
         create_app(Settings(mode="production", jwt_secret="short"))
     assert create_app(Settings(mode="production", jwt_secret="s" * 40)) is not None
-    assert Settings().jwt_secret == PLACEHOLDER_SECRET and create_app(Settings()) is not None
+    assert Settings().jwt_secret.get_secret_value() == PLACEHOLDER_SECRET and create_app(Settings()) is not None
+    assert PLACEHOLDER_SECRET not in repr(Settings()) and PLACEHOLDER_SECRET not in str(Settings().model_dump())
+    with_password = Settings(database_url="postgresql+psycopg2://whistle:hunter2-secret@db/whistle")
+    assert "hunter2-secret" not in repr(with_password) and "hunter2-secret" in with_password.db_url
 
 
 async def test_rate_limit_answers_429_per_principal(api_services: Services) -> None:

@@ -33,6 +33,7 @@ import jwt
 import pytest
 import uvicorn
 from fastapi import FastAPI, Request
+from pydantic import SecretStr
 from temporalio import client, workflow
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
@@ -143,7 +144,7 @@ class Silent:
 
 
 def _with_database(api_services: Services, url: str, **settings: Any) -> Services:
-    changed = api_services.settings.model_copy(update={"database_url": url, **settings})
+    changed = api_services.settings.model_copy(update={"database_url": SecretStr(url), **settings})
     return build_services(changed, api_services.client)
 
 

@@ -79,7 +79,7 @@ async def test_hundreds_of_long_comments_keep_the_issue_working_and_all_reach_th
             break
         await asyncio.sleep(0.05)
         view = await d.state()
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.db_url)
     with session_factory(engine)() as session:
         texts = session.scalars(select(models.TimelineEvent.data).where(
             models.TimelineEvent.issue_id == d.handle.id.removeprefix("issue-"),

@@ -20,6 +20,8 @@ from api.middleware import BodyLimit, RequestContext
 from api.routes import (
     calendar,
     codec,
+    console,
+    console_files,
     directory,
     grids,
     health,
@@ -108,8 +110,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         app.state.services = services
     problems.install(app)
     for module in (issues, public, tasks, notifications, webhooks, stats, directory, grids, calendar, health, codec,
-                   open311):
+                   open311, console):
         app.include_router(module.router)
+    console_files.mount(app)  # the built web console under /console, after every route
     app.add_middleware(CORSMiddleware, allow_origins=settings.codec_origins, allow_credentials=True,
                        allow_methods=["POST", "OPTIONS"],
                        allow_headers=["Authorization", "Content-Type", "X-Namespace"])

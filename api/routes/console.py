@@ -1,0 +1,185 @@
+"""``/console/api``: the few things only the web console needs, beside the ``/v1`` API it otherwise uses.
+
+- ``GET /console/api/config`` — the mode, the deployment's time zone and the Temporal Web UI, before sign-in;
+- ``GET /console/api/principals`` and ``POST /console/api/token`` — the embedded mode's sign-in: the sample
+  principals, and a token for the one chosen (signed like ``whistle token``). Outside the embedded mode tokens
+  come from the single sign-on: both answer 404 and 403;
+- ``GET /console/api/me`` — who the token names: unit, roles, the community above (for the board);
+- ``GET /console/api/issues/{id}/report`` — the report as filed (description, address, point, photos), read
+  from the start input of the issue's current run: the live view leaves it out. Staff who may see the issue
+  and the reporter; never the reporter's name or phone;
+- ``GET /console/api/issues/{id}/events`` — the staff timeline from the read model: who did what, when.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+from temporalio.service import RPCError
+
+from api import live
+from api.deps import CallerDep, ServicesDep, client_address
+from api.problems import COMMON_RESPONSES, Problem, invalid, unavailable
+from domain.access import is_staff
+from domain.messages import Location, Source
+from domain.organisation import Level, Role
+from domain.state import IssueInput
+from store import models
+
+router = APIRouter(prefix="/console/api", tags=["console"], responses=COMMON_RESPONSES)
+
+
+class ConsoleConfig(BaseModel):
+    mode: str = Field(description="embedded: sign in by picking a sample principal; production: single sign-on")
+    timezone: str = Field(description="the zone dates are shown in")
+    temporal_ui_url: str | None = Field(description="the Temporal Web UI's namespace page, when known")
+
+
+class SamplePrincipal(BaseModel):
+    id: str
+    name: str
+    unit_id: str
+    unit_name: str
+    unit_name_en: str
+    level: Level
+    roles: list[Role]
+
+
+class TokenRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    principal_id: str = Field(min_length=1, max_length=200, examples=["grid_worker@qh.hd.cy.c1.g1"])
+
+
+class TokenOut(BaseModel):
+    token: str
+    principal_id: str
+    expires_in_s: int
+
+
+class Me(BaseModel):
+    id: str
+    name: str
+    unit_id: str
+    unit_name: str
+    unit_name_en: str
+    level: Level
+    roles: list[Role]
+    community_id: str | None = Field(description="the community the unit lies in (or is), for the public board")
+
+
+class ReportOut(BaseModel):
+    issue_id: str
+    title: str
+    description: str
+    matter_code: str
+    grid_id: str
+    address: str
+    location: Location | None
+    urgent: bool
+    photos: list[str]
+    source: Source
+    reported_at: datetime | None
+
+
+class StaffEvent(BaseModel):
+    seq: int
+    at: datetime
+    step: str
+    kind: str
+    actor_id: str | None
+    unit_id: str | None
+    task_id: str | None
+    data: dict[str, Any]
+
+
+@router.get("/config", response_model=ConsoleConfig, summary="How the console signs in, and the time zone")
+def config(services: ServicesDep) -> ConsoleConfig:
+    s = services.settings
+    ui = (f"http://127.0.0.1:{s.temporal_ui_port}/namespaces/{s.temporal_namespace}/workflows"
+          if s.mode == "embedded" else None)
+    return ConsoleConfig(mode=s.mode, timezone=s.timezone, temporal_ui_url=ui)
+
+
+def _embedded_only(services: ServicesDep, request: Request) -> None:
+    services.limiter.check(f"ip:{client_address(request)}")
+    if services.settings.mode != "embedded" or not services.tokens.signs_locally:
+        raise Problem("not-permitted", "tokens come from the single sign-on outside the embedded mode")
+
+
+@router.get("/principals", response_model=list[SamplePrincipal],
+            summary="Embedded mode: the sample principals to sign in as")
+def principals(services: ServicesDep, request: Request) -> list[SamplePrincipal]:
+    _embedded_only(services, request)
+    org = services.organisation
+    return [SamplePrincipal(id=p.id, name=p.name, unit_id=p.unit_id, unit_name=org.unit(p.unit_id).name,
+                            unit_name_en=org.unit(p.unit_id).name_en, level=org.unit(p.unit_id).level,
+                            roles=list(p.roles))
+            for p in sorted(org.principals.values(), key=lambda p: p.id)]
+
+
+@router.post("/token", response_model=TokenOut, summary="Embedded mode: a token for a sample principal")
+def token(body: TokenRequest, services: ServicesDep, request: Request) -> TokenOut:
+    _embedded_only(services, request)
+    if body.principal_id not in services.organisation.principals:
+        raise invalid("principal_id", "not a principal of the organisation")
+    tokens = services.tokens
+    return TokenOut(token=tokens.issue(body.principal_id), principal_id=body.principal_id,
+                    expires_in_s=int(tokens.ttl.total_seconds()))
+
+
+@router.get("/me", response_model=Me, summary="Who your token names")
+def me(caller: CallerDep, services: ServicesDep) -> Me:
+    org = services.organisation
+    unit = org.unit(caller.unit_id)
+    community = unit
+    while community.level.rank < Level.community.rank and community.parent_id is not None:
+        community = org.unit(community.parent_id)
+    return Me(id=caller.id, name=caller.principal.name, unit_id=unit.id, unit_name=unit.name,
+              unit_name_en=unit.name_en, level=unit.level, roles=list(caller.roles),
+              community_id=community.id if community.level is Level.community else None)
+
+
+@router.get("/issues/{issue_id}/report", response_model=ReportOut,
+            summary="The report as filed: description, address, point, photos (staff who see it, the reporter)")
+async def report(issue_id: str, caller: CallerDep, services: ServicesDep) -> ReportOut:
+    seen = await live.visible_issue(services, caller, issue_id)
+    if not is_staff(caller.actor) and caller.id not in seen.access.reporter_ids:
+        raise Problem("not-permitted", "the report is for the staff handling it and its reporter")
+    handle = live.handle_of(services, issue_id)
+    try:
+        async for event in handle.fetch_history_events(page_size=1, rpc_timeout=live.RPC_TIMEOUT):
+            payloads = event.workflow_execution_started_event_attributes.input.payloads
+            (start,) = await services.client.data_converter.decode(list(payloads), [IssueInput])
+            break
+        else:
+            raise Problem("not-found", f"no issue {issue_id!r}")
+    except RPCError as exc:
+        raise unavailable(f"Temporal: {exc.message}") from None
+    r = start.report
+    return ReportOut(issue_id=r.issue_id, title=r.title, description=r.description, matter_code=r.matter_code,
+                     grid_id=r.grid_id, address=r.address, location=r.location, urgent=r.urgent, photos=r.photos,
+                     source=r.source, reported_at=r.reported_at)
+
+
+@router.get("/issues/{issue_id}/events", response_model=list[StaffEvent],
+            summary="Staff: the issue's timeline from the read model (who did what, when)")
+async def events(issue_id: str, caller: CallerDep, services: ServicesDep,
+                 after: Annotated[int, Query(ge=0, description="only events after this sequence number")] = 0) -> list[StaffEvent]:
+    await live.visible_issue(services, caller, issue_id)
+    if not is_staff(caller.actor):
+        raise Problem("not-permitted", "the staff timeline is for staff; residents follow /v1/issues/{id}/timeline")
+
+    def read() -> list[StaffEvent]:
+        E = models.TimelineEvent
+        with services.sessions() as session:
+            rows = session.scalars(select(E).where(E.issue_id == issue_id, E.seq > after).order_by(E.seq)).all()
+            return [StaffEvent(seq=e.seq, at=e.at, step=e.step, kind=e.kind, actor_id=e.actor_id,
+                               unit_id=e.unit_id, task_id=e.task_id, data=e.data) for e in rows]
+
+    return await run_in_threadpool(read)

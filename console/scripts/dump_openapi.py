@@ -1,0 +1,20 @@
+"""Write the API's OpenAPI schema to console/openapi.json (``npm run gen:api`` runs this, then openapi-typescript).
+
+Run from anywhere with the project's virtualenv: ``.venv/bin/python console/scripts/dump_openapi.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from api.app import create_app  # noqa: E402 - after the path is set
+from core.settings import Settings  # noqa: E402
+
+schema = create_app(Settings()).openapi()
+(ROOT / "console" / "openapi.json").write_text(json.dumps(schema, ensure_ascii=False, indent=1) + "\n")
+print(f"console/openapi.json: {len(schema['paths'])} paths")

@@ -1,0 +1,64 @@
+/** The console's pages under /console/. Each route says who may open it; the guard sends others home. */
+import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
+import type { Role } from '@/api'
+import { useSession } from '@/stores/session'
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    /** open without signing in */
+    public?: boolean
+    /** any one of these roles may open the page; none named: anyone signed in */
+    roles?: Role[]
+    /** the message key of the page's title */
+    title?: string
+  }
+}
+
+const STAFF: Role[] = ['grid_worker', 'handler', 'dispatcher', 'leader', 'supervisor']
+
+const routes: RouteRecordRaw[] = [
+  { path: '/', name: 'home', component: { render: () => null } },
+  { path: '/sign-in', name: 'sign-in', component: () => import('@/views/SignInView.vue'),
+    meta: { public: true, title: 'signIn.title' } },
+  { path: '/inbox', name: 'inbox', component: () => import('@/views/InboxView.vue'),
+    meta: { roles: STAFF, title: 'nav.inbox' } },
+  { path: '/issues/:id', name: 'issue', component: () => import('@/views/IssueView.vue'), props: true,
+    meta: { roles: [...STAFF, 'integration'], title: 'nav.issue' } },
+  { path: '/issues/:id/audit', name: 'audit', component: () => import('@/views/AuditView.vue'), props: true,
+    meta: { roles: ['supervisor'], title: 'nav.audit' } },
+  { path: '/report', name: 'report', component: () => import('@/views/ReportView.vue'),
+    meta: { roles: [...STAFF, 'resident', 'integration'], title: 'nav.report' } },
+  { path: '/dashboard', name: 'dashboard', component: () => import('@/views/DashboardView.vue'),
+    meta: { roles: ['supervisor', 'leader'], title: 'nav.dashboard' } },
+  { path: '/map', name: 'map', component: () => import('@/views/MapView.vue'),
+    meta: { roles: STAFF, title: 'nav.map' } },
+  { path: '/assessment', name: 'assessment', component: () => import('@/views/AssessmentView.vue'),
+    meta: { roles: ['supervisor', 'leader'], title: 'nav.assessment' } },
+  { path: '/my', name: 'my-issues', component: () => import('@/views/MyIssuesView.vue'),
+    meta: { title: 'nav.myIssues' } },
+  { path: '/my/:id', name: 'my-issue', component: () => import('@/views/MyIssueView.vue'), props: true,
+    meta: { title: 'nav.myIssue' } },
+  { path: '/board/:communityId?', name: 'board', component: () => import('@/views/BoardView.vue'), props: true,
+    meta: { title: 'nav.board' } },
+  { path: '/:rest(.*)*', name: 'not-found', component: () => import('@/views/NotFoundView.vue'),
+    meta: { public: true, title: 'nav.notFound' } },
+]
+
+export const router = createRouter({ history: createWebHistory('/console/'), routes })
+
+router.beforeEach(async (to) => {
+  const session = useSession()
+  await session.loadConfig().catch(() => undefined) // the sign-in page says when the API is away
+  if (to.meta.public) return true
+  if (!session.token) return { name: 'sign-in', query: to.fullPath === '/' ? {} : { next: to.fullPath } }
+  try {
+    await session.loadMe()
+  } catch {
+    session.signOut()
+    return { name: 'sign-in', query: { next: to.fullPath } }
+  }
+  if (to.name === 'home') return session.home
+  const roles = to.meta.roles
+  if (roles && !session.has(...roles)) return session.home
+  return true
+})

@@ -73,17 +73,18 @@ def _seed() -> None:
 
 
 def _period(args: argparse.Namespace) -> Period:
-    return Period.parse(month=args.month, quarter=args.quarter)
+    return Period.parse(month=args.month, quarter=args.quarter, tz=get_settings().tz)
 
 
 def _stats(args: argparse.Namespace) -> int:
     from store.db import make_engine, session_factory
-    from store.stats import ranking, to_csv
+    from store.stats import Scope, ranking, to_csv
 
     settings = get_settings()
     units = args.unit.split(",")
+    scope = Scope.of(directory.organisation(), directory.catalogue(), settings.no_answer_policy)
     with session_factory(make_engine(settings.db_url))() as session:
-        rows = ranking(session, units, _period(args), settings.no_answer_policy)
+        rows = ranking(session, units, _period(args), scope=scope)
     if args.csv:
         print(to_csv(rows), end="")
         return 0

@@ -13,7 +13,7 @@ from api.problems import COMMON_RESPONSES, Problem, invalid
 from api.schemas import UtcDatetime
 from domain.access import reads_statistics
 from domain.organisation import Level, UnitKind
-from store.stats import Period, RankRow, UnitStats, ranking, to_csv
+from store.stats import Period, RankRow, Scope, UnitStats, ranking, to_csv
 
 router = APIRouter(prefix="/v1/stats", tags=["stats"], responses=COMMON_RESPONSES)
 
@@ -32,9 +32,10 @@ def _reader(caller: Caller) -> None:
         raise Problem("not-permitted", "statistics are for supervisors and leaders")
 
 
-def _period(month: str | None, quarter: str | None, start: datetime | None, end: datetime | None) -> Period:
+def _period(services: Services, month: str | None, quarter: str | None, start: datetime | None,
+            end: datetime | None) -> Period:
     try:
-        return Period.parse(month=month, quarter=quarter, start=start, end=end)
+        return Period.parse(month=month, quarter=quarter, start=start, end=end, tz=services.settings.tz)
     except ValueError as exc:
         raise invalid("period", str(exc), str(exc)) from None
 
@@ -50,7 +51,7 @@ async def unit_figures(request: Request, caller: CallerDep, services: ServicesDe
     _reader(caller)
     if unit not in caller.subtree:
         raise Problem("not-found", f"no unit {unit!r} in your jurisdiction")
-    period = _period(month, quarter, start, end)
+    period = _period(services, month, quarter, start, end)
     rows = await run_in_threadpool(_rank, services, [unit], period)
     if _wants_csv(request):
         return Response(to_csv(rows), media_type=CSV)
@@ -58,12 +59,12 @@ async def unit_figures(request: Request, caller: CallerDep, services: ServicesDe
 
 
 @router.get("/ranking", response_model=list[RankRow], responses=CSV_RESPONSE,
-            summary="Units of one level within your jurisdiction, ranked by the three rates")
+            summary="Units of one level within your jurisdiction, ranked by the score (README: Figures)")
 async def unit_ranking(request: Request, caller: CallerDep, services: ServicesDep, level: Level,
                        kind: UnitKind = UnitKind.territorial, month: Month = None, quarter: Quarter = None,
                        start: From = None, end: To = None) -> list[RankRow] | Response:
     _reader(caller)
-    period = _period(month, quarter, start, end)
+    period = _period(services, month, quarter, start, end)
     units = sorted(u for u in caller.subtree
                    if (unit := services.organisation.units[u]).level is level and unit.kind is kind)
     rows = await run_in_threadpool(_rank, services, units, period)
@@ -72,6 +73,10 @@ async def unit_ranking(request: Request, caller: CallerDep, services: ServicesDe
     return rows
 
 
+def scope_of(services: Services) -> Scope:
+    return Scope.of(services.organisation, services.catalogue, services.settings.no_answer_policy)
+
+
 def _rank(services: Services, units: list[str], period: Period) -> list[RankRow]:
     with services.sessions() as session:
-        return ranking(session, units, period, services.settings.no_answer_policy)
+        return ranking(session, units, period, scope=scope_of(services))

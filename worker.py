@@ -12,11 +12,19 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 import structlog
-from temporalio.client import Client
+from temporalio.client import (
+    Client,
+    Schedule,
+    ScheduleActionStartWorkflow,
+    ScheduleAlreadyRunningError,
+    ScheduleSpec,
+)
 from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError
 from temporalio.worker import Worker
 
 from activities import IssueActivities, ReadModelActivities, WorkingCalendar, parse_overrides
+from activities.assessment import AssessmentActivities, IssueQuarter
 from activities.webhooks import WebhookActivities
 from core import directory
 from core.logging import configure_logging
@@ -26,7 +34,8 @@ from store import webhooks
 from store.calendar import load_arrangements
 from store.db import SessionFactory, make_engine, session_factory, transaction
 from store.seed import load_calendar_overrides
-from workflows import DeliveryInput, ResidentIssue, WebhookDelivery, delivery_workflow_id
+from workflows import DeliveryInput, QuarterlyAssessment, ResidentIssue, WebhookDelivery, delivery_workflow_id
+from workflows.assessment import SCHEDULE_CRON, SCHEDULE_ID
 
 log = structlog.get_logger("whistle.worker")
 
@@ -51,12 +60,14 @@ def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecuto
     acts = build_activities(settings, sessions)
     read_model = ReadModelActivities(sessions)
     hooks = WebhookActivities(sessions, settings.webhook_timeout_s)
+    assess = AssessmentActivities(sessions, directory.organisation(), directory.catalogue(), settings.timezone,
+                                  settings.assessment_bands, settings.no_answer_policy)
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
-        workflows=[ResidentIssue, WebhookDelivery],
+        workflows=[ResidentIssue, WebhookDelivery, QuarterlyAssessment],
         activities=[acts.load_issue_context, acts.load_matter_context, acts.compute_deadlines, read_model.project,
-                    hooks.deliver, hooks.dead_letter],
+                    hooks.deliver, hooks.dead_letter, assess.issue_quarter],
         activity_executor=executor,
         max_concurrent_activities=getattr(executor, "_max_workers", settings.activity_threads),
     )
@@ -90,6 +101,16 @@ async def pump_webhooks(client: Client, settings: Settings, sessions: SessionFac
             await asyncio.wait_for(stop.wait(), every_s)
 
 
+async def ensure_assessment_schedule(client: Client, settings: Settings, task_queue: str | None = None,
+                                     schedule_id: str = SCHEDULE_ID) -> None:
+    """The Schedule that issues each quarter's assessment after the quarter ends; created once, kept after."""
+    action = ScheduleActionStartWorkflow(QuarterlyAssessment.run, IssueQuarter(), id=f"{schedule_id}-run",
+                                         task_queue=task_queue or settings.task_queue)
+    spec = ScheduleSpec(cron_expressions=[SCHEDULE_CRON], time_zone_name=settings.timezone)
+    with contextlib.suppress(ScheduleAlreadyRunningError):
+        await client.create_schedule(schedule_id, Schedule(action=action, spec=spec))
+
+
 async def run_worker(settings: Settings) -> None:
     """Run until SIGINT or SIGTERM, then shut down: in-flight workflow tasks are simply retried elsewhere."""
     client = await connect(settings)
@@ -100,6 +121,10 @@ async def run_worker(settings: Settings) -> None:
     sessions = session_factory(make_engine(settings.db_url))
     with ThreadPoolExecutor(max_workers=settings.activity_threads) as executor:
         async with build_worker(client, settings, executor, sessions=sessions):
+            try:
+                await ensure_assessment_schedule(client, settings)
+            except RPCError as exc:  # the worker still serves issues; the next start tries again
+                log.warning("assessment_schedule_not_created", error=exc.message)
             log.info("worker_started", task_queue=settings.task_queue, temporal=settings.temporal_address,
                      time_scale=settings.time_scale)
             pump = asyncio.create_task(pump_webhooks(client, settings, sessions, stop))

@@ -39,6 +39,8 @@ class Settings(BaseSettings):
                                                                                  "WHISTLE_DATABASE_URL"))
     #: how a rating window that passed in silence counts in the satisfaction rate
     no_answer_policy: Literal["exclude", "satisfied", "unsatisfied"] = "exclude"
+    #: the quarterly assessment's grades: the lowest score of each band, best first (优秀, 良好, 一般, 较差)
+    assessment_bands: str = "excellent:90,good:80,fair:60,poor:0"
 
     # --- the HTTP API -------------------------------------------------------------------------
     api_host: str = "127.0.0.1"

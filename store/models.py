@@ -300,3 +300,19 @@ class CalendarYear(Base):
     workdays: Mapped[list[str]] = mapped_column(JSON)
     source: Mapped[str] = mapped_column(String(300))
     loaded_at: Mapped[datetime]
+
+
+class AssessmentRecord(Base):
+    """A quarter's assessment as issued (``store.assessments``): the body is the exact text its hash covers, and
+    a row is never rewritten."""
+
+    __tablename__ = "assessments"
+    __table_args__ = (UniqueConstraint("period", "level", "district_id", name="uq_assessments"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    period: Mapped[str] = mapped_column(String(10))
+    level: Mapped[str] = mapped_column(String(20))
+    district_id: Mapped[str] = mapped_column(String(200))
+    issued_at: Mapped[datetime]
+    content_hash: Mapped[str] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(Text)

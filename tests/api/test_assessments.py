@@ -1,0 +1,83 @@
+"""The quarterly assessment through the API, over a real Temporal dev server and worker: provisional while the
+quarter runs, issued once (through the workflow) after it ends, kept as issued with its hash; CSV, HTML and PDF;
+who may read it and what each reader sees."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from tests.api.client import Api
+
+DISTRICT_SUPERVISOR = "supervisor@qh.hd"
+STREET_LEADER = "leader@qh.hd.cy"
+
+
+def _this_quarter() -> str:
+    now = datetime.now(UTC)
+    return f"{now.year}-Q{(now.month - 1) // 3 + 1}"
+
+
+async def test_the_quarter_in_progress_is_provisional_and_rendered_every_way(api: Api) -> None:
+    quarter = _this_quarter()
+    resp = await api.get(f"/v1/assessments?period={quarter}&level=street", DISTRICT_SUPERVISOR)
+    assert resp.status_code == 200, resp.text
+    body = resp.json()
+    assert body["provisional"] is True and body["content_hash"] is None and body["district_id"] == "qh.hd"
+    streets = [r["unit_id"] for r in body["rows"]]
+    assert streets and all(u.startswith("qh.hd.") and u.count(".") == 2 for u in streets)
+    assert [r["rank"] for r in body["rows"]] == list(range(1, len(streets) + 1))
+    for row in body["rows"]:
+        assert set(row["stats"]) >= {"received", "summoned", "whistler_satisfaction_rate", "onsite_rate",
+                                     "mediation_rate"}
+        assert (row["grade"] is None) == (not row["complete"])
+    depts = (await api.get(f"/v1/assessments?period={quarter}&level=department", DISTRICT_SUPERVISOR)).json()
+    assert depts["rows"] and all(".dept." in r["unit_id"] for r in depts["rows"])
+
+    csv_text = (await api.get(f"/v1/assessments?period={quarter}&level=street", DISTRICT_SUPERVISOR,
+                              headers={"Accept": "text/csv"})).text
+    assert csv_text.splitlines()[0].startswith("period,level,district_id,provisional")
+    assert len(csv_text.splitlines()) == len(streets) + 1
+    page = await api.get(f"/v1/assessments/print?period={quarter}&level=street", DISTRICT_SUPERVISOR)
+    assert page.headers["content-type"].startswith("text/html") and "季度考核参考意见" in page.text
+    assert "尚未出具" in page.text
+    pdf = await api.get(f"/v1/assessments/print?period={quarter}&level=street&format=pdf", DISTRICT_SUPERVISOR)
+    assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+
+
+async def test_who_reads_what(api: Api) -> None:
+    quarter = _this_quarter()
+    assert (await api.get(f"/v1/assessments?period={quarter}&level=street", "handler@qh.hd")).status_code == 403
+    own = (await api.get(f"/v1/assessments?period={quarter}&level=street", STREET_LEADER)).json()
+    assert [r["unit_id"] for r in own["rows"]] == ["qh.hd.cy"]  # their row, ranked among the district's
+    other = await api.get(f"/v1/assessments?period={quarter}&level=street&district=qh.hx", DISTRICT_SUPERVISOR)
+    assert other.status_code == 404
+    city = await api.get(f"/v1/assessments?period={quarter}&level=street", "supervisor@qh")
+    assert city.status_code == 422 and city.json()["errors"][0]["field"] == "district"
+    assert (await api.get(f"/v1/assessments?period={quarter}&level=street&district=qh.hx",
+                          "supervisor@qh")).status_code == 200
+    for bad in ("2026-Q5", "2026Q1", "Q1-2026"):
+        resp = await api.get(f"/v1/assessments?period={bad}&level=street", DISTRICT_SUPERVISOR)
+        assert resp.status_code == 422, bad
+
+
+async def test_an_ended_quarter_is_issued_once_and_kept_as_issued(api: Api) -> None:
+    not_yet = await api.post("/v1/assessments/issue", DISTRICT_SUPERVISOR, json={"period": _this_quarter()})
+    assert not_yet.status_code == 422
+    assert (await api.post("/v1/assessments/issue", STREET_LEADER, json={"period": "2026-Q1"})).status_code == 403
+
+    first = await api.post("/v1/assessments/issue", DISTRICT_SUPERVISOR, json={"period": "2026-Q1"})
+    assert first.status_code == 200, first.text
+    issued = {(i["district_id"], i["level"]): i for i in first.json()}
+    assert set(issued) == {(d, lv) for d in ("qh.hd", "qh.hx") for lv in ("street", "department")}
+    got = (await api.get("/v1/assessments?period=2026-Q1&level=street", DISTRICT_SUPERVISOR)).json()
+    assert got["provisional"] is False and got["content_hash"] == issued[("qh.hd", "street")]["content_hash"]
+    assert got["issued_at"] is not None
+
+    again = (await api.post("/v1/assessments/issue", DISTRICT_SUPERVISOR, json={"period": "2026-Q1"})).json()
+    assert all(not i["issued_now"] for i in again)
+    assert {(i["district_id"], i["level"]): i["content_hash"] for i in again} == \
+        {k: v["content_hash"] for k, v in issued.items()}
+    kept = (await api.get("/v1/assessments?period=2026-Q1&level=street", DISTRICT_SUPERVISOR)).json()
+    assert kept == got
+    page = (await api.get("/v1/assessments/print?period=2026-Q1&level=street", DISTRICT_SUPERVISOR)).text
+    assert got["content_hash"] in page

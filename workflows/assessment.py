@@ -1,0 +1,31 @@
+"""``QuarterlyAssessment``: issue a quarter's assessment. A Temporal Schedule starts it after each quarter ends
+(the quarter before its fire time); an operator starts it on demand with the quarter. Issuing twice changes
+nothing: the activity keeps what was issued first."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy, SearchAttributeKey
+
+with workflow.unsafe.imports_passed_through():
+    from activities.assessment import AssessmentActivities, Issued, IssueQuarter
+
+SCHEDULE_ID = "whistle-quarterly-assessment"
+#: 01:00 on the first day of each quarter, in the deployment's time zone
+SCHEDULE_CRON = "0 1 1 1,4,7,10 *"
+SCHEDULED_AT = SearchAttributeKey.for_datetime("TemporalScheduledStartTime")
+
+
+@workflow.defn(name="QuarterlyAssessment")
+class QuarterlyAssessment:
+    @workflow.run
+    async def run(self, req: IssueQuarter) -> list[Issued]:
+        if req.period is None and req.at is None:
+            fired = workflow.info().typed_search_attributes.get(SCHEDULED_AT)
+            req = IssueQuarter(at=fired or workflow.now())
+        return await workflow.execute_activity_method(
+            AssessmentActivities.issue_quarter, req, start_to_close_timeout=timedelta(minutes=10),
+            retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=5),
+                                     non_retryable_error_types=["ValueError"]))

@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install lint clean histories bench fuzz
+.PHONY: run test install lint clean histories bench fuzz console
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,10 +16,25 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-run: $(STAMP)
+# the web console (console/): built into console/dist, which the API serves under /console; rebuilt when a
+# source is newer than the build, its packages installed from the lock file when that changes
+CONSOLE_SRC := $(shell find console/src console/public -type f 2>/dev/null) console/index.html \
+	console/vite.config.ts console/tsconfig.json console/tsconfig.app.json
+console/node_modules/.installed: console/package.json console/package-lock.json
+	cd console && npm ci --no-audit --no-fund
+	touch $@
+
+console/dist/index.html: console/node_modules/.installed $(CONSOLE_SRC)
+	cd console && npm run build
+
+console: console/dist/index.html
+
+run: $(STAMP) console
 	$(BIN)/whistle run
 
-test: $(STAMP)
+test: $(STAMP) console
+	npm --prefix console run typecheck
+	npm --prefix console run test:unit
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
@@ -36,7 +51,7 @@ histories: $(STAMP)
 	$(BIN)/python -m tests.histories.record
 
 clean:
-	rm -rf $(VENV) data .pytest_cache
+	rm -rf $(VENV) data .pytest_cache console/dist console/node_modules
 
 # the benchmarks (not part of `make test`): B1 throughput against the bare engine, B2 latency, …;
 # figures printed and appended to docs/BENCHMARKS.md. `make bench BENCH_ARGS=--smoke` for the short form

@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install lint clean histories bench fuzz console
+.PHONY: run test install lint clean histories bench fuzz console chaos
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,11 @@ lint: $(STAMP)
 FUZZ_EXAMPLES ?= 5000
 fuzz: $(STAMP)
 	WHISTLE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/domain/test_model.py -s -p no:cacheprovider
+
+# crashes and outages on loopback (tests/chaos): the worker killed, Temporal restarted, PostgreSQL stopped, with
+# more issues and kills than `make test`'s short form; figures printed (docs/RELIABILITY.md records a run)
+chaos: $(STAMP)
+	WHISTLE_CHAOS=full $(BIN)/python -m pytest tests/chaos -p no:cacheprovider
 
 histories: $(STAMP)
 	$(BIN)/python -m tests.histories.record

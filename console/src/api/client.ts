@@ -85,26 +85,10 @@ export interface GridCollection {
   features: GridFeature[]
 }
 
-/** `/v1/assessments` (季度考核): the quarter's figures per street or department, ranked and graded. Written by hand
- * until the saved schema has it (`npm run gen:api`); every field but `rows` may be missing, and the page copes. */
-export interface AssessmentRow {
-  rank: number
-  unit_id: string
-  unit_name?: string
-  score: number | null
-  grade?: string | null
-  stats?: UnitStats
-}
-export interface Assessment {
-  period: string
-  level: string
-  provisional?: boolean
-  issued_at?: string | null
-  content_hash?: string | null
-  bands?: unknown
-  rows: AssessmentRow[]
-}
-export type AssessmentLevel = 'street' | 'department'
+/** `/v1/assessments` (季度考核): the quarter's figures per street or department, ranked and graded. */
+export type Assessment = Schemas['Assessment']
+export type AssessmentRow = Schemas['AssessmentRow']
+export type AssessmentLevel = QueryOf<'/v1/assessments', 'get'>['level']
 
 /** A failed request: the problem detail the API answered (or one made up for a network failure). */
 export class ApiError extends Error {
@@ -242,14 +226,13 @@ export function createClient(options: ClientOptions) {
         { path: { community_id: communityId }, query: { month } }),
 
     // --- the quarterly assessment (see `Assessment`) -------------------------------------------------------
-    assessment: async (period: string, level: AssessmentLevel) =>
-      (await (await send('GET', '/v1/assessments', { query: { period, level } })).json()) as Assessment,
+    assessment: (period: string, level: AssessmentLevel) =>
+      call('get', '/v1/assessments', { query: { period, level } }),
     assessmentCsv: async (period: string, level: AssessmentLevel) =>
       (await send('GET', '/v1/assessments', { query: { period, level }, headers: { Accept: 'text/csv' } })).text(),
     /** The printable assessment: HTML, or with `pdf` the PDF, as a blob to open or save. */
     assessmentPrint: async (period: string, level: AssessmentLevel, pdf = false) =>
-      (await send('GET', '/v1/assessments/print', { query: { period, level, format: pdf ? 'pdf' : undefined },
-        headers: { Accept: pdf ? 'application/pdf' : 'text/html' } })).blob(),
+      (await send('GET', '/v1/assessments/print', { query: { period, level, format: pdf ? 'pdf' : 'html' } })).blob(),
 
     // --- notifications ----------------------------------------------------------------------------------
     notifications: (query: QueryOf<'/v1/notifications', 'get'> = {}) => call('get', '/v1/notifications', { query }),

@@ -302,10 +302,61 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Units of one level within your jurisdiction, ranked by the three rates */
+        /** Units of one level within your jurisdiction, ranked by the score (README: Figures) */
         get: operations["unit_ranking_v1_stats_ranking_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/assessments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A quarter's assessment of a district's streets or departments (provisional until issued) */
+        get: operations["read_v1_assessments_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/assessments/print": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The printable assessment: an HTML page, or a PDF */
+        get: operations["printable_v1_assessments_print_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/assessments/issue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Issue a quarter's assessment now (district and city supervisors); issuing again changes nothing */
+        post: operations["issue_now_v1_assessments_issue_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -677,6 +728,57 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /**
+         * AssessedLevel
+         * @enum {string}
+         */
+        AssessedLevel: "street" | "department";
+        /** Assessment */
+        Assessment: {
+            /** Period */
+            period: string;
+            level: components["schemas"]["AssessedLevel"];
+            /** District Id */
+            district_id: string;
+            /**
+             * Provisional
+             * @description the figures so far: not issued yet
+             */
+            provisional: boolean;
+            /** Issued At */
+            issued_at: string | null;
+            /**
+             * Content Hash
+             * @description SHA-256 of the stored body, once issued
+             */
+            content_hash: string | null;
+            /** Score Rates */
+            score_rates: string[];
+            /** Bands */
+            bands: components["schemas"]["Band"][];
+            /** Rows */
+            rows: components["schemas"]["AssessmentRow"][];
+        };
+        /** AssessmentRow */
+        AssessmentRow: {
+            /** Rank */
+            rank: number;
+            /** Unit Id */
+            unit_id: string;
+            /** Unit Name */
+            unit_name: string;
+            /** Score */
+            score: number | null;
+            /** Complete */
+            complete: boolean;
+            /** Missing */
+            missing: string[];
+            /** @description none while a rate of the score is missing */
+            grade: components["schemas"]["Grade"] | null;
+            /** Grade Label */
+            grade_label: string | null;
+            stats: components["schemas"]["UnitStats"];
+        };
         /** AuditReport */
         AuditReport: {
             /** Issue Id */
@@ -689,6 +791,14 @@ export interface components {
             timeline: components["schemas"]["TimelineEntry"][];
             /** Runs */
             runs: components["schemas"]["RunHistory"][];
+        };
+        /** Band */
+        Band: {
+            grade: components["schemas"]["Grade"];
+            /** Label */
+            label: string;
+            /** Min Score */
+            min_score: number;
         };
         /** Board */
         Board: {
@@ -838,6 +948,11 @@ export interface components {
             /** Rate */
             readonly rate: number | null;
         };
+        /**
+         * Grade
+         * @enum {string}
+         */
+        Grade: "excellent" | "good" | "fair" | "poor";
         /** HTTPValidationError */
         HTTPValidationError: {
             /** Detail */
@@ -987,6 +1102,15 @@ export interface components {
              */
             next_cursor: string | null;
         };
+        /** IssueRequest */
+        IssueRequest: {
+            /**
+             * Period
+             * @description a quarter that has ended
+             * @example 2026-Q3
+             */
+            period: string;
+        };
         /** IssueSummary */
         IssueSummary: {
             /** Issue Id */
@@ -1034,6 +1158,19 @@ export interface components {
             created_at: string;
             /** Closed At */
             closed_at: string | null;
+        };
+        /** Issued */
+        Issued: {
+            /** Period */
+            period: string;
+            /** Level */
+            level: string;
+            /** District Id */
+            district_id: string;
+            /** Content Hash */
+            content_hash: string;
+            /** Issued Now */
+            issued_now: boolean;
         };
         /**
          * Level
@@ -1175,8 +1312,21 @@ export interface components {
             rank: number;
             /** Unit Id */
             unit_id: string;
-            /** Score */
+            /**
+             * Score
+             * @description the mean of the score's rates ×100, over those the unit has
+             */
             score: number | null;
+            /**
+             * Complete
+             * @description the unit has every rate of the score; incomplete units rank after
+             */
+            complete: boolean;
+            /**
+             * Missing
+             * @description the score's rates the unit has no value for
+             */
+            missing: string[];
             stats: components["schemas"]["UnitStats"];
         };
         /**
@@ -1515,10 +1665,16 @@ export interface components {
             unit_id: string;
             period: components["schemas"]["Period"];
             received: components["schemas"]["Figure"];
+            summoned: components["schemas"]["Figure"];
             response_rate: components["schemas"]["Figure"];
             on_time_handling_rate: components["schemas"]["Figure"];
             resolution_rate: components["schemas"]["Figure"];
             satisfaction_rate: components["schemas"]["Figure"];
+            whistler_satisfaction_rate: components["schemas"]["Figure"];
+            /** @description 即查即办率: over the unit's territory; no denominator for departments */
+            onsite_rate: components["schemas"]["Figure"];
+            /** @description 调解成功率 (三级七天): over the unit's territory */
+            mediation_rate: components["schemas"]["Figure"];
             yellow: components["schemas"]["Figure"];
             red: components["schemas"]["Figure"];
             escalations: components["schemas"]["Figure"];
@@ -3790,6 +3946,358 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["RankRow"][];
                     "text/csv": string;
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Not found or outside jurisdiction */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Wrong state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Temporal or the database is unreachable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description The issue did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    read_v1_assessments_get: {
+        parameters: {
+            query: {
+                /** @description the quarter, YYYY-Qn */
+                period: string;
+                /** @description street: the district's streets; department: its departments */
+                level: components["schemas"]["AssessedLevel"];
+                /** @description default: the caller's district */
+                district?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the assessment, or CSV */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Assessment"];
+                    "text/csv": string;
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Not found or outside jurisdiction */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Wrong state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Temporal or the database is unreachable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description The issue did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    printable_v1_assessments_print_get: {
+        parameters: {
+            query: {
+                /** @description the quarter, YYYY-Qn */
+                period: string;
+                /** @description street: the district's streets; department: its departments */
+                level: components["schemas"]["AssessedLevel"];
+                /** @description default: the caller's district */
+                district?: string | null;
+                format?: "html" | "pdf";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "text/html": unknown;
+                    "application/pdf": unknown;
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Not found or outside jurisdiction */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Wrong state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Temporal or the database is unreachable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description The issue did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    issue_now_v1_assessments_issue_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IssueRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Issued"][];
                 };
             };
             /** @description No valid token */

@@ -86,8 +86,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     """The app. Given ``services`` (tests), it uses them; otherwise it builds them at start-up and connects to
     Temporal in the background (it starts, and ``/readyz`` says not ready, while Temporal is down)."""
     settings = settings or (services.settings if services else get_settings())
-    problem = settings.api_secrets_problem()
-    if problem:  # refuse a placeholder secret before anything starts
+    problem = settings.api_secrets_problem() or settings.temporal_security_problem()
+    if problem:  # refuse a placeholder secret, or Temporal without mTLS in production, before anything starts
         raise RuntimeError(problem)
 
     @asynccontextmanager

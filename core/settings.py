@@ -25,6 +25,17 @@ class Settings(BaseSettings):
     temporal_namespace: str = "default"
     temporal_ui_port: int = 8233
     task_queue: str = "whistle"
+    #: mTLS to the Temporal frontend (production): Whistle's client certificate and key, the CA that signed the
+    #: frontend's certificate, and the name on it. The workflow trusts the actor an update names, so only
+    #: Whistle's API and workers may reach the frontend (docs/RELIABILITY.md)
+    temporal_tls_cert_file: Path | None = None
+    temporal_tls_key_file: Path | None = None
+    temporal_tls_ca_file: Path | None = None
+    temporal_tls_server_name: str | None = None
+    #: a bearer token for a frontend with an authorizer and claim mapper (sent as the API key)
+    temporal_api_key: SecretStr | None = None
+    #: production refuses to connect to Temporal without mTLS unless this says the network already isolates it
+    temporal_insecure_ok: bool = False
     #: every timer is divided by this, so a demo can watch a working day pass in seconds
     time_scale: float = Field(default=1.0, gt=0, le=1_000_000)
     timezone: str = "Asia/Shanghai"
@@ -125,6 +136,18 @@ class Settings(BaseSettings):
                     "WHISTLE_JWT_PUBLIC_KEY_FILE, or listen on 127.0.0.1")
         if self.mode != "embedded" and self.jwt_public_key_file is None and len(secret) < 32:
             return "WHISTLE_JWT_SECRET must be at least 32 characters outside the embedded mode"
+        return None
+
+    def temporal_security_problem(self) -> str | None:
+        """Why a production process must not connect to Temporal with these settings, or None."""
+        cert, key = self.temporal_tls_cert_file, self.temporal_tls_key_file
+        if (cert is None) != (key is None):
+            return "set both WHISTLE_TEMPORAL_TLS_CERT_FILE and WHISTLE_TEMPORAL_TLS_KEY_FILE, or neither"
+        if self.mode != "embedded" and cert is None and not self.temporal_insecure_ok:
+            return ("outside the embedded mode Whistle talks to Temporal over mTLS (WHISTLE_TEMPORAL_TLS_CERT_FILE, "
+                    "…_KEY_FILE, …_CA_FILE): the workflow trusts the actor each action names, so the frontend must "
+                    "be reachable by Whistle alone. If a private network already ensures that, set "
+                    "WHISTLE_TEMPORAL_INSECURE_OK=true")
         return None
 
     @property

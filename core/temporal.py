@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from temporalio.client import Client
+from temporalio.service import TLSConfig
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter
 
@@ -35,6 +36,23 @@ def data_converter(settings: Settings) -> DataConverter:
     return encrypted(keyring(settings))
 
 
+def tls_config(settings: Settings) -> TLSConfig | bool:
+    """mTLS to the frontend when a client certificate is configured; plain otherwise (the embedded dev server)."""
+    if settings.temporal_tls_cert_file is None or settings.temporal_tls_key_file is None:
+        return False
+    ca = settings.temporal_tls_ca_file
+    return TLSConfig(client_cert=settings.temporal_tls_cert_file.read_bytes(),
+                     client_private_key=settings.temporal_tls_key_file.read_bytes(),
+                     server_root_ca_cert=ca.read_bytes() if ca else None, domain=settings.temporal_tls_server_name)
+
+
 async def connect(settings: Settings) -> Client:
+    if (problem := settings.temporal_security_problem()) is not None:
+        raise TemporalSecurityError(problem)
+    api_key = settings.temporal_api_key.get_secret_value() if settings.temporal_api_key else None
     return await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace,
-                                data_converter=data_converter(settings))
+                                data_converter=data_converter(settings), tls=tls_config(settings), api_key=api_key)
+
+
+class TemporalSecurityError(RuntimeError):
+    """The settings would connect to Temporal in a way production must not."""

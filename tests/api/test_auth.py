@@ -65,7 +65,7 @@ def test_the_placeholder_secret_is_refused_outside_embedded_mode() -> None:
         create_app(Settings(mode="production"))
     with pytest.raises(RuntimeError, match="32 characters"):
         create_app(Settings(mode="production", jwt_secret="short"))
-    assert create_app(Settings(mode="production", jwt_secret="s" * 40)) is not None
+    assert create_app(Settings(mode="production", jwt_secret="s" * 40, temporal_insecure_ok=True)) is not None
     assert Settings().jwt_secret.get_secret_value() == PLACEHOLDER_SECRET and create_app(Settings()) is not None
     assert PLACEHOLDER_SECRET not in repr(Settings()) and PLACEHOLDER_SECRET not in str(Settings().model_dump())
     with_password = Settings(database_url="postgresql+psycopg2://whistle:hunter2-secret@db/whistle")
@@ -108,3 +108,27 @@ async def test_bodies_over_the_cap_are_refused_before_anything_happens(api_servi
         assert streamed.status_code == 413
         small = await api.post("/v1/issues", RESIDENT, report_body())
         assert small.status_code == 201
+
+
+async def test_production_talks_to_temporal_over_mtls_or_not_at_all(tmp_path: Path) -> None:
+    """The workflow trusts the actor in each action, so production refuses a plaintext, unauthenticated Temporal
+    connection unless told the network isolates it; with a client certificate it connects over mTLS."""
+    from core.temporal import TemporalSecurityError, connect, tls_config
+
+    plain = Settings(mode="production", jwt_secret="s" * 40)
+    with pytest.raises(RuntimeError, match="mTLS"):
+        create_app(plain)
+    with pytest.raises(TemporalSecurityError, match="INSECURE_OK"):
+        await connect(plain)
+    half = Settings(temporal_tls_cert_file=tmp_path / "client.pem")
+    assert half.temporal_security_problem() is not None and "both" in str(half.temporal_security_problem())
+
+    for name in ("client.pem", "client.key", "ca.pem"):
+        (tmp_path / name).write_bytes(f"-----{name}-----".encode())
+    tls = tls_config(Settings(mode="production", temporal_tls_cert_file=tmp_path / "client.pem",
+                              temporal_tls_key_file=tmp_path / "client.key", temporal_tls_ca_file=tmp_path / "ca.pem",
+                              temporal_tls_server_name="temporal.internal"))
+    assert not isinstance(tls, bool)
+    assert (tls.client_cert, tls.client_private_key, tls.server_root_ca_cert, tls.domain) == (
+        b"-----client.pem-----", b"-----client.key-----", b"-----ca.pem-----", "temporal.internal")
+    assert tls_config(Settings()) is False  # the embedded dev server: plain, on loopback

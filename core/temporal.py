@@ -5,9 +5,9 @@ from __future__ import annotations
 import dataclasses
 
 from temporalio.client import Client
-from temporalio.service import TLSConfig
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter
+from temporalio.service import TLSConfig
 
 from core.codec import CodecKeyError, EncryptionCodec, Keyring, embedded_key_file
 from core.settings import Settings

@@ -170,7 +170,8 @@ async def report(issue_id: str, caller: CallerDep, services: ServicesDep) -> Rep
 @router.get("/issues/{issue_id}/events", response_model=list[StaffEvent],
             summary="Staff: the issue's timeline from the read model (who did what, when)")
 async def events(issue_id: str, caller: CallerDep, services: ServicesDep,
-                 after: Annotated[int, Query(ge=0, description="only events after this sequence number")] = 0) -> list[StaffEvent]:
+                 after: Annotated[int, Query(ge=0, description="only events after this sequence number")] = 0,
+                 ) -> list[StaffEvent]:
     await live.visible_issue(services, caller, issue_id)
     if not is_staff(caller.actor):
         raise Problem("not-permitted", "the staff timeline is for staff; residents follow /v1/issues/{id}/timeline")

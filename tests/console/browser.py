@@ -60,7 +60,8 @@ class Problems:
 class Console:
     """One person at the console: a browser context of their own (their token lives in its session storage)."""
 
-    def __init__(self, browser: Browser, base_url: str, shots: Path, problems: Problems, *, phone: bool = False) -> None:
+    def __init__(self, browser: Browser, base_url: str, shots: Path, problems: Problems, *,
+                 phone: bool = False) -> None:
         self.base = f"{base_url}/console"
         self.shots = shots
         self.problems = problems
@@ -139,7 +140,8 @@ class Console:
         unreachable: list[str] = self.page.evaluate(
             """() => [...document.querySelectorAll('a[href], button, input, select, textarea, [role=button]')]
                  .filter(el => el.offsetParent !== null && !el.disabled && el.type !== 'hidden')
-                 .filter(el => el.tabIndex < 0 && !el.closest('.el-radio-group, .el-checkbox-group, .el-select, .el-switch, .el-input-number'))
+                 .filter(el => el.tabIndex < 0
+                   && !el.closest('.el-radio-group, .el-checkbox-group, .el-select, .el-switch, .el-input-number'))
                  .map(el => el.outerHTML.slice(0, 120))""")
         assert not unreachable, f"not reachable by keyboard on {where}: {unreachable}"
         self.page.locator("body").focus()

@@ -22,11 +22,12 @@ import pytest
 from tests.console.browser import CHROMIUM, CHROMIUM_ARGS, ROOT, Console, Problems, wait_until
 
 if not CHROMIUM.exists() and not os.environ.get("CI"):
-    pytest.skip("Debian's Chromium is not installed (apt-get install chromium); CI installs it", allow_module_level=True)
+    pytest.skip("Debian's Chromium is not installed (apt-get install chromium); CI installs it",
+                allow_module_level=True)
 
-from playwright.sync_api import Browser, Locator, expect, sync_playwright  # noqa: E402 - after the skip
+from playwright.sync_api import Browser, Locator, expect, sync_playwright
 
-from tests.e2e.live_stack import live_stack  # noqa: E402
+from tests.e2e.live_stack import live_stack
 
 GRID = "qh.hd.cy.c1.g1"
 RESIDENT = f"resident1@{GRID}"

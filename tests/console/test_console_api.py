@@ -35,6 +35,7 @@ async def embedded(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture
 async def production(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
     settings = Settings(mode="production", jwt_secret="a-production-secret-of-at-least-32-chars",
+                        temporal_insecure_ok=True,
                         database_url=f"sqlite:///{tmp_path / 'r.db'}", rate_limit="1000/minute")
     async for http in _client(settings):
         yield http

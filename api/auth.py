@@ -9,7 +9,9 @@ unit and roles come from the organisation, never from the token.
 from __future__ import annotations
 
 import re
+import threading
 import time
+from collections import OrderedDict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -25,6 +27,10 @@ class InvalidToken(Exception):
     """Raised when a token is missing, malformed, expired, or not signed by whom we trust."""
 
 
+#: how many verified tokens a process remembers (the least recently used go first)
+VERIFIED_CACHE_SIZE = 10_000
+
+
 class TokenService:
     def __init__(self, settings: Settings) -> None:
         problem = settings.api_secrets_problem()
@@ -36,6 +42,8 @@ class TokenService:
         self.ttl = min(timedelta(hours=settings.token_ttl_hours), self.max_lifetime)
         self._secret = settings.jwt_secret.get_secret_value()
         self._public_keys: list[str] = []
+        self._verified: OrderedDict[str, tuple[str, float]] = OrderedDict()  # token → (principal, expiry)
+        self._lock = threading.Lock()
         if settings.jwt_public_key_file is not None:
             text = settings.jwt_public_key_file.read_text()
             self._public_keys = _PEM_BLOCK.findall(text)
@@ -58,7 +66,21 @@ class TokenService:
         return jwt.encode(claims, self._secret, algorithm="HS256")
 
     def principal_id(self, token: str) -> str:
-        """The principal a token names, or :class:`InvalidToken` saying why not."""
+        """The principal a token names, or :class:`InvalidToken` saying why not. A token verified once is
+        remembered until it expires (a bounded cache: a signature check costs more than the rest of a request)."""
+        with self._lock:
+            known = self._verified.get(token)
+            if known is not None and known[1] > time.time():
+                self._verified.move_to_end(token)
+                return known[0]
+        sub, exp = self._verify(token)
+        with self._lock:
+            self._verified[token] = (sub, exp)
+            if len(self._verified) > VERIFIED_CACHE_SIZE:
+                self._verified.popitem(last=False)
+        return sub
+
+    def _verify(self, token: str) -> tuple[str, float]:
         options: Any = {"require": ["sub", "exp", "iss"]}
         try:
             if self.signs_locally:
@@ -74,7 +96,7 @@ class TokenService:
         if not isinstance(sub, str) or not sub:
             raise InvalidToken("the token names no principal")
         self._check_lifetime(claims)
-        return sub
+        return sub, float(claims["exp"])
 
     def _check_lifetime(self, claims: dict[str, Any]) -> None:
         """A token may live at most ``max_lifetime``: from ``iat`` to ``exp``, or from now without ``iat``

@@ -30,6 +30,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from api.deps import Caller, Services
 from api.problems import Problem, refusal, unavailable
 from api.schemas import IssueOut, TaskOut
+from domain import errors
 from domain.access import LiveIssue, can_see, in_subtree, may_act, visible_view
 from domain.messages import ISSUE_ID_PATTERN, ActionRequest, IssueReport, issue_workflow_id
 from domain.state import IssueInput
@@ -40,6 +41,8 @@ from workflows import ResidentIssue
 RPC_TIMEOUT = timedelta(seconds=10)
 #: a just-started issue answers once its context is loaded (one activity)
 OPENING_WAIT_S = 15.0
+#: an action on an issue still being opened is sent again for this long
+OPENING_RETRY_S = 2.0
 _ID = re.compile(ISSUE_ID_PATTERN)
 
 
@@ -117,13 +120,13 @@ async def act(services: Services, caller: Caller, issue_id: str, task_id: str | 
     to the body in the read model (another body: 422); a key whose update already answered in this run gets
     Temporal's answer again, and one answered in an earlier run (the issue continued as new since) is not
     sent again: the answer is the issue's state now."""
-    await visible_issue(services, caller, issue_id)
-    if action == "link_duplicate":
+    if action == "link_duplicate":  # it names another issue, which the caller must see too
+        await visible_issue(services, caller, issue_id)
         await _visible_target(services, caller, issue_id, data.get("issue_id"))
     handle = handle_of(services, issue_id)
     req = ActionRequest(task_id=task_id, action=action, actor=caller.actor, data=data)
     if idempotency_key is None:
-        view, _ = await _update(services, handle, issue_id, req, None)
+        view, _ = await _update(services, caller, handle, issue_id, req, None)
         return issue_out(view, caller)
     fingerprint = action_fingerprint(task_id, action, data)
     try:
@@ -134,8 +137,8 @@ async def act(services: Services, caller: Caller, issue_id: str, task_id: str | 
                       "issue; use a new key") from None
     if record.run_id is not None and record.run_id != await _current_run(handle, issue_id):
         return issue_out((await query_live(services, issue_id)).view, caller)
-    view, run_id = await _update(services, handle, issue_id, req, update_id(caller, issue_id, idempotency_key,
-                                                                            fingerprint))
+    view, run_id = await _update(services, caller, handle, issue_id, req,
+                                 update_id(caller, issue_id, idempotency_key, fingerprint))
     if record.run_id is None:
         await run_in_threadpool(action_keys.answered, services.sessions, caller.id, issue_id, idempotency_key, run_id)
     return issue_out(view, caller)
@@ -155,31 +158,45 @@ async def _current_run(handle: WorkflowHandle[ResidentIssue, object], issue_id: 
         raise _unavailable(exc, issue_id) from None
 
 
-async def _update(services: Services, handle: WorkflowHandle[ResidentIssue, object], issue_id: str,
+async def _update(services: Services, caller: Caller, handle: WorkflowHandle[ResidentIssue, object], issue_id: str,
                   req: ActionRequest, uid: str | None) -> tuple[IssueView, str | None]:
-    """The ``act`` update's answer and the run that gave it; at most ``update_timeout_s`` (then 504)."""
+    """The ``act`` update's answer and the run that gave it; at most ``update_timeout_s`` (then 504).
+
+    Who may see the issue travels with the update: its validator refuses an actor who may not, first, and that
+    answers exactly like an issue that does not exist. A just-started issue still being opened is asked again
+    for up to ``OPENING_RETRY_S``."""
     timeout_s = services.settings.update_timeout_s
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s
-    # bounded by gRPC deadlines, not by cancelling the call: a cancelled call can leave the shared channel broken
-    try:
-        update = await handle.start_update(ResidentIssue.act, req, id=uid, wait_for_stage=WorkflowUpdateStage.COMPLETED,
-                                           rpc_timeout=timedelta(seconds=timeout_s))
-        left = max(deadline - loop.time(), 0.001)  # a known outcome needs no call; otherwise what time is left
-        view = await update.result(rpc_timeout=timedelta(seconds=left))
-    except WorkflowUpdateFailedError as exc:
-        cause = exc.cause
-        if isinstance(cause, ApplicationError) and cause.type:
+    opening_until = loop.time() + OPENING_RETRY_S
+    while True:
+        # bounded by gRPC deadlines, not by cancelling the call: a cancelled call can leave the channel broken
+        try:
+            update = await handle.start_update(ResidentIssue.act, req, id=uid,
+                                               wait_for_stage=WorkflowUpdateStage.COMPLETED,
+                                               rpc_timeout=timedelta(seconds=max(deadline - loop.time(), 0.001)))
+            left = max(deadline - loop.time(), 0.001)  # a known outcome needs no call; otherwise what time is left
+            view = await update.result(rpc_timeout=timedelta(seconds=left))
+        except WorkflowUpdateFailedError as exc:
+            cause = exc.cause
+            if not (isinstance(cause, ApplicationError) and cause.type):
+                raise Problem("internal", f"the action failed: {cause}") from None
+            if cause.type == errors.IssueNotVisible.__name__:
+                raise Problem("not-found", f"no issue {issue_id!r}") from None
+            if "being opened" in cause.message and loop.time() < opening_until:
+                await asyncio.sleep(0.05)
+                continue
             raise refusal(cause.type, cause.message) from None
-        raise Problem("internal", f"the action failed: {cause}") from None
-    except RPCTimeoutOrCancelledError:
-        raise Problem("timeout", f"issue {issue_id} did not answer within {timeout_s:g} s; the action may still take "
-                      "effect: send it again with the same Idempotency-Key to learn its outcome") from None
-    except RPCError as exc:
-        if exc.status == RPCStatusCode.NOT_FOUND and "completed" in exc.message:
-            raise Problem("wrong-state", f"issue {issue_id} is closed; no more actions can be taken") from None
-        raise _unavailable(exc, issue_id) from None
-    return view, update.workflow_run_id
+        except RPCTimeoutOrCancelledError:
+            raise Problem("timeout", f"issue {issue_id} did not answer within {timeout_s:g} s; the action may still "
+                          "take effect: send it again with the same Idempotency-Key to learn its outcome") from None
+        except RPCError as exc:
+            closed = "completed" in exc.message or "closing workflow" in exc.message  # or closing as it came
+            if exc.status == RPCStatusCode.NOT_FOUND and closed:
+                await visible_issue(services, caller, issue_id)  # a closed issue is a 404 to those who may not see it
+                raise Problem("wrong-state", f"issue {issue_id} is closed; no more actions can be taken") from None
+            raise _unavailable(exc, issue_id) from None
+        return view, update.workflow_run_id
 
 
 # --- starting an issue ------------------------------------------------------------------------------

@@ -50,6 +50,7 @@ KINDS: dict[str, tuple[int, str]] = {
 
 #: the workflow validator's refusals (``ApplicationError.type``) → problem slug
 REFUSALS: dict[str, str] = {
+    errors.IssueNotVisible.__name__: "not-found",
     errors.TaskNotFound.__name__: "task-not-found",
     errors.NotPermitted.__name__: "not-permitted",
     errors.WrongState.__name__: "wrong-state",

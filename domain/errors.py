@@ -5,6 +5,7 @@ Every refusal of an action is an :class:`ActionRefused`; the workflow turns it i
 
     WhistleError                  base of everything raised on purpose by Whistle
     └── ActionRefused             an action was refused; nothing changed
+        ├── IssueNotVisible       the actor may not see the issue at all             (404, like a missing one)
         ├── TaskNotFound          the task id is not a task of this issue            (404)
         ├── NotPermitted          the actor's unit, role or person may not do this   (403)
         ├── WrongState            the issue or task is not in a state that allows it (409)
@@ -27,6 +28,11 @@ class WhistleError(Exception):
 
 class ActionRefused(WhistleError):
     """An action was refused before it changed anything."""
+
+
+class IssueNotVisible(ActionRefused):
+    """Raised (by the update's validator, before anything else) when the actor may not see the issue: the API
+    answers it exactly as it answers an issue that does not exist."""
 
 
 class TaskNotFound(ActionRefused):
@@ -59,6 +65,6 @@ class TooOften(ActionRefused):
 
 REFUSAL_TYPES: dict[str, type[ActionRefused]] = {
     cls.__name__: cls
-    for cls in (ActionRefused, TaskNotFound, NotPermitted, WrongState, TaskClosed, ActionNotAllowed, InvalidPayload,
-                TooOften)
+    for cls in (ActionRefused, IssueNotVisible, TaskNotFound, NotPermitted, WrongState, TaskClosed, ActionNotAllowed,
+                InvalidPayload, TooOften)
 }

@@ -61,6 +61,13 @@ URGES_PER_DAY = 3
 URGES_PER_PRINCIPAL_PER_DAY = 1
 
 
+def check_visible(state: IssueState, req: ActionRequest) -> None:
+    """Raise :class:`~domain.errors.IssueNotVisible` unless the actor may see the issue. The update's validator
+    asks this first, so someone outside it learns nothing — not even whether it is open."""
+    if not sees(state, req.actor):
+        raise errors.IssueNotVisible(f"no issue {state.issue_id!r}")
+
+
 def validate(state: IssueState, req: ActionRequest, now: datetime | None = None) -> Decision:
     """Decide ``req`` on ``state``; ``now`` (when the caller knows the time) also applies the daily caps."""
     if state.status is not Status.open:

@@ -38,7 +38,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.messages import ActionRequest, FollowerLink, IssueConfig, issue_workflow_id
     from domain.projection import projection_batch
     from domain.state import CURRENT_RULES, IssueInput, IssueState, MatterContext, Status
-    from domain.validation import Decision, validate
+    from domain.validation import Decision, check_visible, validate
     from domain.views import IssueRecord, IssueView
     from workflows import search_attributes as sa
 
@@ -268,6 +268,12 @@ class ResidentIssue:
 
     @act.validator
     def _validate_act(self, req: ActionRequest) -> None:
+        """Refuse before anything is written. Visibility first: the API sends actions without asking the issue
+        who may see it (validators do not run on replay, so the order here changes no history)."""
+        try:
+            check_visible(self._opened(), req)
+        except errors.ActionRefused as exc:
+            raise _refusal(exc) from None
         self._decide(req)
 
     @workflow.signal

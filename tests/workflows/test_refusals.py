@@ -56,9 +56,18 @@ async def test_action_not_of_this_task_kind(fresh: Driver) -> None:
 
 async def test_actor_from_another_unit(fresh: Driver) -> None:
     task = await fresh.task("verify")
-    err = await refused(fresh, task.task_id, "reject", {"reason": "r"}, principal(fresh.org,
-                                                                                  "grid_worker@qh.hd.cy.c1.g2"))
+    above = principal(fresh.org, "dispatcher@qh.hd.cy")  # sees the issue (the grid is in the street), not its unit
+    err = await refused(fresh, task.task_id, "reject", {"reason": "r"}, above)
     assert err.type == "NotPermitted" and "is assigned to unit qh.hd.cy.c1.g1" in err.message
+
+
+async def test_an_actor_who_may_not_see_the_issue_learns_nothing_else(fresh: Driver) -> None:
+    """The validator asks visibility first: the next grid's worker is told neither the task's unit nor its state."""
+    task = await fresh.task("verify")
+    neighbour = principal(fresh.org, "grid_worker@qh.hd.cy.c1.g2")
+    for task_id in (task.task_id, "no-such-task"):
+        err = await refused(fresh, task_id, "reject", {"reason": "r"}, neighbour)
+        assert err.type == "IssueNotVisible" and "qh.hd.cy.c1.g1" not in err.message
 
 
 async def test_actor_without_the_role(fresh: Driver) -> None:
@@ -145,7 +154,7 @@ async def test_unknown_issue_action_and_outsiders(fresh: Driver) -> None:
     err = await refused(fresh, None, "teleport", {}, principal(fresh.org, RESIDENT))
     assert err.type == "ActionNotAllowed" and "issue-level actions: withdraw" in err.message
     err = await refused(fresh, None, "comment", {"text": "hi"}, principal(fresh.org, "resident1@qh.hx.hp.c1.g1"))
-    assert err.type == "NotPermitted" and "no access" in err.message
+    assert err.type == "IssueNotVisible" and "no issue" in err.message
     err = await refused(fresh, None, "withdraw", {"reason": "r"}, principal(fresh.org, "supervisor@qh.hd.cy"))
     assert err.type == "NotPermitted" and "only the reporter" in err.message
     err = await refused(fresh, None, "supervise", {"note": "n"}, principal(fresh.org, RESIDENT))

@@ -67,6 +67,7 @@ def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecuto
         task_queue=task_queue or settings.task_queue,
         workflows=[ResidentIssue, WebhookDelivery, QuarterlyAssessment],
         activities=[acts.load_issue_context, acts.load_matter_context, acts.compute_deadlines, read_model.project,
+                    read_model.project_local,
                     hooks.deliver, hooks.dead_letter, assess.issue_quarter],
         activity_executor=executor,
         max_concurrent_activities=getattr(executor, "_max_workers", settings.activity_threads),

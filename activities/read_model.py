@@ -5,7 +5,7 @@ from __future__ import annotations
 import structlog
 from temporalio import activity
 
-from domain.projection import ProjectionBatch
+from domain.projection import ProjectedEvents, ProjectionBatch
 from store.db import SessionFactory, transaction
 from store.projection import project
 
@@ -15,6 +15,13 @@ log = structlog.get_logger(__name__)
 class ReadModelActivities:
     def __init__(self, sessions: SessionFactory) -> None:
         self.sessions = sessions
+
+    @activity.defn(name="project_issue_local")
+    def project_local(self, batch: ProjectionBatch) -> ProjectedEvents:
+        """The same, run by the worker beside the workflow task that made the events (a local activity: no round
+        trip through the server). It answers the events it was given, so the history's marker still shows the
+        audit what was sent to the read model."""
+        return ProjectedEvents(written=self.project(batch), events=batch.events)
 
     @activity.defn(name="project_issue")
     def project(self, batch: ProjectionBatch) -> int:

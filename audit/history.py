@@ -4,8 +4,9 @@ and whether they agree (DESIGN §6).
 They agree when
 1. the timeline is gap-free: sequence numbers 1…N, each once;
 2. every event the workflow sent to the read model — decoded from the ``project_issue`` activity
-   inputs recorded in the history, over all runs — is in the timeline once, identical, in order,
-   and the timeline holds nothing else;
+   inputs recorded in the history, and from the results of the local ``project_issue_local`` markers
+   (which echo what they wrote), over all runs — is in the timeline once, identical, in order, and the
+   timeline holds nothing else;
 3. every ``act`` update the history shows as completed successfully appears in the timeline as one
    action by the same actor on the same task, in the same order (signals may add more).
 """
@@ -13,6 +14,7 @@ They agree when
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 from google.protobuf.json_format import MessageToDict
@@ -25,9 +27,12 @@ from core.codec import decode_tree
 from core.temporal import PLAIN_CONVERTER
 from domain.actions import ISSUE_ACTIONS
 from domain.messages import ActionRequest, issue_workflow_id
-from domain.projection import ProjectionBatch
+from domain.projection import ProjectedEvents, ProjectionBatch
 from store import models
 from store.db import SessionFactory
+
+#: the marker the SDK records for a local activity's outcome
+LOCAL_ACTIVITY_MARKER = "core_local_activity"
 
 
 class TimelineEntry(BaseModel):
@@ -100,6 +105,9 @@ def check(timeline: list[TimelineEntry], histories: list[WorkflowHistory]) -> li
                     batch: ProjectionBatch = _decode(attrs.input.payloads, ProjectionBatch)
                     for e in batch.events:
                         projected.setdefault(e.seq, e)
+            elif ev.event_type == EventType.EVENT_TYPE_MARKER_RECORDED:
+                for e in _locally_projected(ev.marker_recorded_event_attributes):
+                    projected.setdefault(e.seq, e)
             elif ev.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
                 accepted = ev.workflow_execution_update_accepted_event_attributes.accepted_request
                 if accepted.input.name == "act":
@@ -134,6 +142,17 @@ def check(timeline: list[TimelineEntry], histories: list[WorkflowHistory]) -> li
             break
         position += 1
     return problems
+
+
+def _locally_projected(marker: Any) -> list[Any]:
+    """The events a local ``project_issue_local`` sent, from its marker: the result echoes them."""
+    if marker.marker_name != LOCAL_ACTIVITY_MARKER or "data" not in marker.details or "result" not in marker.details:
+        return []
+    meta = json.loads(marker.details["data"].payloads[0].data)
+    if meta.get("activity_type") != "project_issue_local" or not marker.details["result"].payloads:
+        return []
+    echo: ProjectedEvents = _decode(marker.details["result"].payloads, ProjectedEvents)
+    return list(echo.events)
 
 
 async def audit_issue(client: Client, sessions: SessionFactory, issue_id: str) -> AuditReport:

@@ -66,6 +66,13 @@ class ProjectionBatch(BaseModel):
     last_seq: int
 
 
+class ProjectedEvents(BaseModel):
+    """What a local projection answers: how many events were new to the read model, and the events sent."""
+
+    written: int
+    events: list[TimelineEvent]
+
+
 def projection_batch(state: IssueState, after_seq: int) -> ProjectionBatch:
     open_dues = [t.due_at for t in state.open_tasks() if t.due_at is not None]
     issue = IssueSnapshot(

@@ -36,7 +36,7 @@ with workflow.unsafe.imports_passed_through():
         set_deadlines,
     )
     from domain.messages import ActionRequest, FollowerLink, IssueConfig, issue_workflow_id
-    from domain.projection import projection_batch
+    from domain.projection import ProjectionBatch, projection_batch
     from domain.state import CURRENT_RULES, IssueInput, IssueState, MatterContext, Status
     from domain.validation import Decision, check_visible, validate
     from domain.views import IssueRecord, IssueView
@@ -60,6 +60,14 @@ RULES_PATCH = "rules-2"
 LOCAL_DEADLINES_PATCH = "local-deadlines"
 #: issues say in a search attribute when a deadline is provisional, so loading a year's arrangement finds them
 PROVISIONAL_PATCH = "provisional-deadlines"
+#: the read model is written by a local activity beside the workflow task that made the events (falling back to
+#: the regular activity while the database is away); older issues keep the regular activity they recorded
+LOCAL_PROJECTION_PATCH = "local-projection"
+
+#: a local projection gives up after this, and the batch goes by the regular activity, which waits for the database
+LOCAL_PROJECTION_TIMEOUT = timedelta(seconds=4)
+LOCAL_PROJECTION_RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=200), backoff_coefficient=2.0,
+                                     maximum_attempts=3)
 
 
 def _refusal(exc: errors.ActionRefused) -> ApplicationError:
@@ -79,6 +87,8 @@ class ResidentIssue:
         self._closing = False
         self._handing_over = False  # continuing as new: start no new projection batch
         self._publishes_provisional = False
+        self._projects_locally = False
+        self._database_away = False  # the last local projection failed: use the regular activity until one succeeds
 
     # --- the loop ---------------------------------------------------------------------------------
 
@@ -87,6 +97,7 @@ class ResidentIssue:
         self._projecting = workflow.patched(PROJECTION_PATCH)
         rules_version = CURRENT_RULES if workflow.patched(RULES_PATCH) else 1
         self._publishes_provisional = workflow.patched(PROVISIONAL_PATCH)
+        self._projects_locally = self._projecting and workflow.patched(LOCAL_PROJECTION_PATCH)
         if self._state is None:
             try:
                 context = await workflow.execute_activity_method(
@@ -158,14 +169,27 @@ class ResidentIssue:
             batch = projection_batch(state, state.projected_seq)
             self._projection_busy = True
             try:
-                await workflow.execute_activity_method(
-                    ReadModelActivities.project, batch, start_to_close_timeout=ACTIVITY_TIMEOUT,
-                    retry_policy=ACTIVITY_RETRY)
+                await self._project(batch)
             finally:
                 self._projection_busy = False
             state.projected_seq = max(state.projected_seq, batch.last_seq)
             if state.rules >= 2:
                 forget_projected(state)
+
+    async def _project(self, batch: ProjectionBatch) -> None:
+        """Locally when the database answers (no round trip through the server), else by the regular activity,
+        which retries until it is back."""
+        if self._projects_locally and not self._database_away:
+            try:
+                await workflow.execute_local_activity_method(
+                    ReadModelActivities.project_local, batch, schedule_to_close_timeout=LOCAL_PROJECTION_TIMEOUT,
+                    retry_policy=LOCAL_PROJECTION_RETRY)
+                return
+            except (ActivityError, ApplicationError, TimeoutError):  # a failed local attempt surfaces as its cause
+                self._database_away = True
+        await workflow.execute_activity_method(
+            ReadModelActivities.project, batch, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY)
+        self._database_away = False
 
     async def _settle(self) -> None:
         """After a transition: fetch deadlines for new tasks, publish search attributes, wake the loop."""

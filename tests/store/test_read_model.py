@@ -154,3 +154,43 @@ def test_calendar_overrides_come_from_the_database(db_url: str) -> None:
         s.add(models.CalendarOverride(day=date(2026, 11, 23), is_workday=False, note="local holiday"))
     assert not cal.is_workday(date(2026, 11, 23))  # refreshed from the table
     assert WorkingCalendar({date(2026, 11, 23): True}, loader=loader, refresh_seconds=0).is_workday(date(2026, 11, 23))
+
+
+def test_a_group_commit_writes_what_one_at_a_time_would_and_isolates_a_bad_batch(db_url: str) -> None:
+    """Many callers at once through the single writer: the read model ends as batch-by-batch projection leaves
+    it, and a batch that cannot be written fails alone while the rest of its group goes in."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from activities.read_model import GroupCommit
+
+    upgrade(db_url)
+    _, batches = _walk_with_batches()
+    one_at_a_time = session_factory(make_engine(db_url))
+    for b in batches:
+        with transaction(one_at_a_time) as s:
+            project(s, b)
+    expected = _snapshot(one_at_a_time)
+    with one_at_a_time() as s, s.begin():  # start again from nothing
+        for table in (models.Notification, models.Rating, models.TimelineEvent, models.Task, models.Issue):
+            s.execute(table.__table__.delete())
+
+    bad = batches[1].model_copy(deep=True)
+    bad.issue.issue_id = "x" * 300  # longer than the column: PostgreSQL refuses it (SQLite does not check)
+    writer = GroupCommit(one_at_a_time, group_max=8)
+    work = batches * 3 + [bad]
+    random.Random(3).shuffle(work)
+    with ThreadPoolExecutor(16) as pool:
+        futures = [pool.submit(writer.write, b) for b in work]
+    outcomes = [f.exception() for f in futures]
+    assert _snapshot_of_issue(one_at_a_time, batches[0].issue.issue_id) == expected
+    assert all(o is None for o, b in zip(outcomes, work, strict=True) if b is not bad)
+    if db_url.startswith("postgresql"):
+        assert outcomes[work.index(bad)] is not None
+
+
+def _snapshot_of_issue(sessions, issue_id: str) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    with sessions() as s, s.begin():
+        for table in (models.Notification, models.Rating, models.TimelineEvent, models.Task):
+            s.execute(table.__table__.delete().where(table.issue_id != issue_id))
+        s.execute(models.Issue.__table__.delete().where(models.Issue.id != issue_id))
+    return _snapshot(sessions)

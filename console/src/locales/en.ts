@@ -142,6 +142,10 @@ const en: Messages = {
     reassign: 'Reassign',
     claim: 'Claim',
     unclaim: 'Unclaim',
+    comment: 'Comment',
+    supervise: 'Supervise',
+    withdraw: 'Withdraw',
+    link_duplicate: 'Link a duplicate',
   },
   field: {
     result: 'Result',

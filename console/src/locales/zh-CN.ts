@@ -140,6 +140,10 @@ const zhCN = {
     reassign: '改派',
     claim: '认领',
     unclaim: '放弃认领',
+    comment: '留言',
+    supervise: '督办',
+    withdraw: '撤回',
+    link_duplicate: '关联重复件',
   },
   field: {
     result: '处理结果',

@@ -82,6 +82,10 @@ async def _not_live(handle: WorkflowHandle[ResidentIssue, object], issue_id: str
         return _unavailable(exc, issue_id)
     if desc.status == WorkflowExecutionStatus.FAILED:
         return Problem("invalid-input", f"issue {issue_id} was refused when it opened; see its history")
+    if desc.status == WorkflowExecutionStatus.RUNNING and "being opened" in why:
+        # accepted and durable, but no worker has opened it yet (one is restarting, or all are busy)
+        return Problem("timeout", f"issue {issue_id} is accepted but not open yet: no worker has answered; send the "
+                       "request again (with the same Idempotency-Key) to get it once it is")
     return Problem("wrong-state", f"issue {issue_id} is not ready: {why}")
 
 

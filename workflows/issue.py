@@ -65,7 +65,7 @@ PROVISIONAL_PATCH = "provisional-deadlines"
 LOCAL_PROJECTION_PATCH = "local-projection"
 
 #: a local projection gives up after this, and the batch goes by the regular activity, which waits for the database
-LOCAL_PROJECTION_TIMEOUT = timedelta(seconds=4)
+LOCAL_PROJECTION_TIMEOUT = timedelta(seconds=10)
 LOCAL_PROJECTION_RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=200), backoff_coefficient=2.0,
                                      maximum_attempts=3)
 

@@ -75,7 +75,7 @@ async def _ready(walker: Walker) -> bool:
 async def _all_agree(walker: Walker, issue_ids: list[str]) -> bool:
     """The read model holds every event of every issue, once, as the history sent it."""
     for issue_id in issue_ids:
-        if not (await walker.get(f"/v1/issues/{issue_id}/audit")).json()["agree"]:
+        if not (await walker.audit(issue_id))["agree"]:
             return False
     return True
 
@@ -102,7 +102,7 @@ async def test_worker_killed_again_and_again(data_dir: Path, capsys: pytest.Capt
             assert not tally.failures, tally.failures[:5]
             assert len(issue_ids) == ISSUES
 
-            caught_up_s = await until(lambda: _all_agree(walker, issue_ids), 120)
+            caught_up_s = await until(lambda: _all_agree(walker, issue_ids), 300)
             v = await verify(walker, issue_ids, closed=True)
         finally:
             await walker.close()
@@ -151,7 +151,7 @@ async def test_temporal_restarted_on_its_database(data_dir: Path, capsys: pytest
             async def timers_fired() -> bool:
                 """Every waiting issue's summons warned its unit's leader, after the restart."""
                 for issue_id in waiting:
-                    audit = (await walker.get(f"/v1/issues/{issue_id}/audit")).json()
+                    audit = await walker.audit(issue_id)
                     if not any(e["kind"] == "warning" and datetime.fromisoformat(e["at"]) > restarted_at
                                for e in audit["timeline"]):
                         return False

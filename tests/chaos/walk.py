@@ -114,6 +114,21 @@ class Walker:
     async def get(self, path: str, who: str = AUDITOR) -> httpx.Response:
         return await self.http.get(path, headers=self.auth[who])
 
+    async def read(self, path: str, retry_for_s: float = 60.0) -> dict[str, Any]:
+        """A supervisor's GET, asked again while Temporal or the database is not answering yet (bounded)."""
+        give_up = time.monotonic() + retry_for_s
+        for _ in range(1000):
+            resp = await self.get(path)
+            if resp.status_code == 200:
+                return dict(resp.json())
+            if resp.status_code not in UNKNOWN_OUTCOME or time.monotonic() > give_up:
+                raise RuntimeError(f"GET {path}: {resp.status_code} {resp.text[:300]}")
+            await asyncio.sleep(0.5)
+        raise AssertionError("unreachable: the loop is bounded by time")
+
+    async def audit(self, issue_id: str) -> dict[str, Any]:
+        return await self.read(f"/v1/issues/{issue_id}/audit")
+
 
 @dataclass
 class Verdict:
@@ -148,7 +163,7 @@ async def verify(walker: Walker, issue_ids: list[str], *, closed: bool) -> Verdi
     """Per issue: the acknowledged actions against the history and the timeline (through the audit view)."""
     v = Verdict(issues=len(issue_ids))
     for issue_id in issue_ids:
-        audit = (await walker.get(f"/v1/issues/{issue_id}/audit")).json()
+        audit = await walker.audit(issue_id)
         acked = walker.tally.acked.get(issue_id, [])
         in_history = _succeeded_acts(audit["runs"])
         rows = [f"{e['task_id']}:{e['data'].get('action')}" for e in audit["timeline"] if e["kind"] == "action"]
@@ -160,7 +175,7 @@ async def verify(walker: Walker, issue_ids: list[str], *, closed: bool) -> Verdi
         v.doubled += max(len(in_history) - len(acked), 0)
         if not audit["agree"]:
             v.disagreeing.append(f"{issue_id}: {audit['problems'][:3]}")
-        view = (await walker.get(f"/v1/issues/{issue_id}")).json()
+        view = await walker.read(f"/v1/issues/{issue_id}")
         v.closed += view["status"] == "closed"
     if closed:
         assert v.closed == v.issues, f"{v.issues - v.closed} issues did not reach their end"

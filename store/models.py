@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -120,6 +121,7 @@ class Issue(Base):
     overdue: Mapped[bool] = mapped_column(Boolean, index=True)
     reworks: Mapped[int] = mapped_column(Integer)
     urges: Mapped[int] = mapped_column(Integer)
+    epoch: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")  # see ProjectionBatch.epoch
     created_at: Mapped[datetime] = mapped_column(index=True)
     closed_at: Mapped[datetime | None] = mapped_column(index=True)
     last_seq: Mapped[int] = mapped_column(Integer)
@@ -149,6 +151,7 @@ class Task(Base):
     late: Mapped[bool] = mapped_column(Boolean)
     provisional: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     version_seq: Mapped[int] = mapped_column(Integer)  # the issue's last_seq when this row was written
+    epoch: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")  # see ProjectionBatch.epoch
 
 
 class TimelineEvent(Base):
@@ -166,6 +169,7 @@ class TimelineEvent(Base):
     unit_id: Mapped[str | None] = mapped_column(String(200))
     task_id: Mapped[str | None] = mapped_column(String(80))
     data: Mapped[dict[str, Any]] = mapped_column()
+    epoch: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")  # see ProjectionBatch.epoch
 
 
 class Rating(Base):
@@ -180,6 +184,7 @@ class Rating(Base):
     rating: Mapped[str | None] = mapped_column(String(30))  # NULL: no answer within the window
     comment: Mapped[str | None] = mapped_column(Text)
     round: Mapped[int] = mapped_column(Integer)
+    epoch: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")  # see ProjectionBatch.epoch
 
 
 class CalendarOverride(Base):

@@ -185,8 +185,10 @@ async def verify(walker: Walker, issue_ids: list[str], *, closed: bool) -> Verdi
 async def until(check: Any, timeout_s: float, every_s: float = 0.5) -> float:
     """Wait until ``await check()`` is true; the seconds it took. Bounded: raises after ``timeout_s``."""
     t0 = time.monotonic()
-    for _ in range(int(timeout_s / every_s) + 1):
+    for _ in range(int(timeout_s / every_s) + 1):  # bounded in count, and in time: a check may itself be slow
         if await check():
             return time.monotonic() - t0
+        if time.monotonic() - t0 > timeout_s:
+            break
         await asyncio.sleep(every_s)
     raise TimeoutError(f"not true within {timeout_s:g} s")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, inspect, select
 
 from core import directory
@@ -194,3 +195,33 @@ def _snapshot_of_issue(sessions, issue_id: str) -> dict[str, object]:  # type: i
             s.execute(table.__table__.delete().where(table.issue_id != issue_id))
         s.execute(models.Issue.__table__.delete().where(models.Issue.id != issue_id))
     return _snapshot(sessions)
+
+
+@pytest.mark.parametrize("k", [3, -1])
+def test_a_lost_executions_rows_are_replaced_by_the_kept_ones(db_url: str, k: int) -> None:
+    """A local projection wrote the events of a workflow task whose worker then died; the task ran again later
+    with another clock (and here made one event fewer). The kept execution's rows replace the lost one's, the
+    lost one's extra event goes, and the lost batch arriving late afterwards changes nothing."""
+    upgrade(db_url)
+    _, batches = _walk_with_batches()
+    kept = [b.model_copy(update={"epoch": 100 + n}) for n, b in enumerate(batches)]
+    reference = session_factory(make_engine(db_url))
+    for b in kept:
+        with transaction(reference) as s:
+            project(s, b)
+    expected = _snapshot(reference)
+    with reference() as s, s.begin():
+        for table in (models.Notification, models.Rating, models.TimelineEvent, models.Task, models.Issue):
+            s.execute(table.__table__.delete())
+
+    k = k % len(kept)
+    lost = kept[k].model_copy(deep=True, update={"epoch": kept[k].epoch - 1})
+    for e in lost.events:
+        e.at = e.at + timedelta(seconds=10)
+    phantom = lost.events[-1].model_copy(update={"seq": lost.last_seq + 1})
+    lost.events.append(phantom)
+    lost.last_seq += 1
+    for b in [*kept[:k], lost, *kept[k:], lost]:
+        with transaction(reference) as s:
+            project(s, b)
+    assert _snapshot(reference) == expected

@@ -64,9 +64,10 @@ class ProjectionBatch(BaseModel):
     events: list[TimelineEvent]
     ratings: list[RatingSnapshot]
     last_seq: int
-    #: which execution cut the batch: its run and the history's length then. A local projection may run for a
-    #: workflow task that is then lost (its worker dies) and made again, later, with another clock; the later
-    #: execution is the one the history keeps, and its rows replace the lost one's (``store.projection``)
+    #: which execution cut the batch: the start of its workflow task, in microseconds. A local projection may run
+    #: for a workflow task that is then lost (its worker dies, or the server cannot take its completion) and is
+    #: made again, later — a retried task keeps the history's length but starts later; the later execution is
+    #: the one the history keeps, and its rows replace the lost one's (``store.projection``)
     epoch: int = 0
 
 

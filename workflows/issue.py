@@ -64,8 +64,6 @@ PROVISIONAL_PATCH = "provisional-deadlines"
 #: the regular activity while the database is away); older issues keep the regular activity they recorded
 LOCAL_PROJECTION_PATCH = "local-projection"
 
-#: a batch's epoch: the run, then the history's length when it was cut (a run's history stays far shorter)
-EPOCH_PER_RUN = 1_000_000_000
 #: a local projection gives up after this, and the batch goes by the regular activity, which waits for the database
 LOCAL_PROJECTION_TIMEOUT = timedelta(seconds=10)
 LOCAL_PROJECTION_RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=200), backoff_coefficient=2.0,
@@ -169,7 +167,7 @@ class ResidentIssue:
             if not self._unprojected():
                 return
             batch = projection_batch(state, state.projected_seq)
-            batch.epoch = state.runs * EPOCH_PER_RUN + workflow.info().get_current_history_length()
+            batch.epoch = int(workflow.now().timestamp() * 1_000_000)
             self._projection_busy = True
             try:
                 await self._project(batch)

@@ -63,6 +63,10 @@ PROVISIONAL_PATCH = "provisional-deadlines"
 #: the read model is written by a local activity beside the workflow task that made the events (falling back to
 #: the regular activity while the database is away); older issues keep the regular activity they recorded
 LOCAL_PROJECTION_PATCH = "local-projection"
+#: ...withdrawn: issues started since project by the regular activity again (the chaos suite saw a local
+#: projection's marker fail to decode on replay after the Temporal server restarted; see docs/BENCHMARKS.md).
+#: Issues that recorded "local-projection" keep replaying it
+REGULAR_PROJECTION_PATCH = "regular-projection"
 
 #: a local projection gives up after this, and the batch goes by the regular activity, which waits for the database
 LOCAL_PROJECTION_TIMEOUT = timedelta(seconds=10)
@@ -97,7 +101,8 @@ class ResidentIssue:
         self._projecting = workflow.patched(PROJECTION_PATCH)
         rules_version = CURRENT_RULES if workflow.patched(RULES_PATCH) else 1
         self._publishes_provisional = workflow.patched(PROVISIONAL_PATCH)
-        self._projects_locally = self._projecting and workflow.patched(LOCAL_PROJECTION_PATCH)
+        self._projects_locally = (self._projecting and not workflow.patched(REGULAR_PROJECTION_PATCH)
+                                  and workflow.patched(LOCAL_PROJECTION_PATCH))
         if self._state is None:
             try:
                 context = await workflow.execute_activity_method(

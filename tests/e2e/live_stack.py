@@ -36,19 +36,37 @@ class LiveStack:
         return {"Authorization": f"Bearer {self.tokens.issue(principal_id)}"}
 
 
+#: a port picked free may be taken by another process before the stack binds it: try again with new ones
+START_ATTEMPTS = 3
+
+
 @contextmanager
 def live_stack(data_dir: Path, **extra_env: str) -> Iterator[LiveStack]:
-    api_port = free_port()
-    env = {**os.environ, "WHISTLE_DATA_DIR": str(data_dir), "WHISTLE_TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}",
-           "WHISTLE_TEMPORAL_UI_PORT": str(free_port()), "WHISTLE_API_PORT": str(api_port),
-           "WHISTLE_LOG_LEVEL": "WARNING", "WHISTLE_RATE_LIMIT": "100000/minute", **extra_env}
-    env.pop("DATABASE_URL", None)
     log = open(data_dir / "stack.log", "ab")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen([sys.executable, "-m", "whistle.cli", "run"], cwd=ROOT, env=env, stdout=log, stderr=log)
-    url = f"http://127.0.0.1:{api_port}"
     try:
-        wait_for_http(f"{url}/readyz", proc, READY_S)  # readiness: Temporal and the database answer too
-        yield LiveStack(url=url, env=env, tokens=TokenService(Settings()))
+        for attempt in range(1, START_ATTEMPTS + 1):
+            api_port = free_port()
+            env = {**os.environ, "WHISTLE_DATA_DIR": str(data_dir),
+                   "WHISTLE_TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}",
+                   "WHISTLE_TEMPORAL_UI_PORT": str(free_port()), "WHISTLE_API_PORT": str(api_port),
+                   "WHISTLE_LOG_LEVEL": "WARNING", "WHISTLE_RATE_LIMIT": "100000/minute", **extra_env}
+            env.pop("DATABASE_URL", None)
+            proc = subprocess.Popen([sys.executable, "-m", "whistle.cli", "run"], cwd=ROOT, env=env, stdout=log,
+                                    stderr=log)
+            url = f"http://127.0.0.1:{api_port}"
+            try:
+                wait_for_http(f"{url}/readyz", proc, READY_S)  # readiness: Temporal and the database answer too
+            except RuntimeError:
+                stop_process(proc, timeout=45)
+                log.flush()
+                taken = b"address already in use" in (data_dir / "stack.log").read_bytes()
+                if not taken or attempt == START_ATTEMPTS:
+                    raise
+                continue
+            try:
+                yield LiveStack(url=url, env=env, tokens=TokenService(Settings()))
+            finally:
+                stop_process(proc, timeout=45)
+            return
     finally:
-        stop_process(proc, timeout=45)
         log.close()

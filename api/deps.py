@@ -24,6 +24,7 @@ from domain.messages import Actor
 from domain.organisation import Organisation, Principal, Role
 from store.db import SessionFactory
 from store.grids import CachedIndex, GridIndex, load_index
+from store.stats import Scope
 
 
 class RateLimiter:
@@ -74,6 +75,7 @@ class Services:
     temporal: Client | None = None
     _subtrees: dict[str, frozenset[str]] = field(default_factory=dict)
     _grids: CachedIndex | None = None
+    _figures_scope: Scope | None = None
 
     @property
     def client(self) -> Client:
@@ -94,6 +96,13 @@ class Services:
                     return load_index(session)
             self._grids = CachedIndex(load)
         return self._grids.get()
+
+    def figures_scope(self) -> Scope:
+        """Each unit's territory and the mediation matters, for the figures: built once, since the organisation
+        and the catalogue do not change while the process runs."""
+        if self._figures_scope is None:
+            self._figures_scope = Scope.of(self.organisation, self.catalogue, self.settings.no_answer_policy)
+        return self._figures_scope
 
     def subtree(self, unit_id: str) -> frozenset[str]:
         cached = self._subtrees.get(unit_id)

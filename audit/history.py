@@ -80,10 +80,11 @@ async def _histories(client: Client, issue_id: str) -> list[tuple[str, WorkflowH
     return [(r.run_id, await client.get_workflow_handle(wid, run_id=r.run_id).fetch_history()) for r in runs]
 
 
-def _timeline(sessions: SessionFactory, issue_id: str) -> list[TimelineEntry]:
+def read_timeline(sessions: SessionFactory, issue_id: str, after: int = 0) -> list[TimelineEntry]:
+    """The issue's timeline in the read model, in order; only the events after sequence number ``after``."""
+    E = models.TimelineEvent
     with sessions() as session:
-        rows = session.scalars(select(models.TimelineEvent).where(models.TimelineEvent.issue_id == issue_id)
-                               .order_by(models.TimelineEvent.seq))
+        rows = session.scalars(select(E).where(E.issue_id == issue_id, E.seq > after).order_by(E.seq))
         return [TimelineEntry(seq=r.seq, at=r.at.isoformat(), step=r.step, kind=r.kind, actor_id=r.actor_id,
                               unit_id=r.unit_id, task_id=r.task_id, data=r.data) for r in rows]
 
@@ -162,7 +163,7 @@ async def audit_issue(client: Client, sessions: SessionFactory, issue_id: str) -
         for _, history in histories:
             for event in history.events:
                 await decode_tree(event, codec)
-    timeline = await asyncio.to_thread(_timeline, sessions, issue_id)  # a blocking query: off the event loop
+    timeline = await asyncio.to_thread(read_timeline, sessions, issue_id)  # a blocking query: off the event loop
     problems = check(timeline, [h for _, h in histories])
     runs = [RunHistory(run_id=run_id, events=[MessageToDict(e) for e in h.events]) for run_id, h in histories]
     return AuditReport(issue_id=issue_id, agree=not problems, problems=problems, timeline=timeline, runs=runs)

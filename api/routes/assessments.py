@@ -28,7 +28,7 @@ from temporalio.service import RPCError
 from activities.assessment import Issued, IssueQuarter
 from api.deps import Caller, CallerDep, Services, ServicesDep
 from api.problems import COMMON_RESPONSES, Problem, invalid, unavailable
-from api.routes.stats import CSV, scope_of
+from api.routes.stats import CSV
 from domain.access import reads_statistics
 from domain.organisation import Level, Role, UnitKind
 from store import assessments
@@ -79,7 +79,7 @@ def _read(services: Services, caller: Caller, period: str, level: AssessedLevel,
             kept = assessments.stored(session, district_id, level, quarter.label)
             if kept is not None:
                 return kept
-            return assessments.compute(session, services.organisation, scope_of(services), district_id, level,
+            return assessments.compute(session, services.organisation, services.figures_scope(), district_id, level,
                                        quarter, bands)
 
     result = load()

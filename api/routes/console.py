@@ -14,22 +14,21 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 from temporalio.service import RPCError
 
 from api import live
 from api.deps import CallerDep, ServicesDep, client_address
 from api.problems import COMMON_RESPONSES, Problem, invalid, unavailable
+from audit import TimelineEntry, read_timeline
 from domain.access import is_staff
 from domain.messages import Location, Source
-from domain.organisation import Level, Role
+from domain.organisation import Level, Organisation, Principal, Role
 from domain.state import IssueInput
-from store import models
 
 router = APIRouter(prefix="/console/api", tags=["console"], responses=COMMON_RESPONSES)
 
@@ -62,14 +61,7 @@ class TokenOut(BaseModel):
     expires_in_s: int
 
 
-class Me(BaseModel):
-    id: str
-    name: str
-    unit_id: str
-    unit_name: str
-    unit_name_en: str
-    level: Level
-    roles: list[Role]
+class Me(SamplePrincipal):
     community_id: str | None = Field(description="the community the unit lies in (or is), for the public board")
 
 
@@ -85,17 +77,6 @@ class ReportOut(BaseModel):
     photos: list[str]
     source: Source
     reported_at: datetime | None
-
-
-class StaffEvent(BaseModel):
-    seq: int
-    at: datetime
-    step: str
-    kind: str
-    actor_id: str | None
-    unit_id: str | None
-    task_id: str | None
-    data: dict[str, Any]
 
 
 @router.get("/config", response_model=ConsoleConfig, summary="How the console signs in, and the time zone")
@@ -117,10 +98,13 @@ def _embedded_only(services: ServicesDep, request: Request) -> None:
 def principals(services: ServicesDep, request: Request) -> list[SamplePrincipal]:
     _embedded_only(services, request)
     org = services.organisation
-    return [SamplePrincipal(id=p.id, name=p.name, unit_id=p.unit_id, unit_name=org.unit(p.unit_id).name,
-                            unit_name_en=org.unit(p.unit_id).name_en, level=org.unit(p.unit_id).level,
-                            roles=list(p.roles))
-            for p in sorted(org.principals.values(), key=lambda p: p.id)]
+    return [_described(org, p) for p in sorted(org.principals.values(), key=lambda p: p.id)]
+
+
+def _described(org: Organisation, principal: Principal) -> SamplePrincipal:
+    unit = org.unit(principal.unit_id)
+    return SamplePrincipal(id=principal.id, name=principal.name, unit_id=unit.id, unit_name=unit.name,
+                           unit_name_en=unit.name_en, level=unit.level, roles=list(principal.roles))
 
 
 @router.post("/token", response_model=TokenOut, summary="Embedded mode: a token for a sample principal")
@@ -136,13 +120,8 @@ def token(body: TokenRequest, services: ServicesDep, request: Request) -> TokenO
 @router.get("/me", response_model=Me, summary="Who your token names")
 def me(caller: CallerDep, services: ServicesDep) -> Me:
     org = services.organisation
-    unit = org.unit(caller.unit_id)
-    community = unit
-    while community.level.rank < Level.community.rank and community.parent_id is not None:
-        community = org.unit(community.parent_id)
-    return Me(id=caller.id, name=caller.principal.name, unit_id=unit.id, unit_name=unit.name,
-              unit_name_en=unit.name_en, level=unit.level, roles=list(caller.roles),
-              community_id=community.id if community.level is Level.community else None)
+    community = next((u for u in org.ancestors(caller.unit_id) if u.level is Level.community), None)
+    return Me(**_described(org, caller.principal).model_dump(), community_id=community.id if community else None)
 
 
 @router.get("/issues/{issue_id}/report", response_model=ReportOut,
@@ -167,20 +146,12 @@ async def report(issue_id: str, caller: CallerDep, services: ServicesDep) -> Rep
                      source=r.source, reported_at=r.reported_at)
 
 
-@router.get("/issues/{issue_id}/events", response_model=list[StaffEvent],
+@router.get("/issues/{issue_id}/events", response_model=list[TimelineEntry],
             summary="Staff: the issue's timeline from the read model (who did what, when)")
 async def events(issue_id: str, caller: CallerDep, services: ServicesDep,
                  after: Annotated[int, Query(ge=0, description="only events after this sequence number")] = 0,
-                 ) -> list[StaffEvent]:
+                 ) -> list[TimelineEntry]:
     await live.visible_issue(services, caller, issue_id)
     if not is_staff(caller.actor):
         raise Problem("not-permitted", "the staff timeline is for staff; residents follow /v1/issues/{id}/timeline")
-
-    def read() -> list[StaffEvent]:
-        E = models.TimelineEvent
-        with services.sessions() as session:
-            rows = session.scalars(select(E).where(E.issue_id == issue_id, E.seq > after).order_by(E.seq)).all()
-            return [StaffEvent(seq=e.seq, at=e.at, step=e.step, kind=e.kind, actor_id=e.actor_id,
-                               unit_id=e.unit_id, task_id=e.task_id, data=e.data) for e in rows]
-
-    return await run_in_threadpool(read)
+    return await run_in_threadpool(read_timeline, services.sessions, issue_id, after)

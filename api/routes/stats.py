@@ -13,7 +13,7 @@ from api.problems import COMMON_RESPONSES, Problem, invalid
 from api.schemas import UtcDatetime
 from domain.access import reads_statistics
 from domain.organisation import Level, UnitKind
-from store.stats import Period, RankRow, Scope, UnitStats, ranking, to_csv
+from store.stats import Period, RankRow, UnitStats, ranking, to_csv
 
 router = APIRouter(prefix="/v1/stats", tags=["stats"], responses=COMMON_RESPONSES)
 
@@ -73,10 +73,6 @@ async def unit_ranking(request: Request, caller: CallerDep, services: ServicesDe
     return rows
 
 
-def scope_of(services: Services) -> Scope:
-    return Scope.of(services.organisation, services.catalogue, services.settings.no_answer_policy)
-
-
 def _rank(services: Services, units: list[str], period: Period) -> list[RankRow]:
     with services.sessions() as session:
-        return ranking(session, units, period, scope=scope_of(services))
+        return ranking(session, units, period, scope=services.figures_scope())

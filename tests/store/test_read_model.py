@@ -171,9 +171,7 @@ def test_a_group_commit_writes_what_one_at_a_time_would_and_isolates_a_bad_batch
         with transaction(one_at_a_time) as s:
             project(s, b)
     expected = _snapshot(one_at_a_time)
-    with one_at_a_time() as s, s.begin():  # start again from nothing
-        for table in (models.Notification, models.Rating, models.TimelineEvent, models.Task, models.Issue):
-            s.execute(table.__table__.delete())
+    _empty(one_at_a_time)
 
     bad = batches[1].model_copy(deep=True)
     bad.issue.issue_id = "x" * 300  # longer than the column: PostgreSQL refuses it (SQLite does not check)
@@ -189,9 +187,19 @@ def test_a_group_commit_writes_what_one_at_a_time_would_and_isolates_a_bad_batch
         assert outcomes[work.index(bad)] is not None
 
 
+PROJECTED = (models.Notification, models.Rating, models.TimelineEvent, models.Task)
+
+
+def _empty(sessions) -> None:  # type: ignore[no-untyped-def]
+    """Start the read model again from nothing (the tables the projection writes)."""
+    with sessions() as s, s.begin():
+        for table in (*PROJECTED, models.Issue):
+            s.execute(table.__table__.delete())
+
+
 def _snapshot_of_issue(sessions, issue_id: str) -> dict[str, object]:  # type: ignore[no-untyped-def]
     with sessions() as s, s.begin():
-        for table in (models.Notification, models.Rating, models.TimelineEvent, models.Task):
+        for table in PROJECTED:
             s.execute(table.__table__.delete().where(table.issue_id != issue_id))
         s.execute(models.Issue.__table__.delete().where(models.Issue.id != issue_id))
     return _snapshot(sessions)
@@ -210,9 +218,7 @@ def test_a_lost_executions_rows_are_replaced_by_the_kept_ones(db_url: str, k: in
         with transaction(reference) as s:
             project(s, b)
     expected = _snapshot(reference)
-    with reference() as s, s.begin():
-        for table in (models.Notification, models.Rating, models.TimelineEvent, models.Task, models.Issue):
-            s.execute(table.__table__.delete())
+    _empty(reference)
 
     k = k % len(kept)
     lost = kept[k].model_copy(deep=True, update={"epoch": kept[k].epoch - 1})

@@ -1458,30 +1458,6 @@ export interface components {
          * @enum {string}
          */
         Source: "resident" | "hotline" | "open311" | "grid_worker" | "inspection";
-        /** StaffEvent */
-        StaffEvent: {
-            /** Seq */
-            seq: number;
-            /**
-             * At
-             * Format: date-time
-             */
-            at: string;
-            /** Step */
-            step: string;
-            /** Kind */
-            kind: string;
-            /** Actor Id */
-            actor_id: string | null;
-            /** Unit Id */
-            unit_id: string | null;
-            /** Task Id */
-            task_id: string | null;
-            /** Data */
-            data: {
-                [key: string]: unknown;
-            };
-        };
         /**
          * Status
          * @enum {string}
@@ -6018,7 +5994,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["StaffEvent"][];
+                    "application/json": components["schemas"]["TimelineEntry"][];
                 };
             };
             /** @description No valid token */

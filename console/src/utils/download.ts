@@ -1,14 +1,6 @@
 /** Offer text as a file download (the CSV export). */
 export function downloadText(filename: string, text: string, type = 'text/csv;charset=utf-8'): void {
-  const blob = new Blob(['\ufeff', text], { type }) // the BOM makes spreadsheet programs read UTF-8
-  const url = URL.createObjectURL(blob)
-  const a = document.createElement('a')
-  a.href = url
-  a.download = filename
-  document.body.appendChild(a)
-  a.click()
-  a.remove()
-  setTimeout(() => URL.revokeObjectURL(url), 1000)
+  downloadBlob(filename, new Blob(['\ufeff', text], { type })) // the BOM makes spreadsheet programs read UTF-8
 }
 
 export function newKey(prefix: string): string {

@@ -216,8 +216,9 @@ async def test_postgresql_outage(data_dir: Path, capsys: pytest.CaptureFixture[s
 
                 caught_up_s = await until(lambda: _all_agree(free, issue_ids), 180)
                 v = await verify(free, issue_ids, closed=True)
-                await keyed.walk(extra)
-                k = await verify(keyed, [str(extra["issue_id"])], closed=True)
+                extra_id = await keyed.walk(extra)
+                await until(lambda: _all_agree(keyed, [extra_id]), 60)  # the read model is a moment behind
+                k = await verify(keyed, [extra_id], closed=True)
             finally:
                 await free.close()
                 await keyed.close()

@@ -78,7 +78,10 @@ class ProjectedEvents(BaseModel):
     events: list[TimelineEvent]
 
 
-def projection_batch(state: IssueState, after_seq: int) -> ProjectionBatch:
+def projection_batch(state: IssueState, after_seq: int, sent: dict[str, TaskSnapshot] | None = None) -> ProjectionBatch:
+    """The events after ``after_seq`` and the issue as it is now. With ``sent`` (what earlier batches carried of
+    each task), only the tasks that changed since, or that an event of the batch names, travel: the read model
+    keeps the others as they were sent. Without it, every task."""
     open_dues = [t.due_at for t in state.open_tasks() if t.due_at is not None]
     issue = IssueSnapshot(
         issue_id=state.issue_id, title=state.report.title, matter_code=state.matter.code,
@@ -101,6 +104,9 @@ def projection_batch(state: IssueState, after_seq: int) -> ProjectionBatch:
     events = [e for e in state.events if e.seq > after_seq]
     if state.rules >= 2:
         events = events[:MAX_BATCH_EVENTS]  # a long outage of the read model catches up batch by batch
+    if sent is not None:
+        named = {e.task_id for e in events if e.task_id is not None}
+        tasks = [t for t in tasks if t.task_id in named or sent.get(t.task_id) != t]
     ratings = [RatingSnapshot(ordinal=n, rating=r) for n, r in enumerate(state.ratings, start=1)]
     last_seq = events[-1].seq if events else state.next_seq - 1
     return ProjectionBatch(issue=issue, tasks=tasks, events=events, ratings=ratings, last_seq=last_seq)

@@ -74,6 +74,30 @@ def _data(rng: random.Random, state: IssueState, task_id: str, action: str) -> d
     return None
 
 
+def random_step(rng: random.Random, p: PureIssue) -> ActionRequest | None:
+    """Try one random action on a random open task of ``p``; applied and answered when valid, else None."""
+    task = rng.choice(sorted(p.state.open_tasks(), key=lambda t: t.task_id))
+    pool = [a for a in actions_for(task.kind) for _ in range(WEIGHTS.get(a, 4))]
+    action = rng.choice(pool)
+    data = _data(rng, p.state, task.task_id, action)
+    if data is None:
+        return None
+    who = task.claimed_by or (task.principal_id or rng.choice(sorted(
+        q.id for q in ORG.principals.values() if q.unit_id == task.unit_id and set(q.roles) & set(task.roles))))
+    req = ActionRequest(task_id=task.task_id, action=action, actor=_actor(who), data=data)
+    if action in CLAIM_ACTIONS and action == "unclaim" and task.claimed_by is None:
+        return None
+    try:
+        decision = validate(p.state, req, p.now)
+    except errors.ActionRefused:
+        return None
+    matter_ctx = matter_context(ORG, CAT, p.state.context.ladder, decision.needs_matter) \
+        if decision.needs_matter else None
+    apply(p.state, decision, p.now, matter_ctx)
+    p.settle()
+    return req
+
+
 def generate(seed: int, steps: int = 80) -> Walk:
     """A walk of up to ``steps`` valid actions (refused tries are skipped), until the issue closes."""
     rng = random.Random(seed)
@@ -84,26 +108,9 @@ def generate(seed: int, steps: int = 80) -> Walk:
     for _ in range(steps * 5):
         if p.state.status is not Status.open or len(walk.requests) >= steps:
             break
-        task = rng.choice(sorted(p.state.open_tasks(), key=lambda t: t.task_id))
-        pool = [a for a in actions_for(task.kind) for _ in range(WEIGHTS.get(a, 4))]
-        action = rng.choice(pool)
-        data = _data(rng, p.state, task.task_id, action)
-        if data is None:
-            continue
-        who = task.claimed_by or (task.principal_id or rng.choice(sorted(
-            q.id for q in ORG.principals.values() if q.unit_id == task.unit_id and set(q.roles) & set(task.roles))))
-        req = ActionRequest(task_id=task.task_id, action=action, actor=_actor(who), data=data)
-        if action in CLAIM_ACTIONS and action == "unclaim" and task.claimed_by is None:
-            continue
-        try:
-            decision = validate(p.state, req, p.now)
-        except errors.ActionRefused:
-            continue
-        matter_ctx = matter_context(ORG, CAT, p.state.context.ladder, decision.needs_matter) \
-            if decision.needs_matter else None
-        apply(p.state, decision, p.now, matter_ctx)
-        p.settle()
-        walk.requests.append(req)
+        req = random_step(rng, p)
+        if req is not None:
+            walk.requests.append(req)
     walk.final = p.state
     return walk
 

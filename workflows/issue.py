@@ -36,7 +36,7 @@ with workflow.unsafe.imports_passed_through():
         set_deadlines,
     )
     from domain.messages import ActionRequest, FollowerLink, IssueConfig, issue_workflow_id
-    from domain.projection import ProjectionBatch, projection_batch
+    from domain.projection import ProjectionBatch, TaskSnapshot, projection_batch
     from domain.state import CURRENT_RULES, IssueInput, IssueState, MatterContext, Status
     from domain.validation import Decision, check_visible, validate
     from domain.views import IssueRecord, IssueView
@@ -93,6 +93,7 @@ class ResidentIssue:
         self._publishes_provisional = False
         self._projects_locally = False
         self._database_away = False  # the last local projection failed: use the regular activity until one succeeds
+        self._sent_tasks: dict[str, TaskSnapshot] = {}  # each task as the last batch carried it (this run)
 
     # --- the loop ---------------------------------------------------------------------------------
 
@@ -171,7 +172,9 @@ class ResidentIssue:
                 lambda: (self._unprojected() and not self._handing_over) or self._closing)
             if not self._unprojected():
                 return
-            batch = projection_batch(state, state.projected_seq)
+            # regular batches carry only the tasks that changed: their activity's input is in the history, so a
+            # retry or a replay sends the same; a local projection may be lost with its task, and sends all
+            batch = projection_batch(state, state.projected_seq, None if self._projects_locally else self._sent_tasks)
             batch.epoch = int(workflow.now().timestamp() * 1_000_000)
             self._projection_busy = True
             try:
@@ -179,6 +182,7 @@ class ResidentIssue:
             finally:
                 self._projection_busy = False
             state.projected_seq = max(state.projected_seq, batch.last_seq)
+            self._sent_tasks.update((t.task_id, t) for t in batch.tasks)
             if state.rules >= 2:
                 forget_projected(state)
 

@@ -6,17 +6,22 @@ import random
 from datetime import timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, inspect, select
 
 from core import directory
 from domain.projection import ProjectionBatch, projection_batch
+from domain.state import IssueState, Status
 from store import models
 from store.db import make_engine, session_factory, transaction
 from store.migrate import downgrade, upgrade
 from store.projection import project
 from store.seed import seed
 from tests.domain.harness import PureIssue
+from tests.driver import report
 from tests.scenarios import HEATING, STREET
+from tests.walks import MATTERS, random_step
 
 TABLES = {"units", "principals", "matters", "issues", "tasks", "timeline_events", "ratings", "calendar_overrides"}
 
@@ -231,3 +236,77 @@ def test_a_lost_executions_rows_are_replaced_by_the_kept_ones(db_url: str, k: in
         with transaction(reference) as s:
             project(s, b)
     assert _snapshot(reference) == expected
+
+
+def _random_walk(seed_: int) -> list[IssueState]:
+    """A generated issue on the pure domain — valid actions and the clock moving past deadlines, at random —
+    with a copy of its state after every transition."""
+    rng = random.Random(seed_)
+    p = PureIssue(report(rng.choice(MATTERS), issue_id=f"partial{seed_}"))
+    states = [p.state.model_copy(deep=True)]
+    for _ in range(400):
+        if p.state.status is not Status.open or len(states) > 60:
+            break
+        if rng.random() < 0.25:
+            p.advance(timedelta(hours=rng.choice([2, 20, 50, 200])))
+        elif random_step(rng, p) is None:
+            continue
+        states.append(p.state.model_copy(deep=True))
+    return states
+
+
+def _whole(sessions) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """Everything the projection wrote, but the versions that say which batch wrote a row."""
+    with sessions() as s:
+        def rows(model, *order):  # type: ignore[no-untyped-def]
+            cols = [c for c in model.__table__.columns
+                    if c.name not in {"version_seq", "epoch"} and not (model is models.Notification and c.name == "id")]
+            return [tuple(r) for r in s.execute(select(*cols).order_by(*order))]
+        return {"issues": rows(models.Issue, models.Issue.id), "tasks": rows(models.Task, models.Task.id),
+                "events": rows(models.TimelineEvent, models.TimelineEvent.seq),
+                "ratings": rows(models.Rating, models.Rating.ordinal),
+                "notices": rows(models.Notification, models.Notification.seq, models.Notification.audience)}
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed_=st.integers(0, 100_000))
+def test_batches_carrying_only_changed_tasks_build_the_same_read_model(db_url: str, seed_: int) -> None:
+    """Regular batches carry only the tasks that changed since the last one (or that an event names); the read
+    model they build is the one full batches build, row for row, over generated issues."""
+    upgrade(db_url)
+    sessions = session_factory(make_engine(db_url))
+    states = _random_walk(seed_)
+    built = []
+    for partial in (False, True):
+        _empty(sessions)
+        after, sent, carried = 0, {}, 0
+        for state in states:
+            batch = projection_batch(state, after, sent if partial else None)
+            with transaction(sessions) as s:
+                project(s, batch)
+            after = batch.last_seq
+            sent.update((t.task_id, t) for t in batch.tasks)
+            carried += len(batch.tasks)
+        built.append((_whole(sessions), carried))
+    (full, carried_full), (partial_model, carried_partial) = built
+    assert partial_model == full
+    assert full["events"] and full["tasks"]
+    assert carried_partial <= carried_full
+
+
+def test_a_batch_carries_the_tasks_that_changed_and_those_its_events_name() -> None:
+    p = PureIssue()
+    first = projection_batch(p.state, 0, {})
+    sent = {t.task_id: t for t in first.tasks}
+    assert projection_batch(p.state, first.last_seq, sent).tasks == []  # nothing happened since
+    p.act("verify", "whistle", {"kind": "daily", "note": "n"})
+    batch = projection_batch(p.state, first.last_seq, sent)
+    changed = {t.task_id for t in projection_batch(p.state, 0).tasks if sent.get(t.task_id) != t}
+    named = {e.task_id for e in batch.events if e.task_id}
+    assert {t.task_id for t in batch.tasks} == changed | named
+    sent.update((t.task_id, t) for t in batch.tasks)
+    verify = next(t.task_id for t in batch.tasks if t.kind == "verify")
+    p.act("approve_whistle", "approve")
+    then = projection_batch(p.state, batch.last_seq, sent)
+    assert verify not in {t.task_id for t in then.tasks}  # closed before, and no event of this batch names it
+    assert {t.kind for t in then.tasks} == {"approve_whistle", "dispatch"}

@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -94,6 +95,7 @@ class Matter(Base):
 
 class Issue(Base):
     __tablename__ = "issues"
+    __table_args__ = (Index("ix_issues_status_overdue_created", "status", "overdue", "created_at"),)
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
@@ -131,6 +133,8 @@ class Task(Base):
     __tablename__ = "tasks"
     __table_args__ = (
         Index("ix_tasks_inbox", "unit_id", "status"),
+        *(Index(f"ix_tasks_open_{c}", c, postgresql_where=text("status = 'open'"), sqlite_where=text("status = 'open'"))
+          for c in ("principal_id", "claimed_by")),
         Index("ix_tasks_stats", "unit_id", "kind", "opened_at"),
     )
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, and_, false, func, literal, or_, select, type_coerce
+from sqlalchemy import ColumnElement, and_, exists, false, func, literal, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from store import models
@@ -87,9 +87,12 @@ def _units_clause(units: Collection[str]) -> ColumnElement[bool]:
         return false()
     ids = list(units)
     I = models.Issue
-    tasked = select(models.Task.issue_id).where(models.Task.unit_id.in_(ids))
+    T = models.Task
+    # per issue row (an index lookup on tasks.issue_id), not "id IN (every issue any of these units held)": at a
+    # million issues a street's units have held millions of tasks, and that set was built for every page
+    tasked = exists().where(T.issue_id == I.id, T.unit_id.in_(ids))
     return or_(I.grid_id.in_(ids), I.community_id.in_(ids), I.street_id.in_(ids), I.district_id.in_(ids),
-               I.city_id.in_(ids), I.id.in_(tasked))
+               I.city_id.in_(ids), tasked)
 
 
 def _scope_clause(scope: Scope) -> ColumnElement[bool]:

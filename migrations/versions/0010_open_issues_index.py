@@ -1,0 +1,32 @@
+"""Indexes for what people wait on, measured at a million issues (bench B3): the desk's usual list — open
+issues, overdue or not, newest first — read in order instead of from every open issue; and the inbox's "my own
+and my claimed" open tasks, which had no index and scanned every task.
+
+Revision ID: 0010
+Revises: 0009
+Create Date: 2026-11-24 09:50:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0010'
+down_revision = '0009'
+branch_labels = None
+depends_on = None
+
+OPEN = sa.text("status = 'open'")
+
+
+def upgrade() -> None:
+    op.create_index('ix_issues_status_overdue_created', 'issues', ['status', 'overdue', 'created_at'])
+    for column in ('principal_id', 'claimed_by'):
+        op.create_index(f'ix_tasks_open_{column}', 'tasks', [column], postgresql_where=OPEN, sqlite_where=OPEN)
+
+
+def downgrade() -> None:
+    for column in ('principal_id', 'claimed_by'):
+        op.drop_index(f'ix_tasks_open_{column}', table_name='tasks')
+    op.drop_index('ix_issues_status_overdue_created', table_name='issues')

@@ -17,10 +17,12 @@ from datetime import timedelta
 from fastapi.concurrency import run_in_threadpool
 from temporalio.client import (
     RPCTimeoutOrCancelledError,
+    WithStartWorkflowOperation,
     WorkflowExecutionStatus,
     WorkflowHandle,
     WorkflowQueryFailedError,
     WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
     WorkflowUpdateStage,
 )
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
@@ -39,7 +41,7 @@ from store import action_keys
 from workflows import ResidentIssue
 
 RPC_TIMEOUT = timedelta(seconds=10)
-#: a just-started issue answers once its context is loaded (one activity)
+#: a just-started issue answers once its first workflow task has opened it
 OPENING_WAIT_S = 15.0
 #: an action on an issue still being opened is sent again for this long
 OPENING_RETRY_S = 2.0
@@ -218,23 +220,35 @@ def new_issue_id(caller: Caller, key: str | None) -> str:
 async def start_issue(services: Services, caller: Caller, report: IssueReport, body: str,
                       idempotency_key: str | None) -> LiveIssue:
     """Start the issue's workflow (once per id) and answer its live state. ``body`` is the request as sent:
-    the same key with another body is refused."""
+    the same key with another body is refused.
+
+    The start carries the ``opened`` update (update-with-start): one call, answered when the issue's first
+    workflow task has opened it. A repeat of a running issue's key reaches the running issue; a closed one is
+    read with the ``live`` query."""
     fingerprint = hashlib.sha256(f"{caller.id}\0{body}".encode()).hexdigest()
     wid = issue_workflow_id(report.issue_id)
+    start = WithStartWorkflowOperation(
+        ResidentIssue.run, IssueInput(report=report), id=wid, task_queue=services.settings.task_queue,
+        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING, memo={FINGERPRINT_MEMO: fingerprint},
+        static_summary=f"{report.matter_code}: {report.title}"[:200])
+    handle = services.client.get_workflow_handle_for(ResidentIssue.run, wid)
+    live: LiveIssue | None = None
     try:
-        handle = await services.client.start_workflow(
-            ResidentIssue.run, IssueInput(report=report), id=wid, task_queue=services.settings.task_queue,
-            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            memo={FINGERPRINT_MEMO: fingerprint}, static_summary=f"{report.matter_code}: {report.title}"[:200],
-            rpc_timeout=RPC_TIMEOUT)
-    except WorkflowAlreadyStartedError:  # the issue of this key has already closed
-        handle = services.client.get_workflow_handle_for(ResidentIssue.run, wid)
+        live = await services.client.execute_update_with_start_workflow(
+            ResidentIssue.opened, start_workflow_operation=start, rpc_timeout=timedelta(seconds=OPENING_WAIT_S))
+    except WorkflowAlreadyStartedError:  # the issue of this key has already closed: read it below
+        pass
+    except WorkflowUpdateRPCTimeoutOrCancelledError:
+        raise await _not_live(handle, report.issue_id, "the issue is still being opened") from None
+    except WorkflowUpdateFailedError as exc:  # refused when it opened, or closed meanwhile
+        raise await _not_live(handle, report.issue_id, str(exc.cause or exc)) from None
     except RPCError as exc:
-        raise unavailable(f"Temporal: {exc.message}") from None
+        if exc.status != RPCStatusCode.ALREADY_EXISTS:
+            raise unavailable(f"Temporal: {exc.message}") from None
     if idempotency_key is not None:
         desc = await handle.describe(rpc_timeout=RPC_TIMEOUT)
         if await desc.memo_value(FINGERPRINT_MEMO, default=None) != fingerprint:
             raise Problem("idempotency-key-reused",
                           "this Idempotency-Key was already used to report a different issue; use a new key")
-    return await query_live(services, report.issue_id, wait_s=OPENING_WAIT_S)
+    return live if live is not None else await query_live(services, report.issue_id, wait_s=OPENING_WAIT_S)

@@ -68,6 +68,9 @@ LOCAL_PROJECTION_PATCH = "local-projection"
 #: Issues that recorded "local-projection" keep replaying it
 REGULAR_PROJECTION_PATCH = "regular-projection"
 
+#: the report's context (ladder, matter) is loaded by a local activity in the issue's first workflow task, so that
+#: the issue is open when that task completes; older issues loaded it by the regular activity
+LOCAL_CONTEXT_PATCH = "local-context"
 #: a local projection gives up after this, and the batch goes by the regular activity, which waits for the database
 LOCAL_PROJECTION_TIMEOUT = timedelta(seconds=10)
 LOCAL_PROJECTION_RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=200), backoff_coefficient=2.0,
@@ -106,9 +109,14 @@ class ResidentIssue:
                                   and workflow.patched(LOCAL_PROJECTION_PATCH))
         if self._state is None:
             try:
-                context = await workflow.execute_activity_method(
-                    IssueActivities.load_issue_context, inp.report,
-                    start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY)
+                if workflow.patched(LOCAL_CONTEXT_PATCH):
+                    context = await workflow.execute_local_activity_method(
+                        IssueActivities.load_issue_context, inp.report,
+                        start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY)
+                else:
+                    context = await workflow.execute_activity_method(
+                        IssueActivities.load_issue_context, inp.report,
+                        start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY)
             except ActivityError as exc:
                 cause = exc.cause
                 message = cause.message if isinstance(cause, ApplicationError) else str(exc)
@@ -339,6 +347,13 @@ class ResidentIssue:
             if state.rules >= 2:
                 await self._settle()  # a follower linked during evaluation is asked too: a deadline
             self._changed = True
+
+    @workflow.update
+    async def opened(self) -> access.LiveIssue:
+        """The live state once the issue is open: sent with the start (update-with-start), so that the reporter
+        is answered when the first workflow task completes, without asking again and again."""
+        await workflow.wait_condition(lambda: self._state is not None and not self._lock.locked())  # settled
+        return access.live(self._opened())
 
     @workflow.query
     def state(self) -> IssueView:

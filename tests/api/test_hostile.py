@@ -503,8 +503,8 @@ async def test_the_audit_does_not_block_the_event_loop(api: Api, api_services: S
 
 
 class _StallUpdates(client.Interceptor, Interceptor):
-    """A worker whose updates never finish (their handlers wait forever) while queries still answer: an issue
-    that is alive but does not answer an action in time. (On a client, a worker interceptor reaches the
+    """A worker whose actions (``act`` updates) never finish (their handlers wait forever) while queries and the
+    opening still answer: an issue that is alive but does not answer an action in time. (On a client, a worker interceptor reaches the
     workers built with that client.)"""
 
     def workflow_interceptor_class(self, input: WorkflowInterceptorClassInput) -> type[WorkflowInboundInterceptor]:
@@ -513,7 +513,8 @@ class _StallUpdates(client.Interceptor, Interceptor):
 
 class _StallingInbound(WorkflowInboundInterceptor):
     async def handle_update_handler(self, input: HandleUpdateInput) -> Any:
-        await workflow.wait_condition(lambda: False)
+        if input.update == "act":
+            await workflow.wait_condition(lambda: False)
         return await super().handle_update_handler(input)
 
 

@@ -71,6 +71,10 @@ REGULAR_PROJECTION_PATCH = "regular-projection"
 #: the report's context (ladder, matter) is loaded by a local activity in the issue's first workflow task, so that
 #: the issue is open when that task completes; older issues loaded it by the regular activity
 LOCAL_CONTEXT_PATCH = "local-context"
+#: every change above, in one marker: an issue started since records this patch alone (each patch costs a marker
+#: and a search-attribute upsert per issue, a visibility write on the server); older histories lack it and go
+#: through the patches one by one as they recorded them
+BASELINE_PATCH = "baseline-7"
 #: a local projection gives up after this, and the batch goes by the regular activity, which waits for the database
 LOCAL_PROJECTION_TIMEOUT = timedelta(seconds=10)
 LOCAL_PROJECTION_RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=200), backoff_coefficient=2.0,
@@ -95,6 +99,7 @@ class ResidentIssue:
         self._handing_over = False  # continuing as new: start no new projection batch
         self._publishes_provisional = False
         self._projects_locally = False
+        self._baseline = False  # started with every patch up to BASELINE_PATCH in one
         self._database_away = False  # the last local projection failed: use the regular activity until one succeeds
         self._sent_tasks: dict[str, TaskSnapshot] = {}  # each task as the last batch carried it (this run)
 
@@ -102,14 +107,18 @@ class ResidentIssue:
 
     @workflow.run
     async def run(self, inp: IssueInput) -> IssueRecord:
-        self._projecting = workflow.patched(PROJECTION_PATCH)
-        rules_version = CURRENT_RULES if workflow.patched(RULES_PATCH) else 1
-        self._publishes_provisional = workflow.patched(PROVISIONAL_PATCH)
-        self._projects_locally = (self._projecting and not workflow.patched(REGULAR_PROJECTION_PATCH)
-                                  and workflow.patched(LOCAL_PROJECTION_PATCH))
+        self._baseline = workflow.patched(BASELINE_PATCH)
+        if self._baseline:
+            self._projecting, rules_version, self._publishes_provisional = True, CURRENT_RULES, True
+        else:
+            self._projecting = workflow.patched(PROJECTION_PATCH)
+            rules_version = CURRENT_RULES if workflow.patched(RULES_PATCH) else 1
+            self._publishes_provisional = workflow.patched(PROVISIONAL_PATCH)
+            self._projects_locally = (self._projecting and not workflow.patched(REGULAR_PROJECTION_PATCH)
+                                      and workflow.patched(LOCAL_PROJECTION_PATCH))
         if self._state is None:
             try:
-                if workflow.patched(LOCAL_CONTEXT_PATCH):
+                if self._baseline or workflow.patched(LOCAL_CONTEXT_PATCH):
                     context = await workflow.execute_local_activity_method(
                         IssueActivities.load_issue_context, inp.report,
                         start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY)
@@ -217,7 +226,7 @@ class ResidentIssue:
         requests = pending_deadlines(state)
         if requests:
             batch = DeadlineBatch(requests=requests)
-            if workflow.patched(LOCAL_DEADLINES_PATCH):
+            if self._baseline or workflow.patched(LOCAL_DEADLINES_PATCH):
                 answer = await workflow.execute_local_activity_method(
                     IssueActivities.compute_deadlines, batch, start_to_close_timeout=ACTIVITY_TIMEOUT,
                     retry_policy=ACTIVITY_RETRY)

@@ -38,15 +38,30 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
+from operator import itemgetter
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field, computed_field
-from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    case,
+    cast,
+    distinct,
+    exists,
+    false,
+    func,
+    or_,
+    select,
+    true,
+)
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from domain.catalogue import Catalogue
 from domain.organisation import Organisation, UnitKind
@@ -186,156 +201,253 @@ class Scope:
         return cls(territories=territories, mediation_matters=mediation, no_answer=no_answer, now=now)
 
 
-def _rate(pairs: Iterable[tuple[str, bool]]) -> Figure:
-    pairs = list(pairs)
-    return Figure(numerator=sum(ok for _, ok in pairs), denominator=len(pairs),
-                  issue_ids=sorted({i for i, ok in pairs if ok}), base_issue_ids=sorted({i for i, _ in pairs}))
+@dataclass
+class _Tally:
+    """What one measure counted for one unit: how many rows (or their summed weight), and its distinct issues:
+    their ids in order when asked for, else only how many."""
+
+    rows: float = 0
+    issues: int = 0
+    ids: list[str] = field(default_factory=list)
 
 
-def _count(ids: Iterable[str]) -> Figure:
-    ids = list(ids)
-    return Figure(numerator=len(ids), issue_ids=sorted(set(ids)))
+@dataclass(frozen=True)
+class _Measure:
+    """The rows of a query that one measure counts: those meeting ``when``, each weighing ``weight`` (1 unless
+    summed, as hours held are); ``issues`` when the figure needs the number of distinct issues without their ids."""
+
+    when: ColumnElement[bool]
+    weight: ColumnElement[Any] | None = None
+    issues: bool = False
 
 
-def _distinct(ids: Iterable[str]) -> Figure:
-    unique = sorted(set(ids))
-    return Figure(numerator=len(unique), issue_ids=unique)
+Tallies = dict[str, dict[tuple[Any, ...], _Tally]]  # measure → (unit, …) → tally
+Column = ColumnElement[Any] | InstrumentedAttribute[Any]
 
 
-def figures(session: Session, unit_ids: Collection[str], period: Period, scope: Scope | None = None
-            ) -> dict[str, UnitStats]:
-    """Every unit's figures for ``period``, with one query per kind of record for all the units together."""
+def _tally(session: Session, source: Callable[..., Select[Any]], by: Sequence[Column], issue: Column,
+           measures: Mapping[str, _Measure], with_ids: bool) -> Tallies:
+    """Count ``measures`` over the rows of ``source`` for each value of ``by`` (the unit charged, maybe with a
+    list type), in the database. With ids, one row comes back per unit and issue, and each measure's issue ids
+    come out sorted and distinct; without, one row per unit."""
+    sums = [func.sum(case((m.when, m.weight if m.weight is not None else 1), else_=0)) for m in measures.values()]
+    out: Tallies = {name: defaultdict(_Tally) for name in measures}
+    k = len(by)
+    if with_ids:
+        rows = session.connection().execute(source(*by, issue, *sums).group_by(*by, issue)).all()
+        for row in sorted(rows, key=itemgetter(k)):
+            key, issue_id = tuple(row[:k]), row[k]
+            for name, n in zip(measures, row[k + 1:], strict=True):
+                if n:
+                    t = out[name][key]
+                    t.rows += n
+                    t.ids.append(issue_id)
+        for per in out.values():
+            for t in per.values():
+                t.issues = len(t.ids)
+        return out
+    distinct_issues = [func.count(distinct(case((m.when, issue)))) for m in measures.values() if m.issues]
+    for row in session.connection().execute(source(*by, *sums, *distinct_issues).group_by(*by)):
+        key, counts = tuple(row[:k]), iter(row[k + len(measures):])
+        for name, n in zip(measures, row[k:k + len(measures)], strict=True):
+            t = out[name][key]
+            t.rows = n or 0
+            t.issues = next(counts) if measures[name].issues else 0
+    return out
+
+
+def _merged(a: _Tally, b: _Tally) -> _Tally:
+    """Two tallies of one measure from two queries (distinct issues are only known with ids)."""
+    if not b.rows:
+        return a
+    if not a.rows:
+        return b
+    ids = sorted(set(a.ids) | set(b.ids))
+    return _Tally(rows=a.rows + b.rows, issues=len(ids) if ids else a.issues + b.issues, ids=ids)
+
+
+def _count(t: _Tally) -> Figure:
+    return Figure.model_construct(numerator=int(t.rows), denominator=None, issue_ids=t.ids, base_issue_ids=[])
+
+
+def _distinct(t: _Tally) -> Figure:
+    return Figure.model_construct(numerator=t.issues, denominator=None, issue_ids=t.ids, base_issue_ids=[])
+
+
+def _rate(ok: _Tally, base: _Tally) -> Figure:
+    return Figure.model_construct(numerator=int(ok.rows), denominator=int(base.rows), issue_ids=ok.ids,
+                                  base_issue_ids=base.ids)
+
+
+def _seconds(session: Session, start: Column, end: Column) -> ColumnElement[Any]:
+    """``end - start`` in seconds, to the microsecond. SQLite keeps times as text, ``YYYY-MM-DD HH:MM:SS.ffffff``
+    in UTC: whole seconds from strftime, the microseconds from the text, as julianday would round them."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.extract("epoch", end - start)
+    whole = cast(func.strftime("%s", end), Integer) - cast(func.strftime("%s", start), Integer)
+    micro = cast(func.substr(end, 21, 6), Integer) - cast(func.substr(start, 21, 6), Integer)
+    return whole + micro / 1e6
+
+
+def figures(session: Session, unit_ids: Collection[str], period: Period, scope: Scope | None = None,
+            with_ids: bool = True) -> dict[str, UnitStats]:
+    """Every unit's figures for ``period``, counted in the database with one query per kind of record for all the
+    units together. ``with_ids=False`` leaves every figure's issue ids empty: the same numbers, without
+    fetching an issue id per row."""
     scope = scope or Scope()
     units = sorted(set(unit_ids))
     if not units:
         return {}
     now = scope.now or datetime.now(UTC)
     T, I, E, R = models.Task, models.Issue, models.TimelineEvent, models.Rating
-    start, end = period.start, period.end
-    per: dict[str, dict[str, list[Any]]] = {u: defaultdict(list) for u in units}  # unit → figure → rows
 
-    # summonses: received, summoned, the response rate
-    for rep in session.execute(select(T.issue_id, T.unit_id, T.status, T.outcome, T.late).where(
-            T.unit_id.in_(units), T.kind == "report", T.opened_at >= start, T.opened_at < end)):
-        u = per[rep.unit_id]
-        u["summoned"].append(rep.issue_id)
-        if rep.status in ("done", "timed_out") and rep.outcome != "decline":
-            u["response"].append((rep.issue_id, rep.outcome == "check_in" and not rep.late))
+    def within(col: Any) -> ColumnElement[bool]:
+        return and_(col >= period.start, col < period.end)
 
-    # handling on time; a handle task never completed counts late once its deadline has passed
-    for hdl in session.execute(select(T.issue_id, T.unit_id, T.status, T.outcome, T.late, T.closed_at, T.due_at).where(
-            T.unit_id.in_(units), T.kind == "handle", T.status != "cancelled",
-            or_(and_(T.closed_at >= start, T.closed_at < end), and_(T.due_at >= start, T.due_at < end)))):
-        if hdl.status == "done" and hdl.outcome == "complete":
-            if period.holds(hdl.closed_at):
-                per[hdl.unit_id]["on_time"].append((hdl.issue_id, not hdl.late))
-        elif hdl.due_at is not None and period.holds(hdl.due_at) and hdl.due_at <= now:
-            per[hdl.unit_id]["on_time"].append((hdl.issue_id, False))
+    # summonses: received, summoned, the response rate; handling on time (a handle task never completed counts
+    # late once its deadline has passed); hours held
+    summoned = and_(T.kind == "report", within(T.opened_at))
+    answered = and_(summoned, T.status.in_(("done", "timed_out")), or_(T.outcome.is_(None), T.outcome != "decline"))
+    handle = and_(T.kind == "handle", T.status != "cancelled")
+    completed = and_(T.status == "done", T.outcome == "complete")
+    completed_here = and_(handle, completed, within(T.closed_at))
+    overdue = and_(handle, or_(T.status != "done", T.outcome.is_(None), T.outcome != "complete"),
+                   within(T.due_at), T.due_at <= now)
+    tasks = _tally(session, lambda *c: select(*c).where(
+        T.unit_id.in_(units), or_(summoned, completed_here, overdue, within(T.closed_at))), [T.unit_id], T.issue_id, {
+        "summoned": _Measure(summoned, issues=True),
+        "answered": _Measure(answered),
+        "checked_in": _Measure(and_(answered, T.outcome == "check_in", T.late.is_(False))),
+        "handled": _Measure(or_(completed_here, overdue)),
+        "on_time": _Measure(and_(completed_here, T.late.is_(False))),
+        "held": _Measure(within(T.closed_at), weight=_seconds(session, T.opened_at, T.closed_at)),
+    }, with_ids)
 
-    # what the units led: resolution, list shares; residents' ratings of it
-    for led in session.execute(select(I.id, I.lead_unit_id, I.outcome, I.resolution).where(
-            I.lead_unit_id.in_(units), I.status == "closed", I.closed_at >= start, I.closed_at < end)):
-        if led.resolution not in NOT_ASSESSED:
-            per[led.lead_unit_id]["resolution"].append((led.id, led.outcome in RESOLVED_OUTCOMES))
+    # what the units led: resolution (duplicates, rejections and withdrawals are not assessed), list shares
+    assessed = and_(I.status == "closed", within(I.closed_at), or_(I.resolution.is_(None),
+                                                                   I.resolution.not_in(NOT_ASSESSED)))
+    led = _tally(session, lambda *c: select(*c).where(I.lead_unit_id.in_(units), assessed), [I.lead_unit_id], I.id, {
+        "closed": _Measure(assessed), "resolved": _Measure(I.outcome.in_(RESOLVED_OUTCOMES))}, with_ids)
+    shares = _tally(session, lambda *c: select(*c).join(I, I.id == T.issue_id).where(
+        T.unit_id.in_(units), T.kind == "handle", I.lead_unit_id == T.unit_id, within(T.opened_at),
+        I.list_type.is_not(None), I.list_type != ""), [T.unit_id, I.list_type], T.issue_id,
+        {"led": _Measure(true(), issues=True)}, with_ids)["led"]
 
-    def judged(rating: str | None) -> bool | None:
-        if rating is None:
-            return None if scope.no_answer == "exclude" else scope.no_answer == "satisfied"
-        return rating in SATISFIED
+    # residents' and followers' ratings of what the units led; the whistler's, of every unit summoned; a silent
+    # window counts as the no-answer policy says
+    judged = R.rating.is_not(None) if scope.no_answer == "exclude" else true()
+    silent = true() if scope.no_answer == "satisfied" else false()
+    satisfied = or_(R.rating.in_(SATISFIED), and_(R.rating.is_(None), silent))
+    rated = _tally(session, lambda *c: select(*c).join(I, I.id == R.issue_id).where(
+        I.lead_unit_id.in_(units), R.as_role.in_(("resident", "follower")), within(R.at), judged),
+        [I.lead_unit_id], R.issue_id, {"rated": _Measure(true()), "satisfied": _Measure(satisfied)}, with_ids)
+    reporters = select(T.issue_id, T.unit_id).distinct().where(T.unit_id.in_(units), T.kind == "report").subquery()
+    whistled = _tally(session, lambda *c: select(*c).join(reporters, reporters.c.issue_id == R.issue_id).where(
+        R.as_role == "whistler", within(R.at), judged),
+        [reporters.c.unit_id], R.issue_id, {"rated": _Measure(true()), "satisfied": _Measure(satisfied)}, with_ids)
 
-    for rt in session.execute(select(R.issue_id, R.rating, I.lead_unit_id).join(I, I.id == R.issue_id).where(
-            I.lead_unit_id.in_(units), R.as_role.in_(("resident", "follower")), R.at >= start, R.at < end)):
-        if (ok := judged(rt.rating)) is not None:
-            per[rt.lead_unit_id]["satisfaction"].append((rt.issue_id, ok))
-    whistler = session.execute(select(R.issue_id, R.ordinal, R.rating, T.unit_id).distinct().join(
-        T, and_(T.issue_id == R.issue_id, T.kind == "report")).where(
-            T.unit_id.in_(units), R.as_role == "whistler", R.at >= start, R.at < end))
-    for wh in whistler:
-        if (ok := judged(wh.rating)) is not None:
-            per[wh.unit_id]["whistler"].append((wh.issue_id, ok))
+    # events charged to the unit that held the task at the time; a dispatcher's own escalation is not counted;
+    # urges and returns recorded before rules 2 name no unit: they go to the lead
+    voluntary = exists().where(T.id == E.task_id, T.issue_id == E.issue_id, T.unit_id.in_(units),
+                               T.kind == "dispatch", T.outcome == "escalate")
+    color = E.data["color"].as_string()
+    events = _tally(session, lambda *c: select(*c).where(
+        E.unit_id.in_(units), E.kind.in_(("warning", "escalated", "urge", "returned_for_rework")), within(E.at)),
+        [E.unit_id], E.issue_id, {
+            "yellow": _Measure(and_(E.kind == "warning", color == "yellow")),
+            "red": _Measure(and_(E.kind == "warning", color == "red")),
+            "escalations": _Measure(and_(E.kind == "escalated", ~voluntary)),
+            "urges": _Measure(E.kind == "urge"),
+            "reworks": _Measure(E.kind == "returned_for_rework"),
+        }, with_ids)
+    unnamed = _tally(session, lambda *c: select(*c).join(I, I.id == E.issue_id).where(
+        E.unit_id.is_(None), I.lead_unit_id.in_(units), E.kind.in_(("urge", "returned_for_rework")), within(E.at)),
+        [I.lead_unit_id], E.issue_id, {"urges": _Measure(E.kind == "urge"),
+                                       "reworks": _Measure(E.kind == "returned_for_rework")}, with_ids)
 
-    # events charged to the unit that held the task at the time (urges and returns recorded before rules 2
-    # name no unit: they go to the lead)
-    voluntary = {(t.issue_id, t.id) for t in session.execute(select(T.issue_id, T.id).where(
-        T.unit_id.in_(units), T.kind == "dispatch", T.outcome == "escalate"))}
-    in_period = and_(E.at >= start, E.at < end)
-    for ev in session.execute(select(E.issue_id, E.kind, E.unit_id, E.task_id, E.data).where(
-            E.unit_id.in_(units), E.kind.in_(("warning", "escalated", "urge", "returned_for_rework")), in_period)):
-        u = per[ev.unit_id]
-        if ev.kind == "warning" and ev.data.get("color") in ("yellow", "red"):
-            u[ev.data["color"]].append(ev.issue_id)
-        elif ev.kind == "escalated" and (ev.issue_id, ev.task_id) not in voluntary:
-            u["escalations"].append(ev.issue_id)
-        elif ev.kind in ("urge", "returned_for_rework"):
-            u[ev.kind].append(ev.issue_id)
-    for ev0 in session.execute(select(E.issue_id, E.kind, I.lead_unit_id).join(I, I.id == E.issue_id).where(
-            E.unit_id.is_(None), I.lead_unit_id.in_(units), E.kind.in_(("urge", "returned_for_rework")), in_period)):
-        per[ev0.lead_unit_id][ev0.kind].append(ev0.issue_id)
-
-    shares: dict[str, dict[str, list[str]]] = {u: defaultdict(list) for u in units}
-    seen: dict[str, set[str]] = {u: set() for u in units}
-    for sh in session.execute(select(T.issue_id, T.unit_id, I.list_type).join(I, I.id == T.issue_id).where(
-            T.unit_id.in_(units), T.kind == "handle", I.lead_unit_id == T.unit_id, T.opened_at >= start,
-            T.opened_at < end)):
-        if sh.issue_id not in seen[sh.unit_id] and sh.list_type:
-            seen[sh.unit_id].add(sh.issue_id)
-            shares[sh.unit_id][sh.list_type].append(sh.issue_id)
-
-    held: dict[str, float] = defaultdict(float)
-    for hd in session.execute(select(T.unit_id, T.opened_at, T.closed_at).where(
-            T.unit_id.in_(units), T.closed_at >= start, T.closed_at < end)):
-        held[hd.unit_id] += (hd.closed_at - hd.opened_at).total_seconds()
-
-    onsite, mediation = _verification(session, units, period, scope)
+    onsite, mediation = _verification(session, units, period, scope, with_ids)
 
     out = {}
     for unit in units:
-        u = per[unit]
-        total = len(seen[unit])
+        key = (unit,)
+
+        def of(tallies: Tallies, name: str, key: tuple[Any, ...] = key) -> _Tally:
+            return tallies[name].get(key) or _Tally()
+
+        own = {k[1]: t for k, t in shares.items() if k[0] == unit}
+        total = sum(t.issues for t in own.values())
         out[unit] = UnitStats(
-            unit_id=unit, period=period, received=_distinct(u["summoned"]), summoned=_count(u["summoned"]),
-            response_rate=_rate(u["response"]), on_time_handling_rate=_rate(u["on_time"]),
-            resolution_rate=_rate(u["resolution"]), satisfaction_rate=_rate(u["satisfaction"]),
-            whistler_satisfaction_rate=_rate(u["whistler"]), onsite_rate=onsite[unit],
-            mediation_rate=mediation[unit], yellow=_count(u["yellow"]), red=_count(u["red"]),
-            escalations=_count(u["escalations"]), urges=_count(u["urge"]), reworks=_count(u["returned_for_rework"]),
-            list_shares={k: Figure(numerator=len(v), denominator=total, issue_ids=sorted(v))
-                         for k, v in shares[unit].items()},
-            hours_held=round(held[unit] / 3600, 3))
+            unit_id=unit, period=period, received=_distinct(of(tasks, "summoned")),
+            summoned=_count(of(tasks, "summoned")),
+            response_rate=_rate(of(tasks, "checked_in"), of(tasks, "answered")),
+            on_time_handling_rate=_rate(of(tasks, "on_time"), of(tasks, "handled")),
+            resolution_rate=_rate(of(led, "resolved"), of(led, "closed")),
+            satisfaction_rate=_rate(of(rated, "satisfied"), of(rated, "rated")),
+            whistler_satisfaction_rate=_rate(of(whistled, "satisfied"), of(whistled, "rated")),
+            onsite_rate=onsite[unit], mediation_rate=mediation[unit],
+            yellow=_count(of(events, "yellow")), red=_count(of(events, "red")),
+            escalations=_count(of(events, "escalations")),
+            urges=_count(_merged(of(events, "urges"), of(unnamed, "urges"))),
+            reworks=_count(_merged(of(events, "reworks"), of(unnamed, "reworks"))),
+            list_shares={k: Figure.model_construct(numerator=t.issues, denominator=total, issue_ids=t.ids,
+                                                   base_issue_ids=[]) for k, t in sorted(own.items())},
+            hours_held=round(float(of(tasks, "held").rows) / 3600, 3))
     return out
 
 
-def _verification(session: Session, units: list[str], period: Period, scope: Scope
+def _verification(session: Session, units: list[str], period: Period, scope: Scope, with_ids: bool
                   ) -> tuple[dict[str, Figure], dict[str, Figure]]:
     """The on-site and the mediation rates over each unit's territory (see the module's docstring)."""
     T, I = models.Task, models.Issue
     empty = Figure(denominator=None)
-    territories = {u: scope.territories.get(u, frozenset()) for u in units}
-    everywhere = sorted(set().union(*territories.values()))
-    if not everywhere:
+    holders: dict[str, list[str]] = defaultdict(list)  # a territorial unit → the units whose territory holds it
+    for unit in units:
+        for member in scope.territories.get(unit, frozenset()):
+            holders[member].append(unit)
+    if not holders:
         return dict.fromkeys(units, empty), dict.fromkeys(units, empty)
+    ended_here = select(T.issue_id).where(T.kind == "verify", T.unit_id.in_(sorted(holders)),
+                                          T.closed_at >= period.start, T.closed_at < period.end)
     by_issue: dict[str, list[tuple[str, str, str | None, datetime | None]]] = defaultdict(list)
     matter: dict[str, str] = {}
-    ended_here = select(T.issue_id).where(T.kind == "verify", T.unit_id.in_(everywhere), T.closed_at >= period.start,
-                                          T.closed_at < period.end)
-    for r in session.execute(select(T.issue_id, T.unit_id, T.status, T.outcome, T.closed_at, I.matter_code).join(
+    for r in session.connection().execute(select(T.issue_id, T.unit_id, T.status, T.outcome, T.closed_at,
+                                                 I.matter_code).join(
             I, I.id == T.issue_id).where(T.kind == "verify", T.issue_id.in_(ended_here))):
         by_issue[r.issue_id].append((r.unit_id, r.status, r.outcome, r.closed_at))
         matter[r.issue_id] = r.matter_code
-    onsite: dict[str, list[tuple[str, bool]]] = defaultdict(list)
-    mediated: dict[str, list[tuple[str, bool]]] = defaultdict(list)
-    for issue_id, tasks in by_issue.items():
-        bucket = mediated if matter[issue_id] in scope.mediation_matters else onsite
-        for unit, territory in territories.items():
-            here = [t for t in tasks if t[0] in territory and t[1] != "cancelled"]
-            if not here or any(t[1] == "open" for t in here):
+    tallies: dict[bool, dict[str, tuple[_Tally, _Tally]]] = {  # mediation? → unit → (settled, verified)
+        m: {u: (_Tally(), _Tally()) for u in units} for m in (False, True)}
+    never = datetime.min.replace(tzinfo=UTC)
+    start, end = period.start, period.end
+    for issue_id in sorted(by_issue) if with_ids else by_issue:
+        # each unit's last verification in its territory (the latest to close; of two at once, not the one moved
+        # up), unless one there is still open
+        last: dict[str, tuple[str, str, str | None, datetime | None]] = {}
+        still_open: set[str] = set()
+        for t in by_issue[issue_id]:
+            if t[1] == "cancelled":
                 continue
-            last = max(here, key=lambda t: (t[3] or datetime.min.replace(tzinfo=UTC), t[1] != "moved"))
-            if last[2] == "reject" or not period.holds(last[3]):
+            for unit in holders.get(t[0], ()):
+                if t[1] == "open":
+                    still_open.add(unit)
+                elif unit not in last or (t[3] or never, t[1] != "moved") > (last[unit][3] or never,
+                                                                              last[unit][1] != "moved"):
+                    last[unit] = t
+        per = tallies[matter[issue_id] in scope.mediation_matters]
+        for unit, (_, status, outcome, closed_at) in last.items():
+            if unit in still_open or outcome == "reject" or closed_at is None or not start <= closed_at < end:
                 continue
-            bucket[unit].append((issue_id, last[1] == "done" and last[2] == "resolve_on_site"))
-    return ({u: _rate(onsite[u]) if territories[u] else empty for u in units},
-            {u: _rate(mediated[u]) if territories[u] else empty for u in units})
+            settled, verified = per[unit]
+            for tally, counts in ((verified, True), (settled, status == "done" and outcome == "resolve_on_site")):
+                if counts:
+                    tally.rows += 1
+                    if with_ids:
+                        tally.ids.append(issue_id)
+
+    def rates(mediation: bool) -> dict[str, Figure]:
+        return {u: _rate(*tallies[mediation][u]) if scope.territories.get(u) else empty for u in units}
+
+    return rates(False), rates(True)
 
 
 def unit_stats(session: Session, unit_id: str, period: Period, no_answer: NoAnswerPolicy = "exclude",

@@ -37,7 +37,11 @@ def make_engine(url: str, *, connect_timeout_s: float = CONNECT_TIMEOUT_S) -> En
             cur.close()
 
         return engine
-    connect_args = {"connect_timeout": max(2, math.ceil(connect_timeout_s))} if url.startswith("postgresql") else {}
+    connect_args: dict[str, object] = {}
+    if url.startswith("postgresql"):
+        # JIT compilation cost the figures' grouped queries 0.1-0.7 s each at a million issues (bench B3), more
+        # than it saved; the read model's queries are short or index-bound
+        connect_args = {"connect_timeout": max(2, math.ceil(connect_timeout_s)), "options": "-c jit=off"}
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, pool_timeout=10,
                          connect_args=connect_args)
 

@@ -136,6 +136,7 @@ class Task(Base):
         *(Index(f"ix_tasks_open_{c}", c, postgresql_where=text("status = 'open'"), sqlite_where=text("status = 'open'"))
           for c in ("principal_id", "claimed_by")),
         Index("ix_tasks_stats", "unit_id", "kind", "opened_at"),
+        Index("ix_tasks_closed", "unit_id", "closed_at"),
     )
 
     id: Mapped[str] = mapped_column(String(80), primary_key=True)

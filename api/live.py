@@ -247,7 +247,10 @@ async def start_issue(services: Services, caller: Caller, report: IssueReport, b
         if exc.status != RPCStatusCode.ALREADY_EXISTS:
             raise unavailable(f"Temporal: {exc.message}") from None
     if idempotency_key is not None:
-        desc = await handle.describe(rpc_timeout=RPC_TIMEOUT)
+        try:
+            desc = await handle.describe(rpc_timeout=RPC_TIMEOUT)
+        except RPCError as exc:  # accepted; Temporal went away before we could compare: send it again
+            raise _unavailable(exc, report.issue_id) from None
         if await desc.memo_value(FINGERPRINT_MEMO, default=None) != fingerprint:
             raise Problem("idempotency-key-reused",
                           "this Idempotency-Key was already used to report a different issue; use a new key")

@@ -51,6 +51,13 @@ def data_dir() -> Iterator[Path]:
     try:
         yield root
     finally:
+        log = root / "bench.log"
+        if log.exists():  # what the processes logged as errors: shown by pytest when the case fails
+            lines = log.read_text(errors="replace").splitlines()
+            for n, line in enumerate(lines):
+                if "Traceback" in line or '"level": "error"' in line or "[error" in line:
+                    print("\n".join(lines[n:n + 40]))
+                    break
         shutil.rmtree(root, ignore_errors=True)
 
 

@@ -98,6 +98,8 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> str:
                  f"{b4['server_db_mb']:.0f} MB", "—", None),
             _row("B4 worker memory", f"{b4['rss_at_1000_mb']:.0f} MB at {b4['base']:,} → {b4['rss_at_n_mb']:.0f} MB at "
                  f"{b4['issues']:,} ({b4['rss_growth']:+.1%})", "< +10 %", b4["rss_growth"] < 0.10),
+            _row("B4 worker memory on the way", ", ".join(f"{n:,}: {mb:.0f} MB" for n, mb in b4["rss_curve"]),
+                 "—", None),
             _row("B4 restarted worker", f"first action served {b4['restart_to_first_action_s']:.1f} s after restart",
                  "—", None),
         ]

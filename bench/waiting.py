@@ -66,8 +66,17 @@ async def b4(stack: Stack, client: Client, issues: int) -> dict[str, Any]:
     first = await _start(client, queue, base, 0)
     await _settled(client, first[-1], 600)
     out["rss_at_1000_mb"] = stack.rss_mb("worker")
-    rest = await _start(client, queue, issues - base, base)
-    await _settled(client, (rest or first)[-1], 1800)
+    # the rest in steps, the worker's memory after each: a curve that flattens is the allocator keeping pages,
+    # one that climbs is something kept per issue
+    curve = [(base, out["rss_at_1000_mb"])]
+    rest: list[str] = []
+    step = max(base, (issues - base) // 8)
+    while len(first) + len(rest) < issues:
+        batch = await _start(client, queue, min(step, issues - len(first) - len(rest)), len(first) + len(rest))
+        await _settled(client, batch[-1], 1800)
+        rest += batch
+        curve.append((len(first) + len(rest), stack.rss_mb("worker")))
+    out["rss_curve"] = curve
     out["start_s"] = time.monotonic() - t0
     out["rss_at_n_mb"] = stack.rss_mb("worker")
     out["rss_growth"] = out["rss_at_n_mb"] / out["rss_at_1000_mb"] - 1

@@ -22,7 +22,7 @@ from temporalio.client import (
     WorkflowHandle,
     WorkflowQueryFailedError,
     WorkflowUpdateFailedError,
-    WorkflowUpdateRPCTimeoutOrCancelledError,
+    WorkflowUpdateHandle,
     WorkflowUpdateStage,
 )
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
@@ -77,10 +77,15 @@ async def query_live(services: Services, issue_id: str, *, wait_s: float = 2.0) 
         await asyncio.sleep(0.05)
 
 
-async def _not_live(handle: WorkflowHandle[ResidentIssue, object], issue_id: str, why: str) -> Problem:
+async def _not_live(handle: WorkflowHandle[ResidentIssue, object], issue_id: str, why: str, *,
+                    reported: bool = False) -> Problem:
+    """Why an issue did not answer. For a report (``reported``), an issue Temporal does not know was never
+    accepted: 503, send it again — not a 404 that a client would not retry."""
     try:
         desc = await handle.describe(rpc_timeout=RPC_TIMEOUT)
     except RPCError as exc:
+        if reported and exc.status == RPCStatusCode.NOT_FOUND:
+            return unavailable("Temporal did not take the report; send it again")
         return _unavailable(exc, issue_id)
     if desc.status == WorkflowExecutionStatus.FAILED:
         return Problem("invalid-input", f"issue {issue_id} was refused when it opened; see its history")
@@ -223,35 +228,46 @@ async def start_issue(services: Services, caller: Caller, report: IssueReport, b
     the same key with another body is refused.
 
     The start carries the ``opened`` update (update-with-start): one call, answered when the issue's first
-    workflow task has opened it. A repeat of a running issue's key reaches the running issue; a closed one is
-    read with the ``live`` query."""
+    workflow task has opened it, within ``OPENING_WAIT_S``. A key already used is answered from the issue it
+    started (the ``live`` query), after its body is compared, without writing to that issue again."""
     fingerprint = hashlib.sha256(f"{caller.id}\0{body}".encode()).hexdigest()
     wid = issue_workflow_id(report.issue_id)
+    handle = services.client.get_workflow_handle_for(ResidentIssue.run, wid)
+    if idempotency_key is not None and await _started_by(handle, report.issue_id, fingerprint):
+        return await query_live(services, report.issue_id, wait_s=OPENING_WAIT_S)
     start = WithStartWorkflowOperation(
         ResidentIssue.run, IssueInput(report=report), id=wid, task_queue=services.settings.task_queue,
         id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING, memo={FINGERPRINT_MEMO: fingerprint},
         static_summary=f"{report.matter_code}: {report.title}"[:200])
-    handle = services.client.get_workflow_handle_for(ResidentIssue.run, wid)
-    live: LiveIssue | None = None
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + OPENING_WAIT_S
     try:
-        live = await services.client.execute_update_with_start_workflow(
-            ResidentIssue.opened, start_workflow_operation=start, rpc_timeout=timedelta(seconds=OPENING_WAIT_S))
-    except WorkflowAlreadyStartedError:  # the issue of this key has already closed: read it below
-        pass
-    except WorkflowUpdateRPCTimeoutOrCancelledError:
-        raise await _not_live(handle, report.issue_id, "the issue is still being opened") from None
-    except WorkflowUpdateFailedError as exc:  # refused when it opened, or closed meanwhile
-        raise await _not_live(handle, report.issue_id, str(exc.cause or exc)) from None
+        # bounded as a whole: the call answers once the update is accepted, then its result is awaited for
+        # what time is left (as actions are, by gRPC deadlines)
+        update: WorkflowUpdateHandle[LiveIssue] = await services.client.start_update_with_start_workflow(
+            "opened", start_workflow_operation=start, wait_for_stage=WorkflowUpdateStage.ACCEPTED,
+            result_type=LiveIssue, rpc_timeout=timedelta(seconds=OPENING_WAIT_S))
+        return await update.result(rpc_timeout=timedelta(seconds=max(deadline - loop.time(), 0.001)))
+    except WorkflowAlreadyStartedError:  # the issue of this key has already closed: read it
+        if idempotency_key is not None:
+            await _started_by(handle, report.issue_id, fingerprint)
+        return await query_live(services, report.issue_id, wait_s=OPENING_WAIT_S)
+    except (RPCTimeoutOrCancelledError, WorkflowUpdateFailedError):  # not open in time, refused, or never taken
+        raise await _not_live(handle, report.issue_id, "being opened", reported=True) from None
     except RPCError as exc:
-        if exc.status != RPCStatusCode.ALREADY_EXISTS:
-            raise unavailable(f"Temporal: {exc.message}") from None
-    if idempotency_key is not None:
-        try:
-            desc = await handle.describe(rpc_timeout=RPC_TIMEOUT)
-        except RPCError as exc:  # accepted; Temporal went away before we could compare: send it again
-            raise _unavailable(exc, report.issue_id) from None
-        if await desc.memo_value(FINGERPRINT_MEMO, default=None) != fingerprint:
-            raise Problem("idempotency-key-reused",
-                          "this Idempotency-Key was already used to report a different issue; use a new key")
-    return live if live is not None else await query_live(services, report.issue_id, wait_s=OPENING_WAIT_S)
+        raise unavailable(f"Temporal: {exc.message}") from None
+
+
+async def _started_by(handle: WorkflowHandle[ResidentIssue, object], issue_id: str, fingerprint: str) -> bool:
+    """Whether the issue of this key exists (refused if another body started it)."""
+    try:
+        desc = await handle.describe(rpc_timeout=RPC_TIMEOUT)
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            return False
+        raise _unavailable(exc, issue_id) from None
+    if await desc.memo_value(FINGERPRINT_MEMO, default=None) != fingerprint:
+        raise Problem("idempotency-key-reused",
+                      "this Idempotency-Key was already used to report a different issue; use a new key")
+    return True

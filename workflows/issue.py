@@ -17,6 +17,7 @@ from typing import Any
 from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributeUpdate
 from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.workflow import HandlerUnfinishedPolicy
 
 with workflow.unsafe.imports_passed_through():
     import structlog
@@ -357,7 +358,7 @@ class ResidentIssue:
                 await self._settle()  # a follower linked during evaluation is asked too: a deadline
             self._changed = True
 
-    @workflow.update
+    @workflow.update(unfinished_policy=HandlerUnfinishedPolicy.ABANDON)  # a refused report ends the run unopened
     async def opened(self) -> access.LiveIssue:
         """The live state once the issue is open: sent with the start (update-with-start), so that the reporter
         is answered when the first workflow task completes, without asking again and again."""

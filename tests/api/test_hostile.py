@@ -504,8 +504,8 @@ async def test_the_audit_does_not_block_the_event_loop(api: Api, api_services: S
 
 class _StallUpdates(client.Interceptor, Interceptor):
     """A worker whose actions (``act`` updates) never finish (their handlers wait forever) while queries and the
-    opening still answer: an issue that is alive but does not answer an action in time. (On a client, a worker interceptor reaches the
-    workers built with that client.)"""
+    opening still answer: an issue that is alive but does not answer an action in time. (On a client, a worker
+    interceptor reaches the workers built with that client.)"""
 
     def workflow_interceptor_class(self, input: WorkflowInterceptorClassInput) -> type[WorkflowInboundInterceptor]:
         return _StallingInbound

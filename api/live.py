@@ -248,7 +248,10 @@ async def start_issue(services: Services, caller: Caller, report: IssueReport, b
         update: WorkflowUpdateHandle[LiveIssue] = await services.client.start_update_with_start_workflow(
             "opened", start_workflow_operation=start, wait_for_stage=WorkflowUpdateStage.ACCEPTED,
             result_type=LiveIssue, rpc_timeout=timedelta(seconds=OPENING_WAIT_S))
-        return await update.result(rpc_timeout=timedelta(seconds=max(deadline - loop.time(), 0.001)))
+        live = await update.result(rpc_timeout=timedelta(seconds=max(deadline - loop.time(), 0.001)))
+        if idempotency_key is not None:  # two first sends of one key at once: the issue is the one that started
+            await _started_by(handle, report.issue_id, fingerprint)
+        return live
     except WorkflowAlreadyStartedError:  # the issue of this key has already closed: read it
         if idempotency_key is not None:
             await _started_by(handle, report.issue_id, fingerprint)

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributeUpdate
@@ -44,6 +45,9 @@ with workflow.unsafe.imports_passed_through():
     from workflows import search_attributes as sa
 
 log = structlog.get_logger("whistle.workflow")
+
+ArgT = TypeVar("ArgT")
+RetT = TypeVar("RetT")
 
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
 #: activities retry until they succeed: the issue keeps its place while a dependency is down
@@ -119,14 +123,7 @@ class ResidentIssue:
                                       and workflow.patched(LOCAL_PROJECTION_PATCH))
         if self._state is None:
             try:
-                if self._baseline or workflow.patched(LOCAL_CONTEXT_PATCH):
-                    context = await workflow.execute_local_activity_method(
-                        IssueActivities.load_issue_context, inp.report,
-                        start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY)
-                else:
-                    context = await workflow.execute_activity_method(
-                        IssueActivities.load_issue_context, inp.report,
-                        start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY)
+                context = await self._lookup(IssueActivities.load_issue_context, inp.report, LOCAL_CONTEXT_PATCH)
             except ActivityError as exc:
                 cause = exc.cause
                 message = cause.message if isinstance(cause, ApplicationError) else str(exc)
@@ -219,6 +216,15 @@ class ResidentIssue:
             ReadModelActivities.project, batch, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY)
         self._database_away = False
 
+    async def _lookup(self, method: Callable[[IssueActivities, ArgT], RetT], arg: ArgT, local_since: str) -> RetT:
+        """A read-only activity of the issue: local for issues that recorded ``local_since`` (or the baseline),
+        by the regular activity for those that recorded it so."""
+        if self._baseline or workflow.patched(local_since):
+            return await workflow.execute_local_activity_method(
+                method, arg, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY)
+        return await workflow.execute_activity_method(
+            method, arg, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY)
+
     async def _settle(self) -> None:
         """After a transition: fetch deadlines for new tasks, publish search attributes, wake the loop."""
         state = self._state
@@ -227,14 +233,7 @@ class ResidentIssue:
         requests = pending_deadlines(state)
         if requests:
             batch = DeadlineBatch(requests=requests)
-            if self._baseline or workflow.patched(LOCAL_DEADLINES_PATCH):
-                answer = await workflow.execute_local_activity_method(
-                    IssueActivities.compute_deadlines, batch, start_to_close_timeout=ACTIVITY_TIMEOUT,
-                    retry_policy=ACTIVITY_RETRY)
-            else:
-                answer = await workflow.execute_activity_method(
-                    IssueActivities.compute_deadlines, batch, start_to_close_timeout=ACTIVITY_TIMEOUT,
-                    retry_policy=ACTIVITY_RETRY)
+            answer = await self._lookup(IssueActivities.compute_deadlines, batch, LOCAL_DEADLINES_PATCH)
             set_deadlines(state, answer.deadlines, answer.notes, workflow.now())
         self._publish()
         self._changed = True

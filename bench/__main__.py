@@ -91,6 +91,8 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> str:
             _row("B3 quarter ranking, all departments", f"{b3['ranking_departments']['max']:.0f} ms", "≤ 1 s",
                  b3["ranking_departments"]["max"] <= 1000),
         ]
+        lines += [_row(f"B3 drill-down: one {what}'s quarter with issue ids", f"{b3[key]['max']:.0f} ms", "—", None)
+                  for what, key in (("street", "drill_street"), ("department", "drill_department")) if key in b3]
     if "b4" in results:
         b4 = results["b4"]
         lines += [

@@ -61,7 +61,7 @@ from sqlalchemy import (
     select,
     true,
 )
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from domain.catalogue import Catalogue
 from domain.organisation import Organisation, UnitKind
@@ -341,7 +341,9 @@ def figures(session: Session, unit_ids: Collection[str], period: Period, scope: 
     rated = _tally(session, lambda *c: select(*c).join(I, I.id == R.issue_id).where(
         I.lead_unit_id.in_(units), R.as_role.in_(("resident", "follower")), within(R.at), judged),
         [I.lead_unit_id], R.issue_id, {"rated": _Measure(true()), "satisfied": _Measure(satisfied)}, with_ids)
-    reporters = select(T.issue_id, T.unit_id).distinct().where(T.unit_id.in_(units), T.kind == "report").subquery()
+    whistler_rated = select(R.issue_id).where(R.as_role == "whistler", within(R.at))
+    reporters = select(T.issue_id, T.unit_id).distinct().where(
+        T.unit_id.in_(units), T.kind == "report", T.issue_id.in_(whistler_rated)).subquery()
     whistled = _tally(session, lambda *c: select(*c).join(reporters, reporters.c.issue_id == R.issue_id).where(
         R.as_role == "whistler", within(R.at), judged),
         [reporters.c.unit_id], R.issue_id, {"rated": _Measure(true()), "satisfied": _Measure(satisfied)}, with_ids)
@@ -397,7 +399,11 @@ def figures(session: Session, unit_ids: Collection[str], period: Period, scope: 
 
 def _verification(session: Session, units: list[str], period: Period, scope: Scope, with_ids: bool
                   ) -> tuple[dict[str, Figure], dict[str, Figure]]:
-    """The on-site and the mediation rates over each unit's territory (see the module's docstring)."""
+    """The on-site and the mediation rates over each unit's territory (see the module's docstring).
+
+    An issue whose verification was one task (the most of them) counts for every unit whose territory holds that
+    task; without ids those are counted in the database, by the verifying unit and the matter. An issue with
+    several verifications (moved up, say) is walked here: each unit's last verification in its territory."""
     T, I = models.Task, models.Issue
     empty = Figure(denominator=None)
     holders: dict[str, list[str]] = defaultdict(list)  # a territorial unit → the units whose territory holds it
@@ -406,17 +412,33 @@ def _verification(session: Session, units: list[str], period: Period, scope: Sco
             holders[member].append(unit)
     if not holders:
         return dict.fromkeys(units, empty), dict.fromkeys(units, empty)
-    ended_here = select(T.issue_id).where(T.kind == "verify", T.unit_id.in_(sorted(holders)),
-                                          T.closed_at >= period.start, T.closed_at < period.end)
+    tallies: dict[bool, dict[str, tuple[_Tally, _Tally]]] = {  # mediation? → unit → (settled, verified)
+        m: {u: (_Tally(), _Tally()) for u in units} for m in (False, True)}
+    ended_here = and_(T.kind == "verify", T.unit_id.in_(sorted(holders)), T.closed_at >= period.start,
+                      T.closed_at < period.end)
+    walked = select(T.issue_id).where(ended_here)
+    if not with_ids:
+        other = aliased(T)
+        another = exists().where(other.issue_id == T.issue_id, other.kind == "verify", other.id != T.id,
+                                 other.status != "cancelled")
+        single = and_(ended_here, T.status != "cancelled", ~another)
+        for r in session.connection().execute(
+                select(T.unit_id, I.matter_code, func.count(),
+                       func.sum(case((and_(T.status == "done", T.outcome == "resolve_on_site"), 1), else_=0))
+                       ).join(I, I.id == T.issue_id).where(single, or_(T.outcome.is_(None), T.outcome != "reject"))
+                .group_by(T.unit_id, I.matter_code)):
+            for unit in holders[r[0]]:
+                settled, verified = tallies[r[1] in scope.mediation_matters][unit]
+                verified.rows += r[2]
+                settled.rows += r[3] or 0
+        walked = walked.where(T.status != "cancelled", another)
     by_issue: dict[str, list[tuple[str, str, str | None, datetime | None]]] = defaultdict(list)
     matter: dict[str, str] = {}
     for r in session.connection().execute(select(T.issue_id, T.unit_id, T.status, T.outcome, T.closed_at,
                                                  I.matter_code).join(
-            I, I.id == T.issue_id).where(T.kind == "verify", T.issue_id.in_(ended_here))):
+            I, I.id == T.issue_id).where(T.kind == "verify", T.issue_id.in_(walked.correlate(None)))):
         by_issue[r.issue_id].append((r.unit_id, r.status, r.outcome, r.closed_at))
         matter[r.issue_id] = r.matter_code
-    tallies: dict[bool, dict[str, tuple[_Tally, _Tally]]] = {  # mediation? → unit → (settled, verified)
-        m: {u: (_Tally(), _Tally()) for u in units} for m in (False, True)}
     never = datetime.min.replace(tzinfo=UTC)
     start, end = period.start, period.end
     for issue_id in sorted(by_issue) if with_ids else by_issue:
@@ -484,9 +506,9 @@ def rank(stats: Iterable[UnitStats]) -> list[RankRow]:
 
 
 def ranking(session: Session, unit_ids: list[str], period: Period, no_answer: NoAnswerPolicy = "exclude",
-            scope: Scope | None = None) -> list[RankRow]:
+            scope: Scope | None = None, with_ids: bool = True) -> list[RankRow]:
     scope = scope or Scope(no_answer=no_answer)
-    return rank(figures(session, unit_ids, period, scope).values())
+    return rank(figures(session, unit_ids, period, scope, with_ids).values())
 
 
 RATE_COLUMNS = ["response_rate", "on_time_handling_rate", "resolution_rate", "satisfaction_rate",

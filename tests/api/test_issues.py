@@ -205,6 +205,14 @@ async def test_stats_as_json_and_csv(api: Api) -> None:
     assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
     lines = csv.text.strip().splitlines()
     assert lines[0].startswith("rank,unit_id,period") and any(HEATING in line for line in lines[1:])
+    # the ranking's figures come without their issues (the unit's own figures above carry them): same numbers
+    ranked = await api.get("/v1/stats/ranking", "supervisor@qh.hd",
+                           params={"level": "district", "kind": "department", "month": month})
+    heating = next(r["stats"] for r in ranked.json() if r["unit_id"] == HEATING)
+    assert heating["received"]["issue_ids"] == [] and heating["resolution_rate"]["base_issue_ids"] == []
+    for name in ("received", "response_rate", "resolution_rate", "satisfaction_rate"):
+        assert (heating[name]["numerator"], heating[name]["denominator"]) == (
+            body[name]["numerator"], body[name]["denominator"]), name
     bad = await api.get("/v1/stats", "supervisor@qh.hd", params={"unit": HEATING, "month": "2026-13"})
     assert bad.status_code == 422
 

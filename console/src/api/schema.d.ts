@@ -302,7 +302,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Units of one level within your jurisdiction, ranked by the score (README: Figures) */
+        /**
+         * Units of one level within your jurisdiction, ranked by the score (README: Figures)
+         * @description The figures come without their issue ids (at a million issues a year a quarter's ranking would carry millions): `GET /v1/stats?unit=` gives one unit's figures with them.
+         */
         get: operations["unit_ranking_v1_stats_ranking_get"];
         put?: never;
         post?: never;

@@ -9,6 +9,8 @@ Create Date: 2026-11-24 09:50:00
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -21,9 +23,15 @@ OPEN = sa.text("status = 'open'")
 
 
 def upgrade() -> None:
-    op.create_index('ix_issues_status_overdue_created', 'issues', ['status', 'overdue', 'created_at'])
-    for column in ('principal_id', 'claimed_by'):
-        op.create_index(f'ix_tasks_open_{column}', 'tasks', [column], postgresql_where=OPEN, sqlite_where=OPEN)
+    # on PostgreSQL built CONCURRENTLY, outside the migration's transaction: a desk with millions of rows keeps
+    # writing its read model while they are built
+    postgres = op.get_bind().dialect.name == "postgresql"
+    with op.get_context().autocommit_block() if postgres else nullcontext():
+        op.create_index('ix_issues_status_overdue_created', 'issues', ['status', 'overdue', 'created_at'],
+                        postgresql_concurrently=True)
+        for column in ('principal_id', 'claimed_by'):
+            op.create_index(f'ix_tasks_open_{column}', 'tasks', [column], postgresql_where=OPEN, sqlite_where=OPEN,
+                            postgresql_concurrently=True)
 
 
 def downgrade() -> None:

@@ -8,6 +8,8 @@ Create Date: 2026-11-24 10:20:00
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 from alembic import op
 
 revision = '0011'
@@ -17,7 +19,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_index('ix_tasks_closed', 'tasks', ['unit_id', 'closed_at'])
+    # on PostgreSQL built CONCURRENTLY, outside the migration's transaction (see 0010)
+    postgres = op.get_bind().dialect.name == "postgresql"
+    with op.get_context().autocommit_block() if postgres else nullcontext():
+        op.create_index('ix_tasks_closed', 'tasks', ['unit_id', 'closed_at'], postgresql_concurrently=True)
 
 
 def downgrade() -> None:

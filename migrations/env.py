@@ -26,7 +26,10 @@ def run_offline() -> None:
 def run_online() -> None:
     engine = make_engine(_url())
     with engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+        # one transaction per migration: a migration that builds indexes CONCURRENTLY (0010, 0011) commits what
+        # came before it, and stops at a known revision if it fails
+        context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True,
+                          transaction_per_migration=True)
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()

@@ -401,9 +401,9 @@ def _verification(session: Session, units: list[str], period: Period, scope: Sco
                   ) -> tuple[dict[str, Figure], dict[str, Figure]]:
     """The on-site and the mediation rates over each unit's territory (see the module's docstring).
 
-    An issue whose verification was one task (the most of them) counts for every unit whose territory holds that
-    task; without ids those are counted in the database, by the verifying unit and the matter. An issue with
-    several verifications (moved up, say) is walked here: each unit's last verification in its territory."""
+    An issue with one verify task that was not cancelled (the most of them) counts for every unit whose territory
+    holds that task; without ids those are counted in the database, by the verifying unit and the matter. An issue
+    with several (moved up, say) is walked here: each unit's last verification in its territory."""
     T, I = models.Task, models.Issue
     empty = Figure(denominator=None)
     holders: dict[str, list[str]] = defaultdict(list)  # a territorial unit → the units whose territory holds it
@@ -414,14 +414,20 @@ def _verification(session: Session, units: list[str], period: Period, scope: Sco
         return dict.fromkeys(units, empty), dict.fromkeys(units, empty)
     tallies: dict[bool, dict[str, tuple[_Tally, _Tally]]] = {  # mediation? → unit → (settled, verified)
         m: {u: (_Tally(), _Tally()) for u in units} for m in (False, True)}
-    ended_here = and_(T.kind == "verify", T.unit_id.in_(sorted(holders)), T.closed_at >= period.start,
-                      T.closed_at < period.end)
-    walked = select(T.issue_id).where(ended_here)
+    def ended_here(t: type[models.Task]) -> ColumnElement[bool]:
+        return and_(t.kind == "verify", t.unit_id.in_(sorted(holders)), t.closed_at >= period.start,
+                    t.closed_at < period.end)
+
+    def another(t: type[models.Task]) -> ColumnElement[bool]:
+        """another verify task of ``t``'s issue, not cancelled"""
+        other = aliased(models.Task)
+        return exists().where(other.issue_id == t.issue_id, other.kind == "verify", other.id != t.id,
+                              other.status != "cancelled")
+
+    W = aliased(models.Task)  # the issues walked: their tasks are read below
+    walked = select(W.issue_id).where(ended_here(W))
     if not with_ids:
-        other = aliased(T)
-        another = exists().where(other.issue_id == T.issue_id, other.kind == "verify", other.id != T.id,
-                                 other.status != "cancelled")
-        single = and_(ended_here, T.status != "cancelled", ~another)
+        single = and_(ended_here(T), T.status != "cancelled", ~another(T))
         for r in session.connection().execute(
                 select(T.unit_id, I.matter_code, func.count(),
                        func.sum(case((and_(T.status == "done", T.outcome == "resolve_on_site"), 1), else_=0))
@@ -431,12 +437,12 @@ def _verification(session: Session, units: list[str], period: Period, scope: Sco
                 settled, verified = tallies[r[1] in scope.mediation_matters][unit]
                 verified.rows += r[2]
                 settled.rows += r[3] or 0
-        walked = walked.where(T.status != "cancelled", another)
+        walked = walked.where(W.status != "cancelled", another(W))
     by_issue: dict[str, list[tuple[str, str, str | None, datetime | None]]] = defaultdict(list)
     matter: dict[str, str] = {}
     for r in session.connection().execute(select(T.issue_id, T.unit_id, T.status, T.outcome, T.closed_at,
                                                  I.matter_code).join(
-            I, I.id == T.issue_id).where(T.kind == "verify", T.issue_id.in_(walked.correlate(None)))):
+            I, I.id == T.issue_id).where(T.kind == "verify", T.issue_id.in_(walked))):
         by_issue[r.issue_id].append((r.unit_id, r.status, r.outcome, r.closed_at))
         matter[r.issue_id] = r.matter_code
     never = datetime.min.replace(tzinfo=UTC)

@@ -25,8 +25,12 @@ OPEN = sa.text("status = 'open'")
 def upgrade() -> None:
     # on PostgreSQL built CONCURRENTLY, outside the migration's transaction: a desk with millions of rows keeps
     # writing its read model while they are built
+    # (a build interrupted there leaves an invalid index behind: dropped first, so running it again completes)
     postgres = op.get_bind().dialect.name == "postgresql"
     with op.get_context().autocommit_block() if postgres else nullcontext():
+        for name in ('ix_issues_status_overdue_created', 'ix_tasks_open_principal_id', 'ix_tasks_open_claimed_by'):
+            if postgres:
+                op.execute(f'DROP INDEX CONCURRENTLY IF EXISTS {name}')
         op.create_index('ix_issues_status_overdue_created', 'issues', ['status', 'overdue', 'created_at'],
                         postgresql_concurrently=True)
         for column in ('principal_id', 'claimed_by'):

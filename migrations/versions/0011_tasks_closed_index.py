@@ -22,6 +22,8 @@ def upgrade() -> None:
     # on PostgreSQL built CONCURRENTLY, outside the migration's transaction (see 0010)
     postgres = op.get_bind().dialect.name == "postgresql"
     with op.get_context().autocommit_block() if postgres else nullcontext():
+        if postgres:
+            op.execute('DROP INDEX CONCURRENTLY IF EXISTS ix_tasks_closed')
         op.create_index('ix_tasks_closed', 'tasks', ['unit_id', 'closed_at'], postgresql_concurrently=True)
 
 

@@ -60,17 +60,21 @@ def generate(seed: int = 11) -> Gen:
             return at if edge else at + timedelta(hours=hours)
 
         # discovery: verification climbs the ladder until someone settles, whistles or rejects it
+        # (now and then a verification cancelled and one opened further up, or a second one at the same unit)
         settled = False
-        for k, unit in enumerate(LADDER[grid]):
+        ladder, k = LADDER[grid], 0
+        for v in range(2 * len(LADDER[grid])):
+            unit = ladder[k]
             fate = rng.choices(["resolve_on_site", "whistle", "reject", "moved", "open", "cancelled"],
                                [0.35, 0.3, 0.05, 0.2, 0.05, 0.05])[0]
-            closed = None if fate == "open" else later(60 * k + rng.randrange(1, 60))
-            g.tasks.append(dict(id=f"{iid}.v{k}", issue=iid, kind="verify", unit=unit, opened=later(0),
+            closed = None if fate == "open" else later(60 * v + rng.randrange(1, 60))
+            g.tasks.append(dict(id=f"{iid}.v{v}", issue=iid, kind="verify", unit=unit, opened=later(0),
                                 closed=closed, due=None, status={"moved": "moved", "open": "open",
                                                                  "cancelled": "cancelled"}.get(fate, "done"),
                                 outcome=None if fate in ("open", "moved", "cancelled") else fate, late=False))
             settled = fate == "resolve_on_site"
-            if fate != "moved":
+            k += fate == "cancelled" or (fate == "moved" and rng.random() < 0.85)
+            if k == len(ladder) or fate not in ("moved", "cancelled") or (fate == "cancelled" and rng.random() < 0.5):
                 break
         lead = rng.choice([*DEPTS, "qh.hd.cy"])
         summoned = rng.sample([*DEPTS, "qh.hd.cy"], rng.choice([1, 1, 2]))

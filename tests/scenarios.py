@@ -104,7 +104,8 @@ async def red_then_reassign(d: Driver, sleep_until: Sleeper) -> IssueView:
     handle = await d.task("handle")
     assert handle.due_at is not None
     at = handle.due_at
-    for _ in range(40):  # red comes two working days after the due time: step there in quarter days
+    for _ in range(84):  # red comes two working days after the due time (a holiday week may lie between): step
+        # there in quarter days, three weeks at most
         at += timedelta(hours=6)
         await sleep_until(at)
         if any(t.kind == "supervision" for t in (await d.state()).open_tasks):

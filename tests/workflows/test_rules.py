@@ -61,7 +61,9 @@ async def test_a_restarted_clock_gains_the_working_time_lost(ts_worker) -> None:
     view = await d.wait_ready()
     after = next(t for t in view.open_tasks if t.kind == "handle").due_at
     assert before is not None and after is not None
-    assert timedelta(days=1) <= after - before <= timedelta(days=5)
+    # the three days stopped hold one to three working days; a weekend or a holiday week (New Year's, the Spring
+    # Festival) between can put that up to two weeks later
+    assert timedelta(days=1) <= after - before <= timedelta(days=14)
 
 
 async def test_hundreds_of_long_comments_keep_the_issue_working_and_all_reach_the_read_model(

@@ -172,7 +172,8 @@ def b3(issues: int, repeats: int = 30) -> dict[str, Any]:
                                                                     with_ids=False), 3)
             out["ranking_departments"] = _timed(lambda k: stats.ranking(s, depts, quarter, scope=figures_scope,
                                                                         with_ids=False), 3)
-            busy = [d for d in depts if org.units[d].parent_id == org.units[street].parent_id] or depts  # leads
+            # the generator has a department of the issue's district lead it: the street's district's departments
+            busy = [d for d in depts if org.units[d].parent_id == org.units[street].parent_id] or depts
             out["drill_department"] = _timed(lambda k: stats.figures(s, [busy[k % len(busy)]], quarter,
                                                                      figures_scope), 3)
             out["drill_street"] = _timed(lambda k: stats.figures(s, [streets[k % len(streets)]], quarter,

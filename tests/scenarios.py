@@ -89,6 +89,23 @@ async def understanding_extension_review(d: Driver, rerate: str | None = None) -
 
 Sleeper = Callable[[datetime], Awaitable[None]]
 
+#: red comes two working days after the due time; a weekend or a holiday week (New Year's, the Spring Festival's)
+#: can put that up to two weeks later
+RED_WITHIN = timedelta(days=21)
+
+
+async def step_until(sleep_until: Sleeper, start: datetime, reached: Callable[[], Awaitable[bool]],
+                     within: timedelta = RED_WITHIN, step: timedelta = timedelta(hours=6)) -> datetime:
+    """Move the clock from ``start`` a step at a time until ``reached()`` (or ``within`` has passed); returns the
+    time it stopped at."""
+    at = start
+    while at < start + within:
+        at += step
+        await sleep_until(at)
+        if await reached():
+            break
+    return at
+
 
 async def reopen_on_site(d: Driver) -> IssueView:
     """Resolved on the spot, rated unsatisfied, reopened by the supervisor: back to the street as a whistle."""
@@ -103,13 +120,11 @@ async def red_then_reassign(d: Driver, sleep_until: Sleeper) -> IssueView:
     await route_and_check_in(d, [HEATING])
     handle = await d.task("handle")
     assert handle.due_at is not None
-    at = handle.due_at
-    for _ in range(84):  # red comes two working days after the due time (a holiday week may lie between): step
-        # there in quarter days, three weeks at most
-        at += timedelta(hours=6)
-        await sleep_until(at)
-        if any(t.kind == "supervision" for t in (await d.state()).open_tasks):
-            break
+
+    async def supervised() -> bool:
+        return any(t.kind == "supervision" for t in (await d.state()).open_tasks)
+
+    await step_until(sleep_until, handle.due_at, supervised)
     await d.act("supervision", "reassign", {"unit_ids": [STREET], "reason": "the heating office is stuck"})
     return await d.act("report", "check_in", unit_id=STREET)
 

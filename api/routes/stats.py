@@ -69,7 +69,7 @@ async def unit_ranking(request: Request, caller: CallerDep, services: ServicesDe
     period = _period(services, month, quarter, start, end)
     units = sorted(u for u in caller.subtree
                    if (unit := services.organisation.units[u]).level is level and unit.kind is kind)
-    rows = await run_in_threadpool(_rank, services, units, period, False)
+    rows = await run_in_threadpool(_rank, services, units, period, with_ids=False)
     if _wants_csv(request):
         return Response(to_csv(rows), media_type=CSV)
     return rows

@@ -28,8 +28,8 @@ def upgrade() -> None:
     # (a build interrupted there leaves an invalid index behind: dropped first, so running it again completes)
     postgres = op.get_bind().dialect.name == "postgresql"
     with op.get_context().autocommit_block() if postgres else nullcontext():
-        for name in ('ix_issues_status_overdue_created', 'ix_tasks_open_principal_id', 'ix_tasks_open_claimed_by'):
-            if postgres:
+        if postgres:
+            for name in ('ix_issues_status_overdue_created', 'ix_tasks_open_principal_id', 'ix_tasks_open_claimed_by'):
                 op.execute(f'DROP INDEX CONCURRENTLY IF EXISTS {name}')
         op.create_index('ix_issues_status_overdue_created', 'issues', ['status', 'overdue', 'created_at'],
                         postgresql_concurrently=True)

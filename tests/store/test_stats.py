@@ -63,7 +63,7 @@ def generate(seed: int = 11) -> Gen:
         # (now and then a verification cancelled and one opened further up, or a second one at the same unit)
         settled = False
         ladder, k = LADDER[grid], 0
-        for v in range(2 * len(LADDER[grid])):
+        for v in range(2 * len(ladder)):
             unit = ladder[k]
             fate = rng.choices(["resolve_on_site", "whistle", "reject", "moved", "open", "cancelled"],
                                [0.35, 0.3, 0.05, 0.2, 0.05, 0.05])[0]
@@ -73,7 +73,8 @@ def generate(seed: int = 11) -> Gen:
                                                                  "cancelled": "cancelled"}.get(fate, "done"),
                                 outcome=None if fate in ("open", "moved", "cancelled") else fate, late=False))
             settled = fate == "resolve_on_site"
-            k += fate == "cancelled" or (fate == "moved" and rng.random() < 0.85)
+            if fate == "cancelled" or (fate == "moved" and rng.random() < 0.85):
+                k += 1  # further up the ladder (else a second verification at the same unit)
             if k == len(ladder) or fate not in ("moved", "cancelled") or (fate == "cancelled" and rng.random() < 0.5):
                 break
         lead = rng.choice([*DEPTS, "qh.hd.cy"])

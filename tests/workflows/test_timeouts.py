@@ -13,6 +13,7 @@ from tests.scenarios import (
     HEATING,
     STREET,
     finish_handling,
+    step_until,
     to_handling_two_units,
     until_evaluation,
     whistle_to_dispatch,
@@ -124,14 +125,13 @@ async def test_handling_reminders_yellow_red_supervision_and_escalation(ts_worke
     view = await d.state()
     assert [w.color for w in view.warnings if w.task_id == handle.task_id][-1] == "yellow"
     assert (await d.task("handle")).overdue
-    # red comes two working days after the due time: a weekend, or a holiday like New Year's or the Spring
-    # Festival's week, can put that days later; step there in quarter days (never more than three weeks)
-    at, colors = handle.due_at, []
-    while colors[-1:] != ["red"] and at < handle.due_at + timedelta(days=21):
-        at += timedelta(hours=6)
-        await sleep_until(d, at)
-        view = await d.state()
-        colors = [w.color for w in view.warnings if w.task_id == handle.task_id]
+
+    async def red() -> bool:
+        return [w.color for w in (await d.state()).warnings if w.task_id == handle.task_id][-1:] == ["red"]
+
+    at = await step_until(lambda t: sleep_until(d, t), handle.due_at, red)
+    view = await d.state()
+    colors = [w.color for w in view.warnings if w.task_id == handle.task_id]
     assert colors[-1] == "red" and at - handle.due_at >= timedelta(days=2)  # two working days at the least
     esc = [e for e in view.escalations if e.task_kind == "handle"]
     assert esc and esc[0].to_unit_id == DISTRICT  # the heating office's supervisor above

@@ -4,6 +4,7 @@
 import { ref } from 'vue'
 import type { StatsQuery, UnitStats } from '@/api'
 import { figure } from '@/utils/figures'
+import { periodQuery } from '@/utils/periods'
 
 export interface Drill {
   open: boolean
@@ -22,12 +23,12 @@ export function useDrill(load: (query: StatsQuery) => Promise<UnitStats>, onErro
     drill.value = { open: true, title, ids: ids ?? [], loading: false }
   }
 
-  /** A figure of one unit whose issues must be asked for: `query` names the unit and the period. */
-  async function fetch(title: string, query: StatsQuery, key: string): Promise<void> {
+  /** A figure of a unit whose issues must be asked for: the unit's figures, for the period they were counted over. */
+  async function fetch(title: string, bare: UnitStats, key: string): Promise<void> {
     const mine = ++opened
     drill.value = { open: true, title, ids: [], loading: true }
     try {
-      const stats = await load(query)
+      const stats = await load({ unit: bare.unit_id, ...periodQuery(bare.period.label) })
       if (mine === opened) drill.value = { ...drill.value, ids: figure(stats, key)?.issue_ids ?? [], loading: false }
     } catch (err) {
       if (mine !== opened) return

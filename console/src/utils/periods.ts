@@ -21,3 +21,8 @@ export function monthsOfQuarter(quarter: string): string[] {
   const [y, q] = quarter.split('-Q').map(Number)
   return [1, 2, 3].map((i) => `${y}-${String((q - 1) * 3 + i).padStart(2, '0')}`)
 }
+
+/** A month's or a quarter's label (`2026-11`, `2026-Q4`) as the figures' query names it. */
+export function periodQuery(label: string): { month: string } | { quarter: string } {
+  return label.includes('-Q') ? { quarter: label } : { month: label }
+}

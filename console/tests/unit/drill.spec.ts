@@ -10,13 +10,15 @@ function loader() {
 }
 
 const stats = (ids: string[]) => ({ received: { numerator: ids.length, denominator: null, issue_ids: ids } }) as unknown as UnitStats
+/** A ranked row's figures, without issues, as the ranking answers them. */
+const bare = (unit: string, label: string) => ({ unit_id: unit, period: { label } }) as unknown as UnitStats
 const flush = () => new Promise((r) => setTimeout(r, 0))
 
 describe('useDrill', () => {
   it('shows the issues of the figure asked for, loading until they come', async () => {
     const { load, pending } = loader()
     const { drill, fetch } = useDrill(load, vi.fn())
-    const done = fetch('供热办 · 接诉', { unit: 'qh.hd.dept.heating', quarter: '2026-Q4' }, 'received')
+    const done = fetch('供热办 · 接诉', bare('qh.hd.dept.heating', '2026-Q4'), 'received')
     expect(drill.value).toMatchObject({ open: true, loading: true, ids: [] })
     expect(pending[0].query).toEqual({ unit: 'qh.hd.dept.heating', quarter: '2026-Q4' })
     pending[0].resolve(stats(['i1', 'i2']))
@@ -28,15 +30,16 @@ describe('useDrill', () => {
     const { load, pending } = loader()
     const onError = vi.fn()
     const { drill, fetch, show } = useDrill(load, onError)
-    void fetch('first', { unit: 'a', month: '2026-10' }, 'received')
-    void fetch('second', { unit: 'b', month: '2026-11' }, 'received')
+    void fetch('first', bare('a', '2026-10'), 'received')
+    void fetch('second', bare('b', '2026-11'), 'received')
+    expect(pending.map((p) => p.query)).toEqual([{ unit: 'a', month: '2026-10' }, { unit: 'b', month: '2026-11' }])
     pending[1].resolve(stats(['b1']))
     await flush()
     pending[0].resolve(stats(['a1']))
     await flush()
     expect(drill.value).toMatchObject({ title: 'second', ids: ['b1'], loading: false, open: true })
 
-    void fetch('third', { unit: 'c', month: '2026-11' }, 'received')
+    void fetch('third', bare('c', '2026-11'), 'received')
     show('own', ['o1'])
     pending[2].reject(new Error('late'))
     await flush()
@@ -48,7 +51,7 @@ describe('useDrill', () => {
     const { load, pending } = loader()
     const onError = vi.fn()
     const { drill, fetch } = useDrill(load, onError)
-    const done = fetch('x', { unit: 'a', month: '2026-11' }, 'received')
+    const done = fetch('x', bare('a', '2026-11'), 'received')
     pending[0].reject(new Error('503'))
     await done
     expect(onError).toHaveBeenCalledOnce()

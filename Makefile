@@ -6,7 +6,14 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install lint clean histories bench fuzz console chaos
+.PHONY: run test quick install lint clean histories bench fuzz console chaos system-run system-test
+
+# Debian's packages (Node.js and npm; for the tests also PostgreSQL, Redis, Chromium, a Chinese font), installed
+# when missing and running as root, otherwise one line says what to install
+system-run:
+	@scripts/system-deps run
+system-test:
+	@scripts/system-deps test
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,7 +27,7 @@ install: $(STAMP)
 # source is newer than the build, its packages installed from the lock file when that changes
 CONSOLE_SRC := $(shell find console/src console/public -type f 2>/dev/null) console/index.html \
 	console/vite.config.ts console/tsconfig.json console/tsconfig.app.json
-console/node_modules/.installed: console/package.json console/package-lock.json
+console/node_modules/.installed: console/package.json console/package-lock.json | system-run
 	cd console && npm ci --no-audit --no-fund
 	touch $@
 
@@ -29,18 +36,23 @@ console/dist/index.html: console/node_modules/.installed $(CONSOLE_SRC)
 
 console: console/dist/index.html
 
-run: $(STAMP) console
+run: system-run $(STAMP) console
 	$(BIN)/whistle run
 
-test: $(STAMP) console
-	npm --prefix console run typecheck
+# everything CI runs: the linters, the console's type check and unit tests, the whole pytest suite
+test: system-test $(STAMP) console lint
 	npm --prefix console run test:unit
 	$(BIN)/python -m pytest
 
-lint: $(STAMP)
-	$(BIN)/python -m pip install --quiet ruff mypy types-shapely
+# the inner loop: the pure domain and the API on the in-process stack (no browser, no dev server), in about a minute
+quick: $(STAMP)
+	$(BIN)/python -m pytest -q -x -p no:cacheprovider tests/domain tests/api -m 'not e2e' \
+		--deselect tests/domain/test_model.py
+
+lint: $(STAMP) console/node_modules/.installed
 	$(BIN)/ruff check .
 	$(BIN)/mypy domain core store activities workflows audit api whistle worker.py
+	npm --prefix console run typecheck
 
 # the model-based test of the step table, longer and with a random seed (make test runs a fixed-seed form)
 FUZZ_EXAMPLES ?= 5000

@@ -21,9 +21,9 @@ import pytest
 
 from tests.console.browser import CHROMIUM, CHROMIUM_ARGS, ROOT, Console, Problems, wait_until
 
-if not CHROMIUM.exists() and not os.environ.get("CI"):
-    pytest.skip("Debian's Chromium is not installed (apt-get install chromium); CI installs it",
-                allow_module_level=True)
+if not CHROMIUM.exists():
+    pytest.fail("Debian's Chromium is missing: `make test` installs it (apt-get install chromium)",
+                pytrace=False)
 
 from playwright.sync_api import Browser, Locator, expect, sync_playwright
 

@@ -62,7 +62,7 @@ def _processes(env: dict[str, str], tmp_path: Path) -> Iterator[list[str]]:
 def redis_url(tmp_path: Path) -> Iterator[str]:
     binary = shutil.which("redis-server")
     if binary is None:
-        pytest.fail("redis-server is missing: .ci/run installs it (apt-get install redis-server)")
+        pytest.fail("redis-server is missing: `make test` installs it (apt-get install redis-server)")
     port = free_port()
     proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
                              "--dir", str(tmp_path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

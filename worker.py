@@ -26,13 +26,13 @@ from temporalio.worker import Worker
 from activities import IssueActivities, ReadModelActivities, WorkingCalendar, parse_overrides
 from activities.assessment import AssessmentActivities, IssueQuarter
 from activities.webhooks import WebhookActivities
-from core import directory
 from core.logging import configure_logging
 from core.settings import Settings, get_settings
 from core.temporal import connect
 from store import webhooks
 from store.calendar import load_arrangements
 from store.db import SessionFactory, make_engine, session_factory, transaction
+from store.directory import DirectoryCache
 from store.seed import load_calendar_overrides
 from workflows import DeliveryInput, QuarterlyAssessment, ResidentIssue, WebhookDelivery, delivery_workflow_id
 from workflows.assessment import SCHEDULE_CRON, SCHEDULE_ID
@@ -40,7 +40,7 @@ from workflows.assessment import SCHEDULE_CRON, SCHEDULE_ID
 log = structlog.get_logger("whistle.worker")
 
 
-def build_activities(settings: Settings, sessions: SessionFactory) -> IssueActivities:
+def build_activities(settings: Settings, sessions: SessionFactory, directory: DirectoryCache) -> IssueActivities:
     def overrides_from_db() -> dict[date, bool]:
         with sessions() as session:
             return load_calendar_overrides(session)
@@ -51,16 +51,19 @@ def build_activities(settings: Settings, sessions: SessionFactory) -> IssueActiv
 
     calendar = WorkingCalendar(parse_overrides(settings.calendar_overrides), settings.timezone,
                                loader=overrides_from_db, arrangements=arrangements_from_db)
-    return IssueActivities(directory.organisation(), directory.catalogue(), calendar, settings.time_scale)
+    return IssueActivities(directory, calendar, settings.time_scale)
 
 
 def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecutor,
-                 task_queue: str | None = None, sessions: SessionFactory | None = None) -> Worker:
+                 task_queue: str | None = None, sessions: SessionFactory | None = None,
+                 directory: DirectoryCache | None = None) -> Worker:
+    """The worker; the directory is read from the read model (again when a new version is loaded) unless given."""
     sessions = sessions or session_factory(make_engine(settings.db_url))
-    acts = build_activities(settings, sessions)
+    directory = directory or DirectoryCache(sessions, settings.directory_refresh_s)
+    acts = build_activities(settings, sessions, directory)
     read_model = ReadModelActivities(sessions)
     hooks = WebhookActivities(sessions, settings.webhook_timeout_s)
-    assess = AssessmentActivities(sessions, directory.organisation(), directory.catalogue(), settings.timezone,
+    assess = AssessmentActivities(sessions, directory, settings.timezone,
                                   settings.assessment_bands, settings.no_answer_policy)
     return Worker(
         client,

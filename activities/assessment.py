@@ -9,10 +9,10 @@ import structlog
 from pydantic import BaseModel
 from temporalio import activity
 
-from domain.catalogue import Catalogue
-from domain.organisation import Level, Organisation, UnitKind
+from domain.organisation import Level, UnitKind
 from store import assessments
 from store.db import SessionFactory, transaction
+from store.directory import DirectoryCache
 from store.stats import NoAnswerPolicy, Period, Scope
 
 log = structlog.get_logger(__name__)
@@ -34,12 +34,10 @@ class Issued(BaseModel):
 
 
 class AssessmentActivities:
-    def __init__(self, sessions: SessionFactory, organisation: Organisation, catalogue: Catalogue,
-                 timezone: str, bands: str = assessments.DEFAULT_BANDS, no_answer: NoAnswerPolicy = "exclude"
-                 ) -> None:
+    def __init__(self, sessions: SessionFactory, directory: DirectoryCache, timezone: str,
+                 bands: str = assessments.DEFAULT_BANDS, no_answer: NoAnswerPolicy = "exclude") -> None:
         self.sessions = sessions
-        self.organisation = organisation
-        self.catalogue = catalogue
+        self.directory = directory
         self.tz = ZoneInfo(timezone)
         self.bands = assessments.parse_bands(bands)
         self.no_answer = no_answer
@@ -56,14 +54,16 @@ class AssessmentActivities:
         now = datetime.now(UTC)
         if period.end > now:
             raise ValueError(f"{period.label} has not ended: it cannot be issued yet")
-        scope = Scope.of(self.organisation, self.catalogue, self.no_answer, now)
-        districts = sorted(u.id for u in self.organisation.units.values()
+        loaded = self.directory.get()
+        organisation = loaded.organisation
+        scope = Scope.of(organisation, loaded.catalogue, self.no_answer, now)
+        districts = sorted(u.id for u in organisation.units.values()
                            if u.level is Level.district and u.kind is UnitKind.territorial)
         out = []
         with transaction(self.sessions) as session:
             for district in districts:
                 for level in assessments.AssessedLevel:
-                    draft = assessments.compute(session, self.organisation, scope, district, level, period,
+                    draft = assessments.compute(session, organisation, scope, district, level, period,
                                                 self.bands)
                     kept, fresh = assessments.issue(session, draft, now)
                     out.append(Issued(period=kept.period, level=level.value, district_id=district,

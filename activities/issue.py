@@ -8,12 +8,12 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.calendar import WorkingCalendar
-from domain.catalogue import Catalogue
 from domain.context import UnknownReference, issue_context, matter_context
 from domain.deadlines import DeadlineAnswer, DeadlineBatch
 from domain.messages import IssueReport
-from domain.organisation import Level, Organisation, UnitRef
+from domain.organisation import Level, UnitRef
 from domain.state import IssueContext, MatterContext
+from store.directory import DirectoryCache
 
 log = structlog.get_logger(__name__)
 
@@ -25,10 +25,8 @@ class MatterRequest(BaseModel):
 
 
 class IssueActivities:
-    def __init__(self, organisation: Organisation, catalogue: Catalogue, calendar: WorkingCalendar,
-                 time_scale: float = 1.0) -> None:
-        self.organisation = organisation
-        self.catalogue = catalogue
+    def __init__(self, directory: DirectoryCache, calendar: WorkingCalendar, time_scale: float = 1.0) -> None:
+        self.directory = directory
         self.calendar = calendar
         self.time_scale = time_scale
 
@@ -36,7 +34,8 @@ class IssueActivities:
     def load_issue_context(self, report: IssueReport) -> IssueContext:
         with structlog.contextvars.bound_contextvars(issue_id=report.issue_id):
             try:
-                ctx = issue_context(self.organisation, self.catalogue, report)
+                loaded = self.directory.get()
+                ctx = issue_context(loaded.organisation, loaded.catalogue, report, loaded.directory.rules)
             except UnknownReference as exc:
                 log.warning("report_refused", reason=str(exc))
                 raise ApplicationError(str(exc), type="UnknownReference", non_retryable=True) from None
@@ -47,7 +46,8 @@ class IssueActivities:
     def load_matter_context(self, req: MatterRequest) -> MatterContext:
         with structlog.contextvars.bound_contextvars(issue_id=req.issue_id):
             try:
-                return matter_context(self.organisation, self.catalogue, req.ladder, req.matter_code)
+                loaded = self.directory.get()
+                return matter_context(loaded.organisation, loaded.catalogue, req.ladder, req.matter_code)
             except UnknownReference as exc:
                 raise ApplicationError(str(exc), type="UnknownReference", non_retryable=True) from None
 

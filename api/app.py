@@ -18,6 +18,7 @@ from api.auth import TokenService
 from api.deps import RateLimiter, Services
 from api.middleware import BodyLimit, RequestContext
 from api.routes import (
+    admin,
     assessments,
     calendar,
     codec,
@@ -34,10 +35,10 @@ from api.routes import (
     tasks,
     webhooks,
 )
-from core import directory as org_directory
 from core.settings import Settings, get_settings
 from core.temporal import connect, data_converter
 from store.db import SessionFactory, make_engine, session_factory
+from store.directory import DirectoryCache
 
 log = structlog.get_logger("whistle.api")
 
@@ -51,12 +52,13 @@ answer 404; inside it but not yours to act on, 403; a wrong state, 409; bad inpu
 
 
 def build_services(settings: Settings, client: Client | None,
-                   sessions: SessionFactory | None = None) -> Services:
-    """The services of one process; ``client`` may be None until Temporal is reachable."""
+                   sessions: SessionFactory | None = None, directory: DirectoryCache | None = None) -> Services:
+    """The services of one process; ``client`` may be None until Temporal is reachable. The directory is read
+    from the read model (and again when a new version is loaded) unless one is given."""
     if sessions is None:
         sessions = session_factory(make_engine(settings.db_url, connect_timeout_s=settings.db_connect_timeout_s))
     return Services(settings=settings, temporal=client, sessions=sessions,
-                    organisation=org_directory.organisation(), catalogue=org_directory.catalogue(),
+                    directory=directory or DirectoryCache(sessions, settings.directory_refresh_s, blocking=False),
                     tokens=TokenService(settings),
                     limiter=RateLimiter(settings.rate_limit, settings.rate_limit_storage),
                     auth_failures=RateLimiter(settings.auth_failure_limit, settings.rate_limit_storage,
@@ -110,14 +112,15 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     if services is not None:
         app.state.services = services
     problems.install(app)
-    for module in (issues, public, tasks, notifications, webhooks, stats, assessments, directory, grids, calendar,
-                   health, codec, open311, console):
+    for module in (issues, public, tasks, notifications, webhooks, stats, assessments, directory, admin, grids,
+                   calendar, health, codec, open311, console):
         app.include_router(module.router)
     console_files.mount(app)  # the built web console under /console, after every route
     app.add_middleware(CORSMiddleware, allow_origins=settings.codec_origins, allow_credentials=True,
                        allow_methods=["POST", "OPTIONS"],
                        allow_headers=["Authorization", "Content-Type", "X-Namespace"])
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes,
+                       larger={admin.DIRECTORY_FILE_PATH: settings.max_directory_bytes})
     app.add_middleware(RequestContext)
     return app
 

@@ -2,8 +2,9 @@
 
 Embedded mode signs and checks HS256 tokens with ``WHISTLE_JWT_SECRET`` (``whistle token`` prints one);
 production checks RS256/ES256 tokens of a single sign-on issuer against the public key(s) in
-``WHISTLE_JWT_PUBLIC_KEY_FILE``. Either way the token's ``sub`` is a principal id, and the principal's
-unit and roles come from the organisation, never from the token.
+``WHISTLE_JWT_PUBLIC_KEY_FILE``. Either way the claim ``WHISTLE_JWT_PRINCIPAL_CLAIM`` (``sub`` by default) names
+the person: a principal's sign-on subject in the directory, or their id. The principal's unit and roles come from
+the directory, never from the token.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ class TokenService:
             raise RuntimeError(problem)
         self.issuer = settings.jwt_issuer
         self.audience = settings.jwt_audience
+        self.claim = settings.jwt_principal_claim
         self.max_lifetime = timedelta(hours=settings.token_max_hours)
         self.ttl = min(timedelta(hours=settings.token_ttl_hours), self.max_lifetime)
         self._secret = settings.jwt_secret.get_secret_value()
@@ -81,7 +83,7 @@ class TokenService:
         return sub
 
     def _verify(self, token: str) -> tuple[str, float]:
-        options: Any = {"require": ["sub", "exp", "iss"]}
+        options: Any = {"require": sorted({"sub", self.claim, "exp", "iss"})}
         try:
             if self.signs_locally:
                 claims = jwt.decode(token, self._secret, algorithms=["HS256"], issuer=self.issuer,
@@ -92,9 +94,11 @@ class TokenService:
             raise InvalidToken("the token has expired") from None
         except jwt.InvalidTokenError as exc:
             raise InvalidToken(f"the token is not valid: {exc}") from None
-        sub = claims.get("sub")
+        sub = claims.get(self.claim)
+        if isinstance(sub, int) and not isinstance(sub, bool):
+            sub = str(sub)  # an employee number
         if not isinstance(sub, str) or not sub:
-            raise InvalidToken("the token names no principal")
+            raise InvalidToken(f"the token names no principal (its {self.claim!r} claim)")
         self._check_lifetime(claims)
         return sub, float(claims["exp"])
 

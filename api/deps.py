@@ -23,6 +23,7 @@ from domain.catalogue import Catalogue
 from domain.messages import Actor
 from domain.organisation import Organisation, Principal, Role
 from store.db import SessionFactory
+from store.directory import DirectoryCache, DirectoryEmpty, Loaded
 from store.grids import CachedIndex, GridIndex, load_index
 from store.stats import Scope
 
@@ -67,8 +68,7 @@ class Services:
 
     settings: Settings
     sessions: SessionFactory
-    organisation: Organisation
-    catalogue: Catalogue
+    directory: DirectoryCache
     tokens: TokenService
     limiter: RateLimiter
     auth_failures: RateLimiter
@@ -76,6 +76,25 @@ class Services:
     _subtrees: dict[str, frozenset[str]] = field(default_factory=dict)
     _grids: CachedIndex | None = None
     _figures_scope: Scope | None = None
+    _version: int | None = None
+
+    def _loaded(self) -> Loaded:
+        """The directory in force; what was built from an older version is dropped when a new one appears."""
+        try:
+            loaded = self.directory.get()
+        except DirectoryEmpty as exc:
+            raise unavailable(str(exc)) from None
+        if loaded.version != self._version:
+            self._subtrees, self._figures_scope, self._version = {}, None, loaded.version
+        return loaded
+
+    @property
+    def organisation(self) -> Organisation:
+        return self._loaded().organisation
+
+    @property
+    def catalogue(self) -> Catalogue:
+        return self._loaded().catalogue
 
     @property
     def client(self) -> Client:
@@ -98,16 +117,17 @@ class Services:
         return self._grids.get()
 
     def figures_scope(self) -> Scope:
-        """Each unit's territory and the mediation matters, for the figures: built once, since the organisation
-        and the catalogue do not change while the process runs."""
+        """Each unit's territory and the mediation matters, for the figures: built once per directory version."""
+        loaded = self._loaded()
         if self._figures_scope is None:
-            self._figures_scope = Scope.of(self.organisation, self.catalogue, self.settings.no_answer_policy)
+            self._figures_scope = Scope.of(loaded.organisation, loaded.catalogue, self.settings.no_answer_policy)
         return self._figures_scope
 
     def subtree(self, unit_id: str) -> frozenset[str]:
+        org = self._loaded().organisation
         cached = self._subtrees.get(unit_id)
         if cached is None:
-            cached = self._subtrees[unit_id] = frozenset(u.id for u in self.organisation.subtree(unit_id))
+            cached = self._subtrees[unit_id] = frozenset(u.id for u in org.subtree(unit_id))
         return cached
 
 
@@ -178,15 +198,17 @@ def caller_for_token(services: Services, token: str, address: str | None = None)
         services.auth_failures.refuse_if_spent(address)
     challenge = CHALLENGE
     try:
-        principal_id = services.tokens.principal_id(token)
+        subject = services.tokens.principal_id(token)
     except InvalidToken as exc:
         _bad_token(services, address)
         raise Problem("unauthenticated", str(exc), headers=challenge) from None
-    principal = services.organisation.principals.get(principal_id)
+    principal = services.organisation.signed_in(subject)
     if principal is None:
-        _bad_token(services, address)
-        raise Problem("unauthenticated", f"the token names {principal_id!r}, who is not in the organisation",
-                      headers=challenge)
+        raise Problem("not-in-directory", f"{subject!r} is not in this district's directory: ask your district's "
+                      "administrator (管理员) to add you")
+    if not principal.active:
+        raise Problem("not-in-directory", f"{principal.id} is deactivated (停用): ask your district's administrator "
+                      "(管理员) to activate you again")
     services.limiter.check(principal.id)
     structlog.contextvars.bind_contextvars(principal=principal.id)
     return Caller(principal=principal, subtree=services.subtree(principal.unit_id))

@@ -17,18 +17,20 @@ class BodyLimit:
     """Refuse bodies over ``max_bytes`` with 413 before a handler sees them. A declared length is
     checked at once; a chunked body is read up to the cap and replayed."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, larger: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.larger = larger or {}  # path → its own cap (a district's directory workbook)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS", "DELETE"):
             await self.app(scope, receive, send)
             return
+        cap = self.larger.get(scope["path"], self.max_bytes)
         headers = dict(scope["headers"])
         declared = headers.get(b"content-length")
         if declared is not None:
-            if not declared.isdigit() or int(declared) > self.max_bytes:
+            if not declared.isdigit() or int(declared) > cap:
                 await self._refuse(scope, receive, send)
                 return
             await self.app(scope, receive, send)
@@ -41,7 +43,7 @@ class BodyLimit:
                 break
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_bytes:
+            if size > cap:
                 await self._refuse(scope, receive, send)
                 return
             chunks.append(chunk)
@@ -60,7 +62,8 @@ class BodyLimit:
         await self.app(scope, replay, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        problem = Problem("body-too-large", f"request bodies are limited to {self.max_bytes} bytes")
+        cap = self.larger.get(scope["path"], self.max_bytes)
+        problem = Problem("body-too-large", f"request bodies here are limited to {cap} bytes")
         await problem_response(problem, scope.get("path"))(scope, receive, send)
 
 

@@ -30,6 +30,7 @@ KINDS: dict[str, tuple[int, str]] = {
     "bad-request": (400, "The request is malformed"),
     "unauthenticated": (401, "A valid bearer token is required"),
     "not-permitted": (403, "You may not do this"),
+    "not-in-directory": (403, "You are not an active person of this district's directory"),
     "not-found": (404, "No such thing here"),
     "task-not-found": (404, "The issue has no such task"),
     "method-not-allowed": (405, "This method is not allowed here"),
@@ -39,6 +40,7 @@ KINDS: dict[str, tuple[int, str]] = {
     "body-too-large": (413, "The request body is too large"),
     "unsupported-media-type": (415, "The body must be JSON"),
     "invalid-input": (422, "The input is not valid"),
+    "directory-invalid": (422, "The directory was not changed: it has problems"),
     "action-not-allowed": (422, "This action is not offered here"),
     "invalid-payload": (422, "The action's data does not fit"),
     "idempotency-key-reused": (422, "The Idempotency-Key was used with another request"),
@@ -69,6 +71,16 @@ class FieldError(BaseModel):
     message: str
 
 
+class SheetProblem(BaseModel):
+    """One thing wrong with a directory file, where it is (a workbook's sheet, row and column header)."""
+
+    sheet: str
+    row: int | None = None
+    column: str | None = None
+    message: str  # in Chinese, as the clerk reads it
+    message_en: str
+
+
 class ProblemDetail(BaseModel):
     """The body of every error response."""
 
@@ -79,13 +91,15 @@ class ProblemDetail(BaseModel):
     instance: str | None = None
     errors: list[FieldError] | None = None
     refusal: str | None = None
+    problems: list[SheetProblem] | None = None  # a directory file's, every one of them
 
 
 class Problem(Exception):
     """Raised anywhere in the API to answer with a problem detail."""
 
     def __init__(self, slug: str, detail: str | None = None, *, errors: Sequence[FieldError] | None = None,
-                 refusal: str | None = None, headers: Mapping[str, str] | None = None) -> None:
+                 refusal: str | None = None, headers: Mapping[str, str] | None = None,
+                 problems: Sequence[SheetProblem] | None = None) -> None:
         super().__init__(detail or slug)
         self.slug = slug
         self.status, self.title = KINDS[slug]
@@ -93,6 +107,7 @@ class Problem(Exception):
         self.errors = list(errors) if errors is not None else None
         self.refusal = refusal
         self.headers = dict(headers or {})
+        self.problems = list(problems) if problems is not None else None
 
 
 def invalid(field: str, message: str, detail: str | None = None) -> Problem:
@@ -114,7 +129,8 @@ def field_errors(errs: Sequence[Mapping[str, Any]], prefix: Sequence[str | int] 
 
 def problem_response(problem: Problem, instance: str | None) -> JSONResponse:
     body = ProblemDetail(type=f"/problems/{problem.slug}", title=problem.title, status=problem.status,
-                         detail=problem.detail, instance=instance, errors=problem.errors, refusal=problem.refusal)
+                         detail=problem.detail, instance=instance, errors=problem.errors, refusal=problem.refusal,
+                         problems=problem.problems)
     return JSONResponse(body.model_dump(exclude_none=True), status_code=problem.status, media_type=MEDIA_TYPE,
                         headers=problem.headers)
 

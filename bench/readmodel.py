@@ -15,13 +15,12 @@ from typing import Any
 
 from sqlalchemy import text
 
-from core import directory
 from domain.organisation import Level, UnitKind
 from store import stats
 from store.db import make_engine, session_factory
 from store.migrate import upgrade
 from store.queries import IssueFilters, Scope, inbox, list_issues
-from store.seed import seed
+from tests import sample_city
 from tests.pg import PostgresServer
 
 
@@ -33,7 +32,7 @@ def generate(url: str, n: int, seed_: int = 11) -> float:
     dispatch, report, handle) up to the open one; events: reported, three of warning / escalated / urge /
     returned for rework / lead named / comment, and the closing. Returns the seconds it took."""
     t0 = time.monotonic()
-    org, cat = directory.organisation(), directory.catalogue()
+    org, cat = sample_city.organisation(), sample_city.catalogue()
     grids = sorted(u.id for u in org.units.values() if u.level is Level.grid and u.kind is UnitKind.territorial)
     ladders = [[u.id for u in org.ancestors(g)] for g in grids]
     matters = list(cat.matters.values())
@@ -145,15 +144,15 @@ def b3(issues: int, repeats: int = 30) -> dict[str, Any]:
         upgrade(url)
         sessions = session_factory(make_engine(url))
         with sessions() as session, session.begin():
-            seed(session, directory.organisation(), directory.catalogue())
+            sample_city.load_into(session)
         load_s = generate(url, issues)
-        org = directory.organisation()
+        org = sample_city.organisation()
         grids = sorted(u.id for u in org.units.values() if u.level is Level.grid and u.kind is UnitKind.territorial)
         streets = sorted(u.id for u in org.units.values() if u.level is Level.street and u.kind is UnitKind.territorial)
         depts = sorted(u.id for u in org.units.values() if u.kind is UnitKind.department)
         street = streets[0]
         quarter = stats.Period.quarter(2026, 2)
-        figures_scope = stats.Scope.of(org, directory.catalogue())
+        figures_scope = stats.Scope.of(org, sample_city.catalogue())
         out: dict[str, Any] = {"issues": issues, "load_s": load_s}
         with sessions() as s:
             out["rows"] = {t: s.scalar(text(f"SELECT count(*) FROM {t}"))

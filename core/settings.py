@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     jwt_audience: str = "whistle-api"
     #: production single sign-on: a PEM file of the issuer's public key(s); tokens are then RS256/ES256
     jwt_public_key_file: Path | None = None
+    #: the claim that names the person: its value is a principal's sign-on subject (登录标识) in the directory, or
+    #: their id (``sub``, ``preferred_username``, an employee-number claim)
+    jwt_principal_claim: str = "sub"
     #: the lifetime of the tokens ``whistle token`` signs (at most ``token_max_hours``)
     token_ttl_hours: float = Field(default=12, gt=0)
     #: no token is accepted whose lifetime (exp − iat, or exp − now without iat) is longer
@@ -75,6 +78,10 @@ class Settings(BaseSettings):
     #: where the counters live: ``memory://`` per process, ``redis://host:6379`` shared by several API processes
     rate_limit_storage: str = "memory://"
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)
+    #: how often a process asks whether a new directory version was loaded (seconds)
+    directory_refresh_s: float = Field(default=5.0, ge=0, le=3600)
+    #: a directory workbook or JSON file sent to ``POST /v1/admin/directory`` (a district's grids' shapes included)
+    max_directory_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
     #: how long an action may wait for its issue's answer before the API gives up with 504
     update_timeout_s: float = Field(default=30, gt=0, le=600)
     #: how long opening a connection to the read model's PostgreSQL may take

@@ -22,7 +22,6 @@ from domain.actions import (
     TaskKind,
     WhistlePayload,
 )
-from domain.deadlines import MAX_REWORKS
 from domain.engine import (
     after_report_change,
     blow_whistle,
@@ -309,8 +308,9 @@ def _return_for_rework(state: IssueState, task: Task, d: Decision, now: datetime
     _done(state, task, d, now)
     by = d.actor.principal_id
     if state.rules < 2:  # the limit counted over the whole issue, and the last return was not recorded
-        if state.reworks >= MAX_REWORKS:
-            restart_round(state, now, f"returned for rework {MAX_REWORKS + 1} times: {p.reason}", task, by)
+        limit = state.context.rules.max_reworks
+        if state.reworks >= limit:
+            restart_round(state, now, f"returned for rework {limit + 1} times: {p.reason}", task, by)
             return
         state.reworks += 1
         record(state, now, EventKind.returned_for_rework, actor=by, reason=p.reason, count=state.reworks)
@@ -320,7 +320,7 @@ def _return_for_rework(state: IssueState, task: Task, d: Decision, now: datetime
     state.round_reworks += 1
     record(state, now, EventKind.returned_for_rework, actor=by, unit_id=state.lead_unit_id, reason=p.reason,
            count=state.round_reworks)
-    if state.round_reworks > MAX_REWORKS:
+    if state.round_reworks > state.context.rules.max_reworks:
         restart_round(state, now, f"returned for rework {state.round_reworks} times: {p.reason}", task, by)
         return
     handle_again(state, now, by, p.reason)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from domain.catalogue import Catalogue
 from domain.messages import IssueReport
 from domain.organisation import Level, Organisation, UnitRef
+from domain.rules import DEFAULT_RULES, Rules
 from domain.state import IssueContext, MatterContext
 
 DISPATCH_LEVELS = (Level.street, Level.district, Level.city)
@@ -29,7 +30,8 @@ def matter_context(org: Organisation, catalogue: Catalogue, ladder: dict[Level, 
     return MatterContext(matter=matter, routable=routable, suggested=suggested)
 
 
-def issue_context(org: Organisation, catalogue: Catalogue, report: IssueReport) -> IssueContext:
+def issue_context(org: Organisation, catalogue: Catalogue, report: IssueReport,
+                  rules: Rules = DEFAULT_RULES) -> IssueContext:
     try:
         ladder_units = org.ladder(report.grid_id)
     except (KeyError, ValueError) as exc:
@@ -50,5 +52,5 @@ def issue_context(org: Organisation, catalogue: Catalogue, report: IssueReport) 
     return IssueContext(
         ladder=ladder, matter=matter, matter_codes=sorted(catalogue.matters), parents=parents,
         reporter_unit_id=unit_of(report.reporter.principal_id, "reporter.principal_id"),
-        submitter_unit_id=unit_of(report.submitted_by, "submitted_by"),
+        submitter_unit_id=unit_of(report.submitted_by, "submitted_by"), rules=rules,
     )

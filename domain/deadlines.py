@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from domain.catalogue import ListType, Matter
 from domain.organisation import Level
+from domain.rules import DEFAULT_RULES, Rules
 
 
 class Duration(BaseModel):
@@ -148,36 +149,28 @@ def scale(start: datetime, due: datetime, factor: float) -> datetime:
 
 # --- the rules ---------------------------------------------------------------------------------------
 
-EMERGENCY_FACTOR = 0.25  # an emergency whistle shrinks every later deadline to a quarter
-EMERGENCY_CHECK_IN = Duration(hours=0.5)
-RED_AFTER_WORKING_DAYS = 2
-EVALUATION_WINDOW = Duration(working_days=5)
-MAX_REWORKS = 2
-
-#: 三级七天: the mediation windows of a dispute matter, summing to seven days
-MEDIATION_WINDOWS: dict[Level, Duration] = {
-    Level.grid: Duration(calendar_days=1),
-    Level.community: Duration(calendar_days=2),
-    Level.street: Duration(calendar_days=4),
-}
-MEDIATION_LEVELS: tuple[Level, ...] = tuple(MEDIATION_WINDOWS)
+#: 三级七天: the levels of the mediation ladder, each with its window in the district's rules
+MEDIATION_LEVELS: tuple[Level, ...] = (Level.grid, Level.community, Level.street)
 
 
 class DeadlineRules(BaseModel):
-    """How long each task kind has. ``urgent`` and ``emergency`` shorten everything."""
+    """How long each task kind has, by the district's rules the issue keeps. ``urgent`` and ``emergency``
+    shorten everything."""
 
     urgent: bool = False
     emergency: bool = False
+    district: Rules = DEFAULT_RULES
 
     def _adjust(self, normal: Duration, urgent: Duration) -> Duration:
         chosen = urgent if self.urgent else normal
-        return chosen.shrink(EMERGENCY_FACTOR) if self.emergency else chosen
+        return chosen.shrink(self.district.emergency_factor) if self.emergency else chosen
 
     def verify(self) -> Duration:
         return self._adjust(Duration(working_days=1), Duration(hours=2))
 
     def mediation(self, level: Level) -> Duration:
-        return MEDIATION_WINDOWS[level]
+        days: int = getattr(self.district.mediation_days, level.value)
+        return Duration(calendar_days=days)
 
     def approval(self) -> Duration:
         return self._adjust(Duration(working_days=1), Duration(hours=4))
@@ -187,7 +180,7 @@ class DeadlineRules(BaseModel):
 
     def report(self, matter: Matter) -> Duration:
         if self.emergency:
-            return EMERGENCY_CHECK_IN
+            return Duration(hours=self.district.emergency_check_in_hours)
         hours = matter.report_hours / 2 if self.urgent else matter.report_hours
         return Duration(hours=hours)
 
@@ -202,7 +195,7 @@ class DeadlineRules(BaseModel):
         if self.urgent and days is None:
             base = max(1, math.ceil(base / 2))
         duration = Duration(working_days=base)
-        return duration.shrink(EMERGENCY_FACTOR) if self.emergency else duration
+        return duration.shrink(self.district.emergency_factor) if self.emergency else duration
 
     def supervision(self) -> Duration:
         return self._adjust(Duration(working_days=1), Duration(hours=4))
@@ -214,7 +207,7 @@ class DeadlineRules(BaseModel):
         return self._adjust(Duration(working_days=2), Duration(working_days=1))
 
     def evaluate(self) -> Duration:
-        return EVALUATION_WINDOW
+        return Duration(working_days=self.district.evaluation_working_days)
 
     def review(self) -> Duration:
         return self._adjust(Duration(working_days=3), Duration(working_days=2))

@@ -14,13 +14,12 @@ from domain.actions import Rating, TaskKind, WhistleKind
 from domain.catalogue import ListType
 from domain.deadlines import (
     MEDIATION_LEVELS,
-    RED_AFTER_WORKING_DAYS,
     Deadline,
     DeadlineRequest,
     DeadlineRules,
     Duration,
 )
-from domain.messages import FollowerLink, IssueConfig, IssueReport
+from domain.messages import FollowerLink, Handover, IssueConfig, IssueReport
 from domain.organisation import Level, Role
 from domain.state import (
     CURRENT_RULES,
@@ -48,7 +47,7 @@ SYSTEM = None  # the actor of what timers do
 
 
 def rules(state: IssueState) -> DeadlineRules:
-    return DeadlineRules(urgent=state.report.urgent, emergency=state.emergency)
+    return DeadlineRules(urgent=state.report.urgent, emergency=state.emergency, district=state.context.rules)
 
 
 def unit_at(state: IssueState, level: Level) -> str:
@@ -277,10 +276,11 @@ def conclude(state: IssueState, now: datetime, lead: str, co: list[str], list_ty
 def start_handling(state: IssueState, now: datetime, lead: str, list_type: ListType, days: int | None = None) -> None:
     enter_step(state, Step.handling, now)
     duration = rules(state).handling(state.matter, list_type, days or state.handling_days_override)
-    open_task(state, TaskKind.handle, lead, [Role.handler], duration, now,
-              red_after=RED_AFTER_WORKING_DAYS, list_type=list_type.value)
+    red_after = state.context.rules.red_after_working_days
+    open_task(state, TaskKind.handle, lead, [Role.handler], duration, now, red_after=red_after,
+              list_type=list_type.value)
     for unit_id in state.co_unit_ids:
-        open_task(state, TaskKind.assist, unit_id, [Role.handler], duration, now, red_after=RED_AFTER_WORKING_DAYS,
+        open_task(state, TaskKind.assist, unit_id, [Role.handler], duration, now, red_after=red_after,
                   lead_unit_id=lead)
 
 
@@ -440,3 +440,29 @@ def follower_link(state: IssueState, by: str) -> FollowerLink:
     """What a duplicate tells the original issue it is linked to."""
     return FollowerLink(duplicate_issue_id=state.issue_id, reporter=state.report.reporter,
                         reporter_unit_id=state.context.reporter_unit_id, linked_by=by)
+
+
+def hand_over(state: IssueState, handover: Handover, now: datetime) -> list[str]:
+    """The directory changed: open tasks of retired units go to their successors, keeping their ids, due times
+    and marks; claims of deactivated people are released. Sent again, it changes nothing. Returns the tasks
+    changed."""
+    changed: list[str] = []
+    why = f"directory version {handover.version}: {handover.reason}"
+    for task in state.open_tasks():
+        successor = handover.moves.get(task.unit_id)
+        if successor is not None and successor != task.unit_id:
+            record(state, now, EventKind.handed_over, unit_id=successor, task_id=task.task_id,
+                   from_unit_id=task.unit_id, to_unit_id=successor, kind=task.kind.value, reason=why)
+            task.unit_id, task.claimed_by = successor, None
+            changed.append(task.task_id)
+        if task.lead_unit_id in handover.moves:
+            task.lead_unit_id = handover.moves[task.lead_unit_id]
+        if task.claimed_by is not None and task.claimed_by in handover.released:
+            record(state, now, EventKind.claim_released, unit_id=task.unit_id, task_id=task.task_id,
+                   principal_id=task.claimed_by, reason=why)
+            task.claimed_by = None
+            changed.append(task.task_id)
+    if state.lead_unit_id in handover.moves:
+        state.lead_unit_id = handover.moves[state.lead_unit_id]
+    state.co_unit_ids = [handover.moves.get(u, u) for u in state.co_unit_ids]
+    return changed

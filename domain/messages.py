@@ -100,3 +100,13 @@ class FollowerLink(BaseModel):
     reporter: Reporter
     reporter_unit_id: str | None = None
     linked_by: str
+
+
+class Handover(BaseModel):
+    """Sent to an open issue when the directory changed under it: the open tasks of retired units go to their
+    successors (``moves``: retired unit → successor), and deactivated people's claims go back to their units."""
+
+    moves: dict[str, str] = {}
+    released: list[str] = []
+    version: int
+    reason: str

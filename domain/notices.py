@@ -58,6 +58,10 @@ def notices_for(event: TimelineEvent, task_roles: Mapping[str, Sequence[Role]],
             return [Notice(audience=person(principal), kind=what, text=f"{task_kind} {event.task_id}")]
         return [Notice(audience=unit_role(unit, r), kind=NoticeKind.task_opened, text=f"{task_kind} {event.task_id}")
                 for r in task_roles.get(event.task_id or "", ())]
+    if kind == EventKind.handed_over and unit:  # the successor of a retired unit takes its open task
+        return [Notice(audience=unit_role(unit, r), kind=NoticeKind.task_opened,
+                       text=f"{data.get('kind', '')} {event.task_id} (from {data.get('from_unit_id', '')})")
+                for r in task_roles.get(event.task_id or "", ())]
     if kind == EventKind.reminder and unit:
         return [Notice(audience=unit_role(unit, r), kind=NoticeKind.reminder, text=str(data.get("message", "")))
                 for r in task_roles.get(event.task_id or "", ())]

@@ -41,6 +41,7 @@ class Role(StrEnum):
     leader = "leader"
     supervisor = "supervisor"
     integration = "integration"
+    administrator = "administrator"
 
 
 STAFF_ROLES = frozenset({Role.grid_worker, Role.handler, Role.dispatcher, Role.leader, Role.supervisor})
@@ -58,6 +59,9 @@ class Unit(BaseModel):
     kind: UnitKind
     parent_id: str | None
     function: str | None = None  # departments: the function code matters name (``housing``, ``water``…)
+    order: int = 0  # where it is listed among its siblings
+    active: bool = True  # a retired unit (撤销) keeps its id and name for the issues it held, and takes no new work
+    successor_id: str | None = None  # the unit that took over a retired one's open work
 
 
 class Principal(BaseModel):
@@ -69,6 +73,9 @@ class Principal(BaseModel):
     name: str
     unit_id: str
     roles: tuple[Role, ...]
+    #: what the single sign-on token carries for this person (the configured claim: ``sub``, an employee number)
+    subject: str | None = None
+    active: bool = True  # a deactivated principal (停用) may not sign in and holds no claims
 
 
 class UnitRef(BaseModel):
@@ -93,16 +100,23 @@ class Organisation:
                 raise ValueError(f"duplicate unit id {unit.id!r}")
             self.units[unit.id] = unit
         self.principals: dict[str, Principal] = {}
+        self._by_subject: dict[str, Principal] = {}
         for principal in principals:
             if principal.unit_id not in self.units:
                 raise ValueError(f"principal {principal.id!r} belongs to unknown unit {principal.unit_id!r}")
             self.principals[principal.id] = principal
+            if principal.subject is not None:
+                self._by_subject[principal.subject] = principal
         self._children: dict[str, list[Unit]] = {}
         for unit in self.units.values():
             if unit.parent_id is not None:
                 if unit.parent_id not in self.units:
                     raise ValueError(f"unit {unit.id!r} has unknown parent {unit.parent_id!r}")
                 self._children.setdefault(unit.parent_id, []).append(unit)
+
+    def signed_in(self, subject: str) -> Principal | None:
+        """The principal a sign-on token names: by the subject the directory records for them, else by id."""
+        return self._by_subject.get(subject) or self.principals.get(subject)
 
     def unit(self, unit_id: str) -> Unit:
         try:
@@ -144,7 +158,8 @@ class Organisation:
         return out
 
     def departments(self, owner_id: str) -> list[Unit]:
-        return [u for u in self.children(owner_id) if u.kind is UnitKind.department]
+        """The active departments of a district or the city."""
+        return [u for u in self.children(owner_id) if u.kind is UnitKind.department and u.active]
 
     def routable(self, dispatch_unit_id: str) -> list[Unit]:
         """Units a dispatcher at this territorial unit may summon (DESIGN §4, "who hears the whistle").
@@ -154,7 +169,7 @@ class Organisation:
         to its departments and districts.
         """
         unit = self.unit(dispatch_unit_id)
-        territorial = [u for u in self.children(unit.id) if u.kind is UnitKind.territorial]
+        territorial = [u for u in self.children(unit.id) if u.kind is UnitKind.territorial and u.active]
         if unit.level is Level.street:
             district = self.unit(unit.parent_id) if unit.parent_id else None
             depts = self.departments(district.id) if district else []
@@ -174,4 +189,4 @@ class Organisation:
         return out
 
     def with_role(self, unit_id: str, role: Role) -> list[Principal]:
-        return [p for p in self.principals.values() if p.unit_id == unit_id and role in p.roles]
+        return [p for p in self.principals.values() if p.unit_id == unit_id and role in p.roles and p.active]

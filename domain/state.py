@@ -15,6 +15,7 @@ from domain.catalogue import ListType, Matter
 from domain.deadlines import Duration
 from domain.messages import IssueConfig, IssueReport, Reporter
 from domain.organisation import Level, Role, UnitRef
+from domain.rules import DEFAULT_RULES, Rules
 
 
 class Step(StrEnum):
@@ -112,6 +113,8 @@ class EventKind(StrEnum):
     withdraw = "withdraw"
     link_duplicate = "link_duplicate"
     duplicate_linked = "duplicate_linked"
+    handed_over = "handed_over"  # a retired unit's open task went to its successor
+    claim_released = "claim_released"  # a deactivated person's claim went back to the unit
     issue_closed = "issue_closed"
 
 
@@ -133,6 +136,9 @@ class IssueContext(BaseModel):
     parents: dict[str, str | None]  # parent of every unit the issue may involve
     reporter_unit_id: str | None = None
     submitter_unit_id: str | None = None
+    #: the district's rules when the issue was reported, kept to the end (an issue reported before rules were
+    #: data recorded none, and has the defaults: the values that were constants then)
+    rules: Rules = DEFAULT_RULES
 
 
 # --- tasks -------------------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from domain.engine import (
     unit_at,
 )
 from domain.organisation import Level, Role
+from domain.rules import DEFAULT_RULES, Rules
 from domain.state import (
     Color,
     EventKind,
@@ -47,8 +48,8 @@ from domain.state import (
 MAX_FIRES_PER_CALL = 200  # a bound on one call's loop; real issues fire a handful at a time
 
 
-def marks(task: Task) -> list[tuple[Mark, datetime]]:
-    """The unfired marks of an open task, earliest first. A stopped clock has none."""
+def marks(task: Task, rules: Rules = DEFAULT_RULES) -> list[tuple[Mark, datetime]]:
+    """The unfired marks of an open task, earliest first, by the issue's rules. A stopped clock has none."""
     if not task.is_open or task.due_at is None or task.clock_stopped_at is not None:
         return []
     start, due = task.window_start, task.due_at
@@ -57,7 +58,8 @@ def marks(task: Task) -> list[tuple[Mark, datetime]]:
     if task.kind is TaskKind.verify:
         out.append((Mark.remind, start + span * 0.75))
     if task.kind in (TaskKind.handle, TaskKind.assist):
-        out += [(Mark.remind50, start + span * 0.5), (Mark.remind80, start + span * 0.8)]
+        first, second = rules.reminders
+        out += [(Mark.remind50, start + span * first), (Mark.remind80, start + span * second)]
     out.append((Mark.due, due))
     if task.kind is TaskKind.report:
         out.append((Mark.second_due, due + span))
@@ -67,7 +69,7 @@ def marks(task: Task) -> list[tuple[Mark, datetime]]:
 
 
 def next_wakeup(state: IssueState) -> datetime | None:
-    times = [at for task in state.open_tasks() for _, at in marks(task)[:1]]
+    times = [at for task in state.open_tasks() for _, at in marks(task, state.context.rules)[:1]]
     return min(times, default=None)
 
 
@@ -79,7 +81,8 @@ def fire_due(state: IssueState, now: datetime) -> int:
     """Fire every mark at or before ``now``; returns how many fired."""
     fired = 0
     while fired < MAX_FIRES_PER_CALL and state.status is Status.open:
-        due = [(at, name, task) for task in state.open_tasks() for name, at in marks(task) if at <= now]
+        due = [(at, name, task) for task in state.open_tasks()
+               for name, at in marks(task, state.context.rules) if at <= now]
         if not due:
             break
         _, name, task = min(due, key=lambda d: (d[0], d[2].task_id))

@@ -9,11 +9,11 @@ no two overlapping and no gap between them (:class:`GridFileError` lists what is
 
 from __future__ import annotations
 
+import json
 import math
 import threading
 import time
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 from shapely import STRtree
@@ -25,8 +25,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from domain.organisation import Level, Organisation, UnitKind
-from domain.sample_grids import METRES_PER_DEGREE, sample_grid_rings
 from store import models
+
+METRES_PER_DEGREE = 111_320.0  # along a meridian
 
 #: overlaps and gaps smaller than this (square metres) are drawing noise, not errors
 TOLERANCE_M2 = 1.0
@@ -92,23 +93,6 @@ class CachedIndex:
 
 
 # --- writing shapes ------------------------------------------------------------------------------------
-
-
-def _store(session: Session, shapes: Mapping[str, BaseGeometry]) -> None:
-    now = datetime.now(UTC)
-    for grid_id, geometry in shapes.items():
-        session.merge(models.GridShape(grid_id=grid_id, geometry=dict(mapping(geometry)),
-                                       area_m2=round(area_m2(geometry), 1), updated_at=now))
-
-
-def seed_sample_shapes(session: Session, org: Organisation) -> int:
-    """The sample organisation's shapes (``whistle seed``), for grids that have none yet."""
-    have = set(session.scalars(select(models.GridShape.grid_id)))
-    rings = sample_grid_rings(org)
-    _store(session, {g: shape({"type": "Polygon", "coordinates": [ring]}) for g, ring in rings.items()
-                     if g not in have})
-    session.flush()
-    return len(rings)
 
 
 def district_grids(org: Organisation, district_id: str) -> set[str]:
@@ -196,9 +180,7 @@ def _gaps(shapes: Mapping[str, BaseGeometry]) -> list[str]:
     return out
 
 
-def replace_district(session: Session, org: Organisation, collection: Any) -> tuple[str, int]:
-    """Check a GeoJSON file and replace its district's shapes with it, in the session's transaction."""
-    district, shapes = check_collection(collection, org)
-    _store(session, shapes)
-    session.flush()
-    return district, len(shapes)
+def as_geojson(geometry: BaseGeometry) -> dict[str, Any]:
+    """A shape as the directory keeps it: plain GeoJSON, lists all the way down."""
+    plain: dict[str, Any] = json.loads(json.dumps(mapping(geometry)))
+    return plain

@@ -26,6 +26,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     text,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -64,6 +65,9 @@ class Unit(Base):
     kind: Mapped[str] = mapped_column(String(20))
     parent_id: Mapped[str | None] = mapped_column(ForeignKey("units.id"), index=True)
     function: Mapped[str | None] = mapped_column(String(50))
+    order_no: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    successor_id: Mapped[str | None] = mapped_column(String(200))
 
 
 class Principal(Base):
@@ -73,6 +77,8 @@ class Principal(Base):
     name: Mapped[str] = mapped_column(String(200))
     unit_id: Mapped[str] = mapped_column(ForeignKey("units.id"), index=True)
     roles: Mapped[str] = mapped_column(String(200))  # comma-separated role names
+    subject: Mapped[str | None] = mapped_column(String(200), unique=True)  # the single sign-on's claim value
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class Matter(Base):
@@ -91,6 +97,41 @@ class Matter(Base):
     handling_understanding: Mapped[int] = mapped_column(Integer)
     on_the_spot: Mapped[bool] = mapped_column(Boolean)
     mediation: Mapped[bool] = mapped_column(Boolean)
+
+
+class DirectoryRules(Base):
+    """The deadline rules in force (one row)."""
+
+    __tablename__ = "directory_rules"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rules: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class DirectoryVersion(Base):
+    """One change of the directory: who, when, why, from what."""
+
+    __tablename__ = "directory_versions"
+
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[datetime]
+    author: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(200))  # "workbook qinghe.xlsx", "admin", …
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON)  # added / changed / removed per kind
+
+
+class DirectoryChange(Base):
+    """One record of a version, before and after (None: added, or removed)."""
+
+    __tablename__ = "directory_changes"
+
+    version: Mapped[int] = mapped_column(ForeignKey("directory_versions.version"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    key: Mapped[str] = mapped_column(String(200), index=True)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class Issue(Base):

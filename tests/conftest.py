@@ -29,7 +29,9 @@ from core.binaries import temporal_cli, temporal_test_server
 from core.codec import Keyring
 from core.settings import Settings
 from core.temporal import encrypted
+from store.db import make_engine, session_factory, transaction
 from store.migrate import upgrade
+from tests import sample_city
 from tests.driver import STARTED
 from tests.pg import PostgresServer
 from worker import build_worker
@@ -91,9 +93,11 @@ def postgres() -> Iterator[PostgresServer]:
 
 @pytest.fixture(scope="session")
 def workflow_db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The SQLite read model the workflow tests' workers project into, migrated once."""
+    """The SQLite read model the workflow tests' workers project into, migrated once, with the sample city."""
     url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'whistle.db'}"
     upgrade(url)
+    with transaction(session_factory(make_engine(url))) as session:
+        sample_city.load_into(session)
     return url
 
 

@@ -12,11 +12,11 @@ from typing import Any
 from temporalio.client import Client, WorkflowHandle, WorkflowQueryFailedError
 from temporalio.service import RPCError
 
-from core import directory
 from domain.messages import ActionRequest, Actor, IssueReport, issue_workflow_id
 from domain.organisation import Organisation, Role
 from domain.state import IssueInput
 from domain.views import IssueRecord, IssueView, TaskView
+from tests import sample_city
 from workflows import ResidentIssue
 
 GRID = "qh.hd.cy.c1.g1"
@@ -61,7 +61,7 @@ def same_state(a: IssueView, b: IssueView) -> bool:
 class Driver:
     client: Client
     handle: WorkflowHandle[Any, Any]
-    org: Organisation = field(default_factory=directory.organisation)
+    org: Organisation = field(default_factory=sample_city.organisation)
 
     @classmethod
     async def start(cls, client: Client, task_queue: str, rep: IssueReport, **config: Any) -> Driver:

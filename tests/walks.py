@@ -8,7 +8,6 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-from core import directory
 from domain import errors
 from domain.actions import CLAIM_ACTIONS, actions_for
 from domain.apply import apply
@@ -17,10 +16,11 @@ from domain.engine import task_level
 from domain.messages import ActionRequest, Actor, IssueReport
 from domain.state import IssueState, Status, TaskKind
 from domain.validation import validate
+from tests import sample_city
 from tests.domain.harness import PureIssue
 from tests.driver import report
 
-ORG, CAT = directory.organisation(), directory.catalogue()
+ORG, CAT = sample_city.organisation(), sample_city.catalogue()
 MATTERS = ["heating.no_heat", "property.stairwell_light", "property.service_fee", "roads.pothole"]
 PAYLOADS: dict[str, dict[str, Any]] = {
     "resolve_on_site": {"result": "r"}, "reject": {"reason": "r"}, "send_back": {"reason": "r"},

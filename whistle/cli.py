@@ -3,7 +3,8 @@
     whistle run                      start the embedded stack: Temporal dev server, worker, API (127.0.0.1:8000)
     whistle worker | api             run only the worker, or only the HTTP API
     whistle catalog [--json]         the organisation, principals and matter catalogue
-    whistle migrate | seed           upgrade the read model; load the sample organisation and catalogue
+    whistle migrate | seed           upgrade the read model; load the sample city into an empty one
+    whistle directory load FILE | export | versions | diff   the district's units, people, matters, rules
     whistle stats UNIT[,UNIT…] [--month 2026-11 | --quarter 2026-Q4] [--csv]   figures, ranked (from the database)
     whistle grids load FILE.geojson  replace a district's grids' shapes
     whistle api-key create PRINCIPAL | revoke KEY_ID   Open311 api keys of integrations
@@ -27,15 +28,16 @@ import json
 import sys
 from typing import Any
 
-from core import directory
 from core.logging import configure_logging
 from core.settings import get_settings
 from store.stats import Period
-from whistle import cli_api, cli_data
+from whistle import cli_api, cli_data, cli_directory
+from whistle.cli_directory import directory_in_force
 
 
 def catalog_document() -> dict[str, Any]:
-    org, cat = directory.organisation(), directory.catalogue()
+    loaded = directory_in_force()
+    org, cat = loaded.organisation, loaded.catalogue
     return {
         "units": [{"id": u.id, "name": u.name, "name_en": u.name_en, "level": u.level.value, "kind": u.kind.value,
                    "parent_id": u.parent_id, "function": u.function} for u in org.units.values()],
@@ -60,16 +62,17 @@ def _print_catalog(as_json: bool) -> None:
         print(f"  {m['code']:<42} {m['name']:<12} {m['list_type']:<13} report {m['report_hours']:g} h")
 
 
-def _seed() -> None:
-    from store.db import make_engine, session_factory, transaction
-    from store.migrate import upgrade
-    from store.seed import seed
+def _seed() -> int:
+    """The sample city, loaded as a district loads its own, when no directory is loaded yet."""
+    args = cli_directory_parser().parse_args(["directory", "load", str(cli_directory.SAMPLE_CITY), "--if-empty",
+                                              "--author", "whistle seed", "--reason", "the sample city"])
+    return cli_directory.directory_command(get_settings(), args)
 
-    url = get_settings().db_url
-    upgrade(url)
-    with transaction(session_factory(make_engine(url))) as session:
-        counts = seed(session, directory.organisation(), directory.catalogue())
-    print(json.dumps({"seeded": counts}))
+
+def cli_directory_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="whistle")
+    cli_directory.add_commands(ap.add_subparsers(dest="command", required=True))
+    return ap
 
 
 def _period(args: argparse.Namespace) -> Period:
@@ -82,7 +85,8 @@ def _stats(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     units = args.unit.split(",")
-    scope = Scope.of(directory.organisation(), directory.catalogue(), settings.no_answer_policy)
+    loaded = directory_in_force()
+    scope = Scope.of(loaded.organisation, loaded.catalogue, settings.no_answer_policy)
     with session_factory(make_engine(settings.db_url))() as session:
         rows = ranking(session, units, _period(args), scope=scope)
     if args.csv:
@@ -112,10 +116,11 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=7)
     cli_api.add_commands(sub)
     cli_data.add_commands(sub)
+    cli_directory.add_commands(sub)
     cat = sub.add_parser("catalog", help="print the organisation, principals and matter catalogue")
     cat.add_argument("--json", action="store_true")
     sub.add_parser("migrate", help="upgrade the read model schema")
-    sub.add_parser("seed", help="migrate and load the sample organisation and catalogue")
+    sub.add_parser("seed", help="migrate and load the sample city, unless a directory is loaded already")
     st = sub.add_parser("stats", help="figures of one or more units (comma-separated), ranked")
     st.add_argument("unit")
     st.add_argument("--month", help="YYYY-MM (default: this month)")
@@ -142,6 +147,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command in cli_api.COMMANDS:
         return cli_api.COMMANDS[args.command](settings, args)
+    if args.command in cli_directory.COMMANDS:
+        return cli_directory.COMMANDS[args.command](settings, args)
     if args.command in cli_data.COMMANDS:
         return cli_data.COMMANDS[args.command](settings, args)
     if args.command == "api":
@@ -158,8 +165,7 @@ def main(argv: list[str] | None = None) -> int:
         upgrade(settings.db_url)
         return 0
     if args.command == "seed":
-        _seed()
-        return 0
+        return _seed()
     if args.command == "stats":
         return _stats(args)
     return 2

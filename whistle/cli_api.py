@@ -30,9 +30,9 @@ def token(settings: Settings, args: argparse.Namespace) -> int:
     from datetime import timedelta
 
     from api.auth import TokenService
-    from core import directory
+    from whistle.cli_directory import directory_in_force
 
-    if args.principal_id not in directory.organisation().principals:
+    if args.principal_id not in directory_in_force(settings).organisation.principals:
         print(f"unknown principal {args.principal_id!r}; `whistle catalog --json` lists them", file=sys.stderr)
         return 2
     ttl = timedelta(hours=args.ttl_hours) if args.ttl_hours else None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import json
 import sys
 from collections.abc import Callable
@@ -18,13 +19,13 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from api.calendar import load_year
-from core import directory
 from core.settings import Settings
 from core.temporal import connect
 from store import api_keys
 from store.calendar import Arrangement
 from store.db import make_engine, session_factory, transaction
-from store.grids import GridFileError, replace_district
+from store.directory import replace_district
+from store.grids import GridFileError
 
 
 def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -48,7 +49,8 @@ def _grids(settings: Settings, args: argparse.Namespace) -> int:
     sessions = session_factory(make_engine(settings.db_url))
     try:
         with transaction(sessions) as session:
-            district, count = replace_district(session, directory.organisation(), collection)
+            district, count = replace_district(session, collection, author=getpass.getuser(),
+                                               source=f"file {args.file.name}")
     except GridFileError as exc:
         print(f"refused, nothing changed ({len(exc.problems)} problem(s)):", file=sys.stderr)
         for problem in exc.problems:

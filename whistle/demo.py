@@ -23,9 +23,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from api.auth import TokenService
-from core import directory
 from core.settings import Settings
 from domain.organisation import Level, Role, UnitKind
+from whistle.cli_directory import directory_in_force
 
 DISTRICT = "qh.hd"
 MONTH_DAYS = 30
@@ -46,8 +46,8 @@ class Demo:
         self.http = http
         self.rng = rng
         self.deadline = deadline
-        self.org = directory.organisation()
-        self.catalogue = directory.catalogue()
+        loaded = directory_in_force(settings)
+        self.org, self.catalogue = loaded.organisation, loaded.catalogue
         self.tokens = TokenService(settings)
         self._auth: dict[str, dict[str, str]] = {}
         depts = sorted(u.id for u in self.org.departments(DISTRICT))
@@ -214,7 +214,7 @@ def _pct(figure: dict[str, Any]) -> str:
 
 
 def _table(rows: list[dict[str, Any]]) -> Table:
-    org = directory.organisation()
+    org = directory_in_force().organisation
     table = Table(title="三率 — the three rates per street")
     for col in ("rank", "street", "received", "response 响应率", "resolution 解决率", "satisfaction 满意率",
                 "on-time", "red"):

@@ -31,13 +31,14 @@ with workflow.unsafe.imports_passed_through():
     from domain.engine import (
         follower_link,
         forget_projected,
+        hand_over,
         link_follower,
         open_issue,
         pending_deadlines,
         recount_provisional,
         set_deadlines,
     )
-    from domain.messages import ActionRequest, FollowerLink, IssueConfig, issue_workflow_id
+    from domain.messages import ActionRequest, FollowerLink, Handover, IssueConfig, issue_workflow_id
     from domain.projection import ProjectionBatch, TaskSnapshot, projection_batch
     from domain.state import CURRENT_RULES, IssueInput, IssueState, MatterContext, Status
     from domain.validation import Decision, check_visible, validate
@@ -344,6 +345,17 @@ class ResidentIssue:
             state = self._opened()
             if recount_provisional(state):
                 self._log("deadlines_recounted")
+                await self._settle()
+
+    @workflow.signal
+    async def hand_over(self, handover: Handover) -> None:
+        """The directory changed: a retired unit's open tasks go to its successor, a deactivated person's claims
+        back to their unit (each on the timeline). Sent again, it changes nothing."""
+        await workflow.wait_condition(lambda: self._state is not None)
+        async with self._lock:
+            state = self._opened()
+            if state.status is Status.open and hand_over(state, handover, workflow.now()):
+                self._log("handed_over", version=handover.version)
                 await self._settle()
 
     @workflow.signal

@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 
 from api.auth import TokenService
-from core import directory
 from domain.organisation import Role
+from tests import sample_city
 
 GRID = "qh.hd.cy.c1.g1"
 RESIDENT = f"resident1@{GRID}"
@@ -81,7 +81,7 @@ class Walk:
     def principal_for(task: dict[str, Any]) -> str:
         if task["principal_id"]:
             return str(task["principal_id"])
-        org = directory.organisation()
+        org = sample_city.organisation()
         roles = {Role(r) for r in task["roles"]}
         for p in org.principals.values():
             if p.unit_id == task["unit_id"] and roles & set(p.roles):

@@ -14,7 +14,9 @@ from temporalio.worker import Worker
 from api.app import build_services, create_app
 from api.deps import Services
 from core.settings import Settings
+from store.db import make_engine, session_factory, transaction
 from store.migrate import upgrade
+from tests import sample_city
 from tests.api.client import Api
 from worker import build_worker
 
@@ -24,8 +26,10 @@ async def api_services(local_env: WorkflowEnvironment, executor: ThreadPoolExecu
                        tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Services]:
     url = f"sqlite:///{tmp_path_factory.mktemp('api') / 'whistle.db'}"
     upgrade(url)
+    with transaction(session_factory(make_engine(url))) as session:
+        sample_city.load_into(session)
     settings = Settings(database_url=url, task_queue=f"api-{uuid.uuid4().hex[:8]}", rate_limit="100000/minute",
-                        calendar_overrides="")
+                        calendar_overrides="", directory_refresh_s=0)
     worker: Worker = build_worker(local_env.client, settings, executor, task_queue=settings.task_queue)
     async with worker:
         yield build_services(settings, local_env.client)

@@ -31,11 +31,13 @@ async def test_tokens_that_are_refused(api: Api, api_services: Services) -> None
     nobody = tokens.issue("nobody@nowhere")
     unsigned = jwt.encode({"sub": RESIDENT, "iss": "whistle", "aud": "whistle-api",
                            "exp": datetime.now(UTC) + timedelta(hours=1)}, key=None, algorithm="none")
-    for token, why in ((expired, "expired"), (foreign, "not valid"), (nobody, "not in the organisation"),
-                       (unsigned, "not valid"), ("garbage", "not valid")):
+    for token, why in ((expired, "expired"), (foreign, "not valid"), (unsigned, "not valid"), ("garbage", "not valid")):
         resp = await _status(api, token)
         assert resp.status_code == 401, why
         assert resp.headers["content-type"] == PROBLEM and why in resp.json()["detail"]
+    stranger = await _status(api, nobody)  # signed, but nobody the directory knows: who to ask, not "log in again"
+    assert stranger.status_code == 403 and stranger.json()["type"].endswith("/not-in-directory")
+    assert "administrator" in stranger.json()["detail"]
     basic = await api.http.get("/v1/matters", headers={"Authorization": "Basic dXNlcjpwdw=="})
     assert basic.status_code == 401
     assert (await _status(api, tokens.issue(RESIDENT))).status_code == 200

@@ -145,7 +145,8 @@ class Silent:
 
 def _with_database(api_services: Services, url: str, **settings: Any) -> Services:
     changed = api_services.settings.model_copy(update={"database_url": SecretStr(url), **settings})
-    return build_services(changed, api_services.client)
+    # the directory as the process read it at start (a process keeps serving it while the database is away)
+    return build_services(changed, api_services.client, directory=api_services.directory)
 
 
 @contextlib.asynccontextmanager

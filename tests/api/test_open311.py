@@ -10,23 +10,21 @@ import httpx
 import pytest
 
 from api.deps import Services
-from core import directory
-from domain.sample_grids import sample_grid_rings
 from store import api_keys
 from store.db import transaction
-from store.seed import seed
+from tests import sample_city
 from tests.api.client import GRID, Api, report_body
 
 V2 = "/open311/v2"
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
-RING = sample_grid_rings(directory.organisation())[GRID]
+RING = sample_city.grid_rings()[GRID]
 LON, LAT = (RING[0][0] + RING[2][0]) / 2, (RING[0][1] + RING[2][1]) / 2  # the middle of grid 1
 
 
 @pytest.fixture(scope="module")
 def api_key(api_services: Services) -> str:
     with transaction(api_services.sessions) as session:
-        seed(session, directory.organisation(), directory.catalogue())
+        sample_city.load_into(session)
         return api_keys.create(session, "hotline@qh")
 
 

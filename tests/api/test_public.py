@@ -7,12 +7,11 @@ import json
 from typing import Any
 
 from api.deps import Services
-from core import directory
 from store.db import transaction
-from store.seed import seed
+from tests import sample_city
 from tests.api.client import GRID, RESIDENT, Api, walk_to_closed, walk_to_handling
 
-ORG = directory.organisation()
+ORG = sample_city.organisation()
 PERSONAL = ["东苑小区3号楼201", "13800000000", "王女士"]  # the report's exact address, the reporter's phone and name
 STORY_KEYS = {"at", "step", "what", "text_zh", "text_en", "unit_id", "unit_name", "due_at", "met_deadline", "answer"}
 
@@ -55,7 +54,7 @@ async def test_the_residents_story_tells_steps_units_deadlines_and_the_answer(ap
 
 async def test_the_board_lists_what_the_community_handled_anonymised(api: Api, api_services: Services) -> None:
     with transaction(api_services.sessions) as session:
-        seed(session, ORG, directory.catalogue())
+        sample_city.load_into(session)
     issue_id = await _closed_issue(api)
     resp = await api.get("/v1/public/communities/qh.hd.cy.c1/board", "resident2@qh.hd.cy.c1.g2")
     assert resp.status_code == 200, resp.text

@@ -7,7 +7,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from activities.calendar import WorkingCalendar
-from core import directory
 from domain.apply import apply
 from domain.context import issue_context
 from domain.deadlines import DeadlineBatch
@@ -16,6 +15,7 @@ from domain.messages import ActionRequest, Actor, IssueConfig, IssueReport
 from domain.state import IssueState, Task
 from domain.timers import fire_due, next_wakeup
 from domain.validation import validate
+from tests import sample_city
 from tests.driver import actor_for, report
 
 MONDAY_9AM = datetime(2026, 11, 23, 9, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -23,7 +23,7 @@ MONDAY_9AM = datetime(2026, 11, 23, 9, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 class PureIssue:
     def __init__(self, rep: IssueReport | None = None, now: datetime = MONDAY_9AM) -> None:
-        self.org, self.cat = directory.organisation(), directory.catalogue()
+        self.org, self.cat = sample_city.organisation(), sample_city.catalogue()
         self.calendar = WorkingCalendar()
         self.now = now
         rep = rep or report()

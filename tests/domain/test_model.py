@@ -38,7 +38,6 @@ from hypothesis.stateful import (
 )
 from pydantic import BaseModel
 
-from core import directory
 from domain import errors
 from domain.actions import (
     CLAIM_ACTIONS,
@@ -65,10 +64,11 @@ from domain.organisation import Level, Role
 from domain.state import Mark, Status, TaskStatus
 from domain.timers import marks, next_wakeup
 from domain.validation import validate
+from tests import sample_city
 from tests.domain.harness import PureIssue
 from tests.driver import report
 
-ORG, CAT = directory.organisation(), directory.catalogue()
+ORG, CAT = sample_city.organisation(), sample_city.catalogue()
 GRIDS = ["qh.hd.cy.c1.g1", "qh.hd.xh.c2.g3", "qh.hx.js.c1.g2"]
 MATTERS = ["heating.no_heat", "property.stairwell_light", "property.service_fee", "neighbour_dispute.noise",
            "roads.pothole", "safety_hazard.gas_leak", "property.elevator_fault"]

@@ -1,8 +1,18 @@
-"""The sample organisation, the catalogue and the ladder."""
+"""The sample city's organisation and catalogue (the dataset ``make run`` loads), and the ladder."""
 
 from domain.organisation import LADDER, Level, Role, UnitKind
-from domain.sample_catalogue import CATEGORIES, sample_catalogue
-from domain.sample_org import DEPARTMENT_ROLES, ROLES_BY_LEVEL, sample_organisation
+from tests.sample_city import catalogue as sample_catalogue
+from tests.sample_city import organisation as sample_organisation
+
+#: roles each kind of unit needs at least one person for (DESIGN §2)
+ROLES_BY_LEVEL: dict[Level, tuple[Role, ...]] = {
+    Level.grid: (Role.grid_worker,),
+    Level.community: (Role.dispatcher, Role.leader, Role.supervisor, Role.handler),
+    Level.street: (Role.dispatcher, Role.leader, Role.supervisor, Role.handler),
+    Level.district: (Role.dispatcher, Role.leader, Role.supervisor, Role.handler),
+    Level.city: (Role.dispatcher, Role.leader, Role.supervisor, Role.handler),
+}
+DEPARTMENT_ROLES: tuple[Role, ...] = (Role.handler, Role.leader, Role.supervisor)
 
 
 def test_ladder_order_and_above() -> None:
@@ -56,7 +66,7 @@ def test_street_routes_to_itself_its_communities_and_district_departments() -> N
 def test_catalogue_covers_the_categories_with_complete_matters() -> None:
     cat = sample_catalogue()
     assert len(cat.matters) >= 40
-    assert set(cat.categories()) == set(CATEGORIES) and len(CATEGORIES) == 17
+    assert len(cat.categories()) == 17
     org = sample_organisation()
     functions = {u.function for u in org.units.values() if u.function}
     for m in cat.matters.values():

@@ -9,8 +9,7 @@ import sys
 import httpx
 from georeport import GeoReport
 
-from core import directory
-from domain.sample_grids import sample_grid_rings
+from tests import sample_city
 from tests.e2e.live_stack import ROOT
 
 GRID = "qh.hx.js.c2.g3"
@@ -24,7 +23,7 @@ def _api_key(stack) -> str:  # type: ignore[no-untyped-def]
 
 async def test_a_georeport_client_reads_services_definitions_and_requests(stack) -> None:
     key = await asyncio.to_thread(_api_key, stack)
-    ring = sample_grid_rings(directory.organisation())[GRID]
+    ring = sample_city.grid_rings()[GRID]
     lon, lat = (ring[0][0] + ring[2][0]) / 2, (ring[0][1] + ring[2][1]) / 2
     async with httpx.AsyncClient(base_url=stack.url, timeout=30) as http:
         resp = await http.post("/open311/v2/requests.json", data={

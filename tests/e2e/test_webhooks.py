@@ -13,11 +13,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from core import directory
 from core.settings import Settings
 from store import webhooks
 from store.db import make_engine, session_factory, transaction
-from store.seed import seed
+from tests import sample_city
 from tests.driver import Driver, report
 from tests.scenarios import HEATING, evaluate_all, finish_handling, route_and_check_in, whistle_to_dispatch
 from worker import build_worker, pump_webhooks
@@ -78,7 +77,7 @@ async def test_every_notice_delivered_once_and_the_dead_one_replayed(
                         webhook_first_retry_s=0.2, webhook_max_retry_s=0.5, webhook_timeout_s=0.5)
     sessions = session_factory(make_engine(workflow_db_url))
     with transaction(sessions) as session:
-        seed(session, directory.organisation(), directory.catalogue())
+        sample_city.load_into(session)
         flaky = webhooks.subscribe(session, "hotline@qh", f"{receiver.url}/flaky", ["*"])
         down = webhooks.subscribe(session, "hotline@qh", f"{receiver.url}/down", ["result"])
     queue = f"hooks-{time.monotonic_ns()}"

@@ -10,10 +10,9 @@ from typing import Any
 import pytest
 from shapely.geometry import mapping, shape
 
-from core import directory
 from domain.organisation import Level, UnitKind
-from domain.sample_grids import sample_grid_rings
 from store.db import make_engine, session_factory, transaction
+from store.directory import replace_district
 from store.grids import (
     GridFileError,
     GridIndex,
@@ -22,13 +21,12 @@ from store.grids import (
     check_collection,
     district_grids,
     load_index,
-    replace_district,
 )
 from store.migrate import upgrade
-from store.seed import seed
+from tests import sample_city
 
-ORG = directory.organisation()
-RINGS = sample_grid_rings(ORG)
+ORG = sample_city.organisation()
+RINGS = sample_city.grid_rings()
 INDEX = GridIndex({g: shape({"type": "Polygon", "coordinates": [r]}) for g, r in RINGS.items()})
 
 
@@ -98,14 +96,14 @@ def test_loading_a_district_replaces_its_shapes_and_the_index_follows(tmp_path: 
     upgrade(url)
     sessions = session_factory(make_engine(url))
     with transaction(sessions) as s:
-        seed(s, ORG, directory.catalogue())
+        sample_city.load_into(s)
     with sessions() as s:
         assert len(load_index(s)) == 24
     moved = copy.deepcopy(_district_file())
     for feature in moved["features"]:  # the whole district shifted one kilometre north
         feature["geometry"]["coordinates"] = [[(x, y + 0.009) for x, y in feature["geometry"]["coordinates"][0]]]
     with transaction(sessions) as s:
-        assert replace_district(s, ORG, moved) == ("qh.hd", 12)
+        assert replace_district(s, moved, author="tests", source="moved.geojson") == ("qh.hd", 12)
     with sessions() as s:
         index = load_index(s)
     lon, lat = RINGS["qh.hd.cy.c1.g1"][0]

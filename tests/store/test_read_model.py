@@ -10,14 +10,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, inspect, select
 
-from core import directory
 from domain.projection import ProjectionBatch, projection_batch
 from domain.state import IssueState, Status
 from store import models
 from store.db import make_engine, session_factory, transaction
 from store.migrate import downgrade, upgrade
 from store.projection import project
-from store.seed import seed
+from tests import sample_city
 from tests.domain.harness import PureIssue
 from tests.driver import report
 from tests.scenarios import HEATING, STREET
@@ -46,16 +45,19 @@ def test_migrations_upgrade_downgrade_upgrade(db_url: str) -> None:
     assert {"ix_tasks_inbox", "ix_tasks_stats"} <= names
 
 
-def test_seed_is_idempotent(db_url: str) -> None:
+def test_loading_the_sample_city_twice_changes_nothing_the_second_time(db_url: str) -> None:
     upgrade(db_url)
     sessions = session_factory(make_engine(db_url))
-    for _ in range(2):
-        with transaction(sessions) as s:
-            counts = seed(s, directory.organisation(), directory.catalogue())
+    with transaction(sessions) as s:
+        first = sample_city.load_into(s)
+    with transaction(sessions) as s:
+        second = sample_city.load_into(s)
+    assert first.version == 1 and second.version is None and not second.changes
+    city = sample_city.directory()
     with sessions() as s:
-        assert s.scalar(select(func.count()).select_from(models.Unit)) == counts["units"] == 67
-        assert s.scalar(select(func.count()).select_from(models.Matter)) == counts["matters"]
-        assert s.scalar(select(func.count()).select_from(models.Principal)) == counts["principals"]
+        assert s.scalar(select(func.count()).select_from(models.Unit)) == len(city.units) == 67
+        assert s.scalar(select(func.count()).select_from(models.Matter)) == len(city.matters)
+        assert s.scalar(select(func.count()).select_from(models.Principal)) == len(city.principals)
 
 
 def _walk_with_batches() -> tuple[PureIssue, list[ProjectionBatch]]:

@@ -11,11 +11,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from core import directory
 from store import models
 from store.db import make_engine, session_factory, transaction
 from store.migrate import upgrade
 from store.stats import Figure, Period, Scope, UnitStats, figures, rank, ranking, to_csv, unit_stats
+from tests import sample_city
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 DEPTS = ["qh.hd.dept.heating", "qh.hd.dept.water"]
@@ -257,7 +257,7 @@ def generated() -> Gen:
 def test_stats_match_an_independent_computation(db_url: str, generated: Gen, policy: str) -> None:
     load(db_url, generated)
     sessions = session_factory(make_engine(db_url))
-    scope = Scope.of(directory.organisation(), directory.catalogue(), policy, NOW)  # type: ignore[arg-type]
+    scope = Scope.of(sample_city.organisation(), sample_city.catalogue(), policy, NOW)  # type: ignore[arg-type]
     periods = [Period.quarter(2026, 3), Period.month(2026, 10), Period.month(2026, 8),
                Period.custom(START, START + timedelta(days=150))]
     nonzero: set[str] = set()

@@ -1,0 +1,280 @@
+"""The directory administered: its versions, and changes by an administrator (管理员) within their jurisdiction.
+
+    GET  /v1/directory/versions           newest first: who, when, why, how much (administrators, supervisors)
+    GET  /v1/directory/diff?start=&end=   what changed between two versions, within the reader's jurisdiction
+    GET  /v1/admin/directory/export       the directory in force, as JSON or a workbook (city administrators)
+    POST /v1/admin/directory              a whole workbook or JSON file: checked whole; ``dry_run`` shows the diff
+    PUT  /v1/admin/units/{id}, /v1/admin/principals/{id}, /v1/admin/matters/{code}   one record, added or changed
+
+Every change is checked whole, exactly as a file is (a retired unit holding open work needs a successor), and
+becomes one version with who, when and why. An administrator changes units and people of their own subtree
+only; the catalogue and the rules, which the whole city shares, only an administrator of the city.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel, Field
+
+from api.deps import Caller, CallerDep, Services, ServicesDep
+from api.handover import hand_over
+from api.problems import COMMON_RESPONSES, Problem, SheetProblem
+from domain.directory import Change, Directory, RecordKind, diff
+from domain.directory_check import DirectoryInvalid, validated
+from domain.directory_check import Problem as FileProblem
+from domain.directory_columns import Sheet, column
+from domain.organisation import Role
+from store import directory as store_directory
+from store.db import transaction
+from store.directory_files import (
+    UnreadableFile,
+    read_json,
+    read_workbook,
+    rows,
+    to_json,
+    to_workbook,
+)
+
+router = APIRouter(tags=["directory"], responses=COMMON_RESPONSES)
+
+DIRECTORY_FILE_PATH = "/v1/admin/directory"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class VersionOut(BaseModel):
+    version: int
+    at: datetime
+    author: str
+    reason: str
+    source: str
+    counts: dict[str, dict[str, int]]
+
+
+class ChangeOut(BaseModel):
+    kind: RecordKind
+    key: str
+    what: str = Field(description="added, changed or removed")
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+class DiffOut(BaseModel):
+    start: int
+    end: int
+    changes: list[ChangeOut]
+
+
+class AppliedOut(BaseModel):
+    version: int | None = Field(description="the new version; null when nothing changed or on a dry run")
+    dry_run: bool
+    signalled: int = Field(0, description="running issues told to hand their open work over")
+    counts: dict[str, dict[str, int]]
+    changes: list[ChangeOut]
+
+
+class Reason(BaseModel):
+    reason: str = Field(min_length=1, max_length=500, description="why: kept with the version")
+
+
+# --- who may ------------------------------------------------------------------------------------------------
+
+
+def _administrator(caller: Caller) -> None:
+    if not caller.has(Role.administrator):
+        raise Problem("not-permitted", "the directory is changed by an administrator (管理员)")
+
+
+def _reader(caller: Caller) -> None:
+    if not caller.has(Role.administrator, Role.supervisor):
+        raise Problem("not-permitted", "the directory's versions are read by administrators and supervisors")
+
+
+def _visible(change: Change, caller: Caller) -> bool:
+    """Units and people of the caller's subtree; the catalogue and the rules, which everyone shares."""
+    if change.kind in (RecordKind.matter, RecordKind.rules):
+        return True
+    field = "id" if change.kind is RecordKind.unit else "unit_id"
+    units = {row[field] for row in (change.before, change.after) if row is not None}
+    parents = {row.get("parent_id") for row in (change.before, change.after)
+               if row is not None and change.kind is RecordKind.unit}
+    return bool(units & caller.subtree) or bool(parents & caller.subtree)
+
+
+def _outside(changes: list[Change], caller: Caller, services: Services) -> list[str]:
+    """The changes an administrator may not make: a unit or person outside their subtree (before or after), a
+    unit moved above it; the catalogue and the rules unless they administer the whole city."""
+    at_top = services.at_the_top(caller)
+    out = []
+    for change in changes:
+        if change.kind in (RecordKind.matter, RecordKind.rules):
+            if not at_top:
+                out.append(f"{change.kind.value} {change.key}: the catalogue and the rules are the city's")
+            continue
+        rows_ = [r for r in (change.before, change.after) if r is not None]
+        if change.kind is RecordKind.unit:
+            inside = all(r["id"] in caller.subtree and r["id"] != caller.unit_id for r in rows_) or (
+                change.before is None and change.after is not None and change.after.get("parent_id") in caller.subtree)
+        else:
+            inside = all(r["unit_id"] in caller.subtree for r in rows_)
+        if not inside and not at_top:
+            out.append(f"{change.kind.value} {change.key}: outside {caller.unit_id}")
+    return out
+
+
+def _out(change: Change) -> ChangeOut:
+    return ChangeOut(kind=change.kind, key=change.key, what=change.what, before=change.before, after=change.after)
+
+
+def _sheet_problems(problems: list[FileProblem]) -> list[SheetProblem]:
+    out = []
+    for p in problems:
+        header = column(p.sheet, p.column).zh if p.column else None
+        out.append(SheetProblem(sheet=p.sheet.value, row=p.row, column=header, message=p.text("zh"),
+                                message_en=p.text("en")))
+    return out
+
+
+def _refused(exc: DirectoryInvalid) -> Problem:
+    return Problem("directory-invalid", f"{len(exc.problems)} problem(s); nothing was changed",
+                   problems=_sheet_problems(exc.problems))
+
+
+# --- reading ------------------------------------------------------------------------------------------------
+
+
+@router.get("/v1/directory/versions", response_model=list[VersionOut], summary="The directory's versions")
+def list_versions(caller: CallerDep, services: ServicesDep, limit: Annotated[int, Query(ge=1, le=500)] = 100,
+                  before: Annotated[int | None, Query(ge=1)] = None) -> list[VersionOut]:
+    _reader(caller)
+    with services.sessions() as session:
+        return [VersionOut(version=v.version, at=v.at, author=v.author, reason=v.reason, source=v.source,
+                           counts=v.counts) for v in store_directory.versions(session, limit, before)]
+
+
+@router.get("/v1/directory/diff", response_model=DiffOut, summary="What changed between two versions")
+def version_diff(caller: CallerDep, services: ServicesDep, start: Annotated[int, Query(ge=0)],
+                 end: Annotated[int, Query(ge=0)]) -> DiffOut:
+    _reader(caller)
+    lo, hi = sorted((start, end))
+    with services.sessions() as session:
+        newest = store_directory.version(session)
+        if hi > newest:
+            raise Problem("not-found", f"there is no version {hi} (the newest is {newest})")
+        changes = store_directory.changes_between(session, lo, hi)
+    return DiffOut(start=lo, end=hi, changes=[_out(c) for c in changes if _visible(c, caller)])
+
+
+@router.get("/v1/admin/directory/export", summary="The directory in force, as JSON or a workbook",
+            responses={200: {"content": {"application/json": {}, XLSX: {}}}})
+def export(caller: CallerDep, services: ServicesDep,
+           format: Annotated[str, Query(pattern="^(json|xlsx)$")] = "json") -> Response:
+    _administrator(caller)
+    if not services.at_the_top(caller):
+        raise Problem("not-permitted", "the whole directory is exported by an administrator of the city")
+    with services.sessions() as session:
+        current = store_directory.current(session)
+    if format == "xlsx":
+        return Response(to_workbook(current), media_type=XLSX,
+                        headers={"Content-Disposition": 'attachment; filename="directory.xlsx"'})
+    return Response(to_json(current), media_type="application/json")
+
+
+# --- changing -----------------------------------------------------------------------------------------------
+
+
+async def _commit(services: Services, caller: Caller, build: Any, *, reason: str, source: str,
+                  dry_run: bool = False) -> AppliedOut:
+    """Check and apply the change (in a thread), then tell the running issues it touches."""
+    out = await asyncio.to_thread(_check_and_apply, services, caller, build, reason=reason, source=source,
+                                  dry_run=dry_run)
+    if out.version is not None:
+        out.signalled = await hand_over(services.client, services.sessions, reason)
+    return out
+
+
+def _check_and_apply(services: Services, caller: Caller, build: Any, *, reason: str, source: str,
+                     dry_run: bool = False) -> AppliedOut:
+    """Check and apply the directory ``build(current)`` makes, as one version, in one transaction."""
+    with transaction(services.sessions) as session:
+        current = store_directory.current(session)
+        try:
+            new = validated(build(current), store_directory.open_work(session), current)
+        except DirectoryInvalid as exc:
+            raise _refused(exc) from None
+        changes = diff(current, new)
+        outside = _outside(changes, caller, services)
+        if outside:
+            raise Problem("not-permitted", "outside your jurisdiction: " + "; ".join(outside[:10]))
+        if dry_run:
+            return AppliedOut(version=None, dry_run=True, counts=store_directory.counts(changes),
+                              changes=[_out(c) for c in changes])
+        applied = store_directory.apply(session, new, author=caller.id, reason=reason, source=source)
+    services.directory.refresh()
+    return AppliedOut(version=applied.version, dry_run=False, counts=store_directory.counts(applied.changes),
+                      changes=[_out(c) for c in applied.changes])
+
+
+@router.post(DIRECTORY_FILE_PATH, response_model=AppliedOut, summary="Load a whole directory file",
+             openapi_extra={"requestBody": {"required": True, "content": {
+                 XLSX: {"schema": {"type": "string", "format": "binary"}},
+                 "application/json": {"schema": {"type": "object"}}}}})
+async def load_file(request: Request, caller: CallerDep, services: ServicesDep,
+                    reason: Annotated[str, Query(min_length=1, max_length=500)],
+                    dry_run: bool = False) -> AppliedOut:
+    _administrator(caller)
+    body = await request.body()
+    kind = request.headers.get("content-type", "").split(";")[0].strip()
+    try:
+        raw = read_json(body) if kind == "application/json" else read_workbook(body)
+    except UnreadableFile as exc:
+        raise Problem("directory-invalid", str(exc)) from None
+    source = "workbook" if kind != "application/json" else "JSON"
+    return await _commit(services, caller, lambda _current: raw, reason=reason, source=f"{source} via the API",
+                         dry_run=dry_run)
+
+
+def _with_row(current: Directory, sheet: Sheet, key_field: str, key: str, row: dict[str, Any]) -> Any:
+    """The current directory's rows with one row of ``sheet`` changed (the fields given; or added)."""
+    sheets = rows(current, labels=False)
+    existing = next((r for r in sheets[sheet] if r[key_field] == key), {})
+    replaced = [r for r in sheets[sheet] if r[key_field] != key] + [{**existing, **row, key_field: key}]
+    sheets[sheet] = replaced
+    raw = {s: list(enumerate(sheets[s], start=2)) for s in (Sheet.units, Sheet.principals, Sheet.matters)}
+    raw[Sheet.rules] = list(enumerate(sheets[Sheet.rules], start=2))
+    return raw
+
+
+class RecordIn(BaseModel):
+    """The fields of one record to set, as the JSON form writes them (the workbook's columns: ``{"active": false,
+    "successor_id": "…"}`` retires a unit), and why."""
+
+    record: dict[str, Any]
+    reason: str = Field(min_length=1, max_length=500)
+
+
+async def _put(services: Services, caller: Caller, sheet: Sheet, key_field: str, key: str,
+               body: RecordIn) -> AppliedOut:
+    _administrator(caller)
+    return await _commit(services, caller, lambda current: _with_row(current, sheet, key_field, key, body.record),
+                   reason=body.reason, source=f"{sheet.value} {key} via the API")
+
+
+@router.put("/v1/admin/units/{unit_id}", response_model=AppliedOut, summary="Add or change a unit (or retire it)")
+async def put_unit(unit_id: str, body: RecordIn, caller: CallerDep, services: ServicesDep) -> AppliedOut:
+    return await _put(services, caller, Sheet.units, "id", unit_id, body)
+
+
+@router.put("/v1/admin/principals/{principal_id}", response_model=AppliedOut,
+            summary="Add or change a person (or deactivate them)")
+async def put_principal(principal_id: str, body: RecordIn, caller: CallerDep, services: ServicesDep) -> AppliedOut:
+    return await _put(services, caller, Sheet.principals, "id", principal_id, body)
+
+
+@router.put("/v1/admin/matters/{code}", response_model=AppliedOut, summary="Add or change a matter")
+async def put_matter(code: str, body: RecordIn, caller: CallerDep, services: ServicesDep) -> AppliedOut:
+    return await _put(services, caller, Sheet.matters, "code", code, body)
+

@@ -1,0 +1,318 @@
+"""The directory in the database: the one place the API, the worker and the command line read the organisation,
+the catalogue and the rules from, and the only way they change (a new version, its records before and after).
+
+Units and people are never deleted: a unit is retired (撤销, naming a successor when it holds open work) and a
+person deactivated (停用). Grids' shapes live in ``grid_shapes`` beside the units, versioned with them.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+from shapely.geometry import shape
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from domain.catalogue import Catalogue, HandlingDays, ListType, Matter
+from domain.directory import Change, Directory, RecordKind, compose, diff
+from domain.directory_check import RawDirectory, validated
+from domain.organisation import Level, Organisation, Principal, Role, Unit, UnitKind
+from domain.rules import Rules
+from store import models
+from store.db import SessionFactory
+from store.grids import area_m2, as_geojson, check_collection
+
+log = structlog.get_logger(__name__)
+
+# --- reading ------------------------------------------------------------------------------------------------
+
+
+def current(session: Session) -> Directory:
+    """The directory in force."""
+    units = tuple(Unit(id=r.id, name=r.name, name_en=r.name_en, level=Level(r.level), kind=UnitKind(r.kind),
+                       parent_id=r.parent_id, function=r.function, order=r.order_no, active=r.active,
+                       successor_id=r.successor_id)
+                  for r in session.scalars(select(models.Unit)))
+    principals = tuple(Principal(id=r.id, name=r.name, unit_id=r.unit_id,
+                                 roles=tuple(Role(x) for x in r.roles.split(",") if x), subject=r.subject,
+                                 active=r.active)
+                       for r in session.scalars(select(models.Principal)))
+    matters = tuple(Matter(code=r.code, name=r.name, name_en=r.name_en, category=r.category,
+                           category_name=r.category_name, departments=tuple(d for d in r.departments.split(",") if d),
+                           list_type=ListType(r.list_type), report_hours=r.report_hours,
+                           handling_days=HandlingDays(immediate=r.handling_immediate, phased=r.handling_phased,
+                                                      understanding=r.handling_understanding),
+                           on_the_spot=r.on_the_spot, mediation=r.mediation)
+                    for r in session.scalars(select(models.Matter)))
+    shapes = {r.grid_id: r.geometry for r in session.scalars(select(models.GridShape))}
+    row = session.get(models.DirectoryRules, 1)
+    rules = Rules.model_validate(row.rules) if row is not None else Rules()
+    return Directory(units=units, shapes=shapes, principals=principals, matters=matters, rules=rules).sorted()
+
+
+def version(session: Session) -> int:
+    """The version in force; 0 before anything was loaded."""
+    return int(session.scalar(select(func.coalesce(func.max(models.DirectoryVersion.version), 0))) or 0)
+
+
+def open_work(session: Session) -> dict[str, int]:
+    """How many open tasks each unit holds, as the read model knows."""
+    rows = session.execute(select(models.Task.unit_id, func.count()).where(models.Task.status == "open")
+                           .group_by(models.Task.unit_id))
+    return {unit_id: int(n) for unit_id, n in rows}
+
+
+# --- writing ------------------------------------------------------------------------------------------------
+
+
+def _unit_row(unit: Unit) -> dict[str, Any]:
+    return dict(id=unit.id, name=unit.name, name_en=unit.name_en, level=unit.level.value, kind=unit.kind.value,
+                parent_id=unit.parent_id, function=unit.function, order_no=unit.order, active=unit.active,
+                successor_id=unit.successor_id)
+
+
+def _principal_row(p: Principal) -> dict[str, Any]:
+    return dict(id=p.id, name=p.name, unit_id=p.unit_id, roles=",".join(r.value for r in p.roles),
+                subject=p.subject, active=p.active)
+
+
+def _matter_row(m: Matter) -> dict[str, Any]:
+    return dict(code=m.code, name=m.name, name_en=m.name_en, category=m.category, category_name=m.category_name,
+                departments=",".join(m.departments), list_type=m.list_type.value, report_hours=m.report_hours,
+                handling_immediate=m.handling_days.immediate, handling_phased=m.handling_days.phased,
+                handling_understanding=m.handling_days.understanding, on_the_spot=m.on_the_spot,
+                mediation=m.mediation)
+
+
+@dataclass(frozen=True)
+class Applied:
+    """What a load or an edit did: the new version (None when nothing changed) and its changes."""
+
+    version: int | None
+    changes: list[Change]
+
+
+def counts(changes: Iterable[Change]) -> dict[str, dict[str, int]]:
+    out: dict[str, dict[str, int]] = {}
+    for change in changes:
+        kind = out.setdefault(change.kind.value, {"added": 0, "changed": 0, "removed": 0})
+        kind[change.what] += 1
+    return out
+
+
+def apply(session: Session, new: Directory, *, author: str, reason: str, source: str,
+          now: datetime | None = None) -> Applied:
+    """Make ``new`` the directory in force, in the session's transaction, as one new version. The caller has
+    checked it (:func:`domain.directory_check.check`); nothing is written when it equals the current one."""
+    old = current(session)
+    changes = diff(old, new)
+    if not changes:
+        return Applied(None, [])
+    new = new.sorted()
+    by_kind: dict[RecordKind, set[str]] = {}
+    for change in changes:
+        by_kind.setdefault(change.kind, set()).add(change.key)
+    had = {(kind, key) for kind, key in old.records()}
+
+    def split(kind: RecordKind, rows: list[tuple[str, dict[str, Any]]]) -> tuple[list[dict[str, Any]],
+                                                                                 list[dict[str, Any]]]:
+        touched = [(key, row) for key, row in rows if key in by_kind.get(kind, ())]
+        return ([row for key, row in touched if (kind, key) not in had],
+                [row for key, row in touched if (kind, key) in had])
+
+    added, changed = split(RecordKind.unit, [(u.id, _unit_row(u)) for u in new.units])
+    for row in added:  # parents first (the directory is sorted so), each flushed before its children
+        session.execute(insert(models.Unit), [row])
+    for row in changed:
+        session.execute(update(models.Unit).where(models.Unit.id == row["id"]).values(**row))
+    added, changed = split(RecordKind.principal, [(p.id, _principal_row(p)) for p in new.principals])
+    if changed:  # a subject handed from one person to another: free it before anyone takes it
+        session.execute(update(models.Principal).where(models.Principal.id.in_([r["id"] for r in changed]))
+                        .values(subject=None))
+    if added:
+        session.execute(insert(models.Principal), added)
+    for row in changed:
+        session.execute(update(models.Principal).where(models.Principal.id == row["id"]).values(**row))
+    added, changed = split(RecordKind.matter, [(m.code, _matter_row(m)) for m in new.matters])
+    removed = [c.key for c in changes if c.kind is RecordKind.matter and c.after is None]
+    if removed:
+        session.execute(delete(models.Matter).where(models.Matter.code.in_(removed)))
+    if added:
+        session.execute(insert(models.Matter), added)
+    for row in changed:
+        session.execute(update(models.Matter).where(models.Matter.code == row["code"]).values(**row))
+    _write_shapes(session, old, new, by_kind.get(RecordKind.unit, set()), now)
+    if RecordKind.rules in by_kind:
+        session.merge(models.DirectoryRules(id=1, rules=new.rules.model_dump(mode="json")))
+
+    number = version(session) + 1
+    session.add(models.DirectoryVersion(version=number, at=now or datetime.now(UTC), author=author,
+                                        reason=reason, source=source, counts=counts(changes)))
+    session.flush()
+    session.execute(insert(models.DirectoryChange), [
+        dict(version=number, seq=seq, kind=c.kind.value, key=c.key, before=c.before, after=c.after)
+        for seq, c in enumerate(changes, start=1)])
+    session.flush()
+    return Applied(number, changes)
+
+
+def _write_shapes(session: Session, old: Directory, new: Directory, units: set[str], now: datetime | None) -> None:
+    at = now or datetime.now(UTC)
+    gone = [g for g in units if g in old.shapes and g not in new.shapes]
+    if gone:
+        session.execute(delete(models.GridShape).where(models.GridShape.grid_id.in_(gone)))
+    for grid_id in sorted(units):
+        geometry = new.shapes.get(grid_id)
+        if geometry is None or old.shapes.get(grid_id) == geometry:
+            continue
+        session.merge(models.GridShape(grid_id=grid_id, geometry=geometry, area_m2=round(area_m2(shape(geometry)), 1),
+                                       updated_at=at))
+
+
+# --- versions -----------------------------------------------------------------------------------------------
+
+
+def versions(session: Session, limit: int = 100, before: int | None = None) -> list[models.DirectoryVersion]:
+    """The newest versions first."""
+    query = select(models.DirectoryVersion).order_by(models.DirectoryVersion.version.desc()).limit(limit)
+    if before is not None:
+        query = query.where(models.DirectoryVersion.version < before)
+    return list(session.scalars(query))
+
+
+def changes_between(session: Session, start: int, end: int) -> list[Change]:
+    """What changed from version ``start`` to version ``end`` (``start < end``): each record as it was at
+    ``start`` and as it is at ``end``."""
+    rows = session.scalars(select(models.DirectoryChange)
+                           .where(models.DirectoryChange.version > start, models.DirectoryChange.version <= end)
+                           .order_by(models.DirectoryChange.version, models.DirectoryChange.seq))
+    per_version: dict[int, list[Change]] = {}
+    for row in rows:
+        per_version.setdefault(row.version, []).append(
+            Change(kind=RecordKind(row.kind), key=row.key, before=row.before, after=row.after))
+    return compose(per_version[v] for v in sorted(per_version))
+
+
+# --- the copy each process keeps ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """The directory at one version, with the lookups built from it."""
+
+    version: int
+    directory: Directory
+    organisation: Organisation
+    catalogue: Catalogue
+
+    @classmethod
+    def of(cls, number: int, directory: Directory) -> Loaded:
+        return cls(number, directory, directory.organisation(), directory.catalogue())
+
+
+class DirectoryCache:
+    """The directory as a process uses it: read again when a new version appears, which it asks the database
+    at most every ``refresh_s`` (so a change reaches every API process and worker within that time).
+
+    ``blocking=False`` (the API): a stale copy is served while a thread reads the new one, so a request on the
+    event loop never waits for the database; only the very first read waits. Either way, while the database
+    cannot be read, the copy read last is kept."""
+
+    def __init__(self, sessions: SessionFactory | None, refresh_s: float = 5.0, fixed: Loaded | None = None,
+                 blocking: bool = True) -> None:
+        self._sessions = sessions
+        self._refresh = refresh_s if sessions is not None else float("inf")
+        self._loaded: Loaded | None = fixed
+        self._checked = float("-inf")
+        self._blocking = blocking
+        self._reading = False
+        self._lock = threading.Lock()
+
+    @classmethod
+    def fixed(cls, directory: Directory) -> DirectoryCache:
+        """A cache that never reads the database (a test's, or a benchmark's, directory)."""
+        return cls(None, fixed=Loaded.of(0, directory))
+
+    def get(self) -> Loaded:
+        with self._lock:
+            loaded = self._loaded
+            if loaded is not None and time.monotonic() - self._checked < self._refresh:
+                return loaded
+            if loaded is not None and not self._blocking:
+                if not self._reading:
+                    self._reading = True
+                    threading.Thread(target=self._read_and_keep, name="directory-refresh", daemon=True).start()
+                return loaded
+        return self._read_and_keep(raise_errors=loaded is None)
+
+    def refresh(self) -> Loaded:
+        """Read now (after this process changed the directory)."""
+        return self._read_and_keep(raise_errors=True)
+
+    def _read_and_keep(self, raise_errors: bool = False) -> Loaded:
+        try:
+            fresh = self._read()
+        except SQLAlchemyError as exc:
+            with self._lock:
+                self._reading, self._checked = False, time.monotonic()
+                if self._loaded is None or raise_errors:
+                    raise
+                log.warning("directory_not_refreshed", error=type(exc).__name__, version=self._loaded.version)
+                return self._loaded
+        with self._lock:
+            self._loaded, self._reading, self._checked = fresh, False, time.monotonic()
+            return fresh
+
+    def _read(self) -> Loaded:
+        current_copy = self._loaded
+        if self._sessions is None:
+            if current_copy is None:
+                raise DirectoryEmpty()
+            return current_copy
+        with self._sessions() as session:
+            number = version(session)
+            if current_copy is not None and current_copy.version == number:
+                return current_copy
+            if number == 0:
+                raise DirectoryEmpty()
+            return Loaded.of(number, current(session))
+
+
+class DirectoryEmpty(LookupError):
+    """Raised when no directory was ever loaded into this database (``whistle directory load``)."""
+
+    def __init__(self) -> None:
+        super().__init__("no directory has been loaded: run `whistle directory load FILE` (make run loads the "
+                         "sample city)")
+
+
+# --- loading a file -----------------------------------------------------------------------------------------
+
+
+def load(session: Session, raw: RawDirectory, *, author: str, reason: str, source: str,
+         dry_run: bool = False) -> Applied:
+    """Check the rows whole against the directory in force and the open work, then (unless ``dry_run``) make
+    them the directory, in the session's transaction. :class:`DirectoryInvalid` lists every problem and
+    changes nothing."""
+    old = current(session) if version(session) else None
+    new = validated(raw, open_work(session), old)
+    if dry_run:
+        return Applied(None, diff(old or Directory(), new))
+    return apply(session, new, author=author, reason=reason, source=source)
+
+
+def replace_district(session: Session, collection: Any, *, author: str, source: str) -> tuple[str, int]:
+    """Check a GeoJSON file of one district's grids and make its shapes the directory's, as a new version, in the
+    session's transaction (:class:`store.grids.GridFileError` says what is wrong)."""
+    old = current(session)
+    district, shapes = check_collection(collection, old.organisation())
+    new = old.model_copy(update={"shapes": {**old.shapes, **{g: as_geojson(s) for g, s in shapes.items()}}})
+    apply(session, new, author=author, reason=f"the grids of {district}", source=source)
+    return district, len(shapes)

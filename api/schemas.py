@@ -158,6 +158,9 @@ class UnitOut(BaseModel):
     kind: str
     parent_id: str | None
     function: str | None
+    order: int = 0
+    active: bool = True
+    successor_id: str | None = None
 
 
 class MatterOut(BaseModel):

@@ -383,7 +383,7 @@ def _check_unit(unit: Unit, units: Mapping[str, Unit], directory: Directory, ope
         at(RecordKind.unit, key, "parent_id", "unknown_parent", key=unit.parent_id)
     elif parent is not None:
         if _in_cycle(unit, units):
-            at(RecordKind.unit, key, "parent_id", "cycle", key=unit.id)
+            at(RecordKind.unit, key, "parent_id", "cycle", key=" → ".join(_cycle(unit, units)))
         elif unit.kind is UnitKind.department:
             if parent.kind is not UnitKind.territorial or parent.level not in (Level.district, Level.city):
                 at(RecordKind.unit, key, "parent_id", "department_parent")
@@ -415,17 +415,28 @@ def _check_unit(unit: Unit, units: Mapping[str, Unit], directory: Directory, ope
             at(RecordKind.unit, key, "successor_id", "bad_successor", key=unit.successor_id)
 
 
+def _cycle(unit: Unit, units: Mapping[str, Unit]) -> list[str]:
+    chain = [unit.id]
+    while len(chain) <= len(units) and units[chain[-1]].parent_id != unit.id:
+        chain.append(str(units[chain[-1]].parent_id))
+    return [*chain, unit.id]
+
+
 def _in_cycle(unit: Unit, units: Mapping[str, Unit]) -> bool:
+    """Is the unit itself on a cycle of parents? (Units below a cycle are not: only the cycle is reported.)"""
     seen = {unit.id}
     current = unit
     for _ in range(len(units) + 1):
-        if current.parent_id is None or current.parent_id not in units:
+        parent = current.parent_id
+        if parent is None or parent not in units:
             return False
-        if current.parent_id in seen:
+        if parent == unit.id:
             return True
-        seen.add(current.parent_id)
-        current = units[current.parent_id]
-    return True
+        if parent in seen:
+            return False
+        seen.add(parent)
+        current = units[parent]
+    return False
 
 
 def validated(raw: RawDirectory, open_work: Mapping[str, int] | None = None,
@@ -433,6 +444,7 @@ def validated(raw: RawDirectory, open_work: Mapping[str, int] | None = None,
     """The directory the rows describe, or :class:`DirectoryInvalid` with every problem."""
     directory, positions, problems = parse(raw)
     problems += check(directory, positions, open_work, current)
+    problems.sort(key=lambda p: (list(Sheet).index(p.sheet), p.row or 0))
     if problems:
         raise DirectoryInvalid(problems)
     return directory.sorted()

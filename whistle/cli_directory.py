@@ -4,6 +4,7 @@
     whistle directory export --format xlsx|json [-o FILE]
     whistle directory versions                      the newest first: who, when, why, how much
     whistle directory diff FROM TO                  what changed between two versions
+    whistle directory handover                      tell running issues again (after Temporal was away)
 
 A file is checked whole before anything changes: every problem is printed with its sheet, row and column, and
 the directory is left as it was. ``--dry-run`` prints what the file would change and changes nothing.
@@ -12,6 +13,7 @@ the directory is left as it was. ``--dry-run`` prints what the file would change
 from __future__ import annotations
 
 import argparse
+import asyncio
 import getpass
 import json
 import sys
@@ -29,6 +31,8 @@ from store.migrate import upgrade
 
 #: the sample city, loaded by ``make run`` into an empty read model exactly as a district loads its own
 SAMPLE_CITY = PROJECT_ROOT / "datasets" / "sample-city.json"
+#: the changes a load prints one by one
+SHOWN = 40
 
 
 def directory_in_force(settings: Settings | None = None) -> Loaded:
@@ -50,6 +54,7 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     export.add_argument("--format", choices=("xlsx", "json"), required=True)
     export.add_argument("-o", "--output", type=Path, help="the file (default: standard output for JSON)")
     cmds.add_parser("versions", help="the versions, newest first")
+    cmds.add_parser("handover", help="hand retired units' open tasks to their successors, release claims")
     d = cmds.add_parser("diff", help="what changed between two versions")
     d.add_argument("start", type=int)
     d.add_argument("end", type=int)
@@ -98,8 +103,10 @@ def _load(settings: Settings, args: argparse.Namespace) -> int:
         for problem in exc.problems:
             print(f"  - {problem.text(args.lang)}", file=sys.stderr)
         return 1
-    for change in applied.changes:
+    for change in applied.changes[:SHOWN]:
         print(describe(change))
+    if len(applied.changes) > SHOWN:
+        print(f"… and {len(applied.changes) - SHOWN} more (whistle directory diff shows them all)")
     counts = store_directory.counts(applied.changes)
     if args.dry_run:
         print(f"dry run: {len(applied.changes)} change(s), nothing written {json.dumps(counts)}")
@@ -107,6 +114,30 @@ def _load(settings: Settings, args: argparse.Namespace) -> int:
         print("unchanged: the file is the directory in force")
     else:
         print(f"version {applied.version}: {len(applied.changes)} change(s) {json.dumps(counts)}")
+        return _handover(settings, args)
+    return 0
+
+
+def _handover(settings: Settings, args: argparse.Namespace) -> int:
+    """Tell the running issues whose open work sits at a retired unit or with a deactivated person."""
+    from api.handover import hand_over, pending
+    from core.temporal import connect
+
+    if not pending(session_factory(make_engine(settings.db_url)))[1]:
+        return 0  # no open work at a retired unit or with a deactivated person: nothing to tell
+
+    async def run() -> int:
+        client = await connect(settings)
+        return await hand_over(client, session_factory(make_engine(settings.db_url)),
+                               getattr(args, "reason", "") or "the directory changed")
+
+    try:
+        told = asyncio.run(run())
+    except RuntimeError as exc:  # Temporal not reachable: the change stands, the issues are told later
+        print(f"running issues not told yet ({exc}): run `whistle directory handover` when Temporal is up",
+              file=sys.stderr)
+        return 1
+    print(f"{told} running issue(s) told to hand their open work over")
     return 0
 
 
@@ -143,7 +174,7 @@ def _diff(settings: Settings, args: argparse.Namespace) -> int:
 
 
 SUBCOMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
-    "load": _load, "export": _export, "versions": _versions, "diff": _diff}
+    "load": _load, "export": _export, "versions": _versions, "diff": _diff, "handover": _handover}
 
 
 def directory_command(settings: Settings, args: argparse.Namespace) -> int:

@@ -76,8 +76,14 @@ class AppliedOut(BaseModel):
     changes: list[ChangeOut]
 
 
-class Reason(BaseModel):
-    reason: str = Field(min_length=1, max_length=500, description="why: kept with the version")
+class PrincipalOut(BaseModel):
+    id: str
+    name: str
+    unit_id: str
+    unit_name: str
+    roles: list[Role]
+    subject: str | None
+    active: bool
 
 
 # --- who may ------------------------------------------------------------------------------------------------
@@ -166,6 +172,31 @@ def version_diff(caller: CallerDep, services: ServicesDep, start: Annotated[int,
             raise Problem("not-found", f"there is no version {hi} (the newest is {newest})")
         changes = store_directory.changes_between(session, lo, hi)
     return DiffOut(start=lo, end=hi, changes=[_out(c) for c in changes if _visible(c, caller)])
+
+
+@router.get("/v1/admin/principals", response_model=list[PrincipalOut],
+            summary="The people of the reader's subtree (administrators, supervisors)")
+def list_principals(caller: CallerDep, services: ServicesDep,
+                    q: Annotated[str | None, Query(max_length=100, description="in the id, name or subject")] = None,
+                    unit_id: Annotated[str | None, Query(max_length=200)] = None,
+                    active: bool | None = None,
+                    limit: Annotated[int, Query(ge=1, le=5000)] = 500) -> list[PrincipalOut]:
+    _reader(caller)
+    org = services.organisation
+    needle = (q or "").strip().lower()
+    out = []
+    for p in sorted(org.principals.values(), key=lambda p: (p.unit_id, p.id)):
+        if p.unit_id not in caller.subtree or (unit_id is not None and p.unit_id != unit_id):
+            continue
+        if active is not None and p.active is not active:
+            continue
+        if needle and not any(needle in (v or "").lower() for v in (p.id, p.name, p.subject)):
+            continue
+        out.append(PrincipalOut(id=p.id, name=p.name, unit_id=p.unit_id, unit_name=org.unit(p.unit_id).name,
+                                roles=list(p.roles), subject=p.subject, active=p.active))
+        if len(out) >= limit:
+            break
+    return out
 
 
 @router.get("/v1/admin/directory/export", summary="The directory in force, as JSON or a workbook",

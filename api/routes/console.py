@@ -98,7 +98,7 @@ def _embedded_only(services: ServicesDep, request: Request) -> None:
 def principals(services: ServicesDep, request: Request) -> list[SamplePrincipal]:
     _embedded_only(services, request)
     org = services.organisation
-    return [_described(org, p) for p in sorted(org.principals.values(), key=lambda p: p.id)]
+    return [_described(org, p) for p in sorted(org.principals.values(), key=lambda p: p.id) if p.active]
 
 
 def _described(org: Organisation, principal: Principal) -> SamplePrincipal:
@@ -110,8 +110,9 @@ def _described(org: Organisation, principal: Principal) -> SamplePrincipal:
 @router.post("/token", response_model=TokenOut, summary="Embedded mode: a token for a sample principal")
 def token(body: TokenRequest, services: ServicesDep, request: Request) -> TokenOut:
     _embedded_only(services, request)
-    if body.principal_id not in services.organisation.principals:
-        raise invalid("principal_id", "not a principal of the organisation")
+    principal = services.organisation.principals.get(body.principal_id)
+    if principal is None or not principal.active:
+        raise invalid("principal_id", "not an active principal of the organisation")
     tokens = services.tokens
     return TokenOut(token=tokens.issue(body.principal_id), principal_id=body.principal_id,
                     expires_in_s=int(tokens.ttl.total_seconds()))

@@ -21,7 +21,8 @@ router = APIRouter(prefix="/v1", tags=["organisation"], responses=COMMON_RESPONS
 def units(caller: CallerDep, services: ServicesDep, level: Level | None = None, kind: UnitKind | None = None,
           parent_id: Annotated[str | None, Query(max_length=200)] = None) -> list[UnitOut]:
     return [UnitOut(id=u.id, name=u.name, name_en=u.name_en, level=u.level.value, kind=u.kind.value,
-                    parent_id=u.parent_id, function=u.function)
+                    parent_id=u.parent_id, function=u.function, order=u.order, active=u.active,
+                    successor_id=u.successor_id)
             for u in services.organisation.units.values()
             if (level is None or u.level is level) and (kind is None or u.kind is kind)
             and (parent_id is None or u.parent_id == parent_id)]

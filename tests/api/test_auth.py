@@ -134,3 +134,40 @@ async def test_production_talks_to_temporal_over_mtls_or_not_at_all(tmp_path: Pa
     assert (tls.client_cert, tls.client_private_key, tls.server_root_ca_cert, tls.domain) == (
         b"-----client.pem-----", b"-----client.key-----", b"-----ca.pem-----", "temporal.internal")
     assert tls_config(Settings()) is False  # the embedded dev server: plain, on loopback
+
+
+async def test_single_sign_on_finds_the_person_by_the_configured_claim(tmp_path: Path, api_services: Services) -> None:
+    """A district's sign-on names people by an employee number: the directory's 登录标识 finds them; a number the
+    directory does not know, or a deactivated person, gets a 403 that says whom to ask."""
+    from api.app import build_services
+    from store.directory import DirectoryCache
+    from tests import sample_city
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    (tmp_path / "issuer.pem").write_bytes(pem)
+    city = sample_city.directory()
+    people = tuple(p.model_copy(update={"subject": "E1001"}) if p.id == RESIDENT else
+                   p.model_copy(update={"subject": "E1002", "active": False}) if p.id == "handler@qh.hd.cy" else p
+                   for p in city.principals)
+    settings = Settings(mode="production", jwt_public_key_file=tmp_path / "issuer.pem", jwt_issuer="https-sso",
+                        jwt_principal_claim="employee_no", temporal_insecure_ok=True,
+                        database_url=api_services.settings.database_url)
+    services = build_services(settings, None, api_services.sessions,
+                              directory=DirectoryCache.fixed(city.model_copy(update={"principals": people})))
+    app = create_app(services=services)
+
+    def token(number: str | int, **extra: str) -> dict[str, str]:
+        claims = {"sub": "opaque-sso-id", "employee_no": number, "iss": "https-sso", "aud": "whistle-api",
+                  "exp": datetime.now(UTC) + timedelta(hours=1), **extra}
+        return {"Authorization": f"Bearer {jwt.encode(claims, key, algorithm='RS256')}"}
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://sso.test") as http:
+        me = await http.get("/console/api/me", headers=token("E1001"))
+        assert me.status_code == 200 and me.json()["id"] == RESIDENT
+        for number, why in (("E9999", "not in this district's directory"), ("E1002", "deactivated")):
+            refused = await http.get("/v1/matters", headers=token(number))
+            assert refused.status_code == 403 and why in refused.json()["detail"], refused.text
+            assert "administrator" in refused.json()["detail"]
+        no_claim = await http.get("/v1/matters", headers={"Authorization": token("E1001")["Authorization"][:20]})
+        assert no_claim.status_code == 401

@@ -103,6 +103,10 @@ async def test_retiring_a_unit_hands_its_open_work_to_the_successor(api: Api) ->
         return v if t["claimed_by"] is None else None
 
     await _until(released, "the claim's release")
+    audit = (await api.get(f"/v1/issues/{w.issue_id}/audit", "supervisor@qh")).json()
+    assert audit["agree"] is True, audit["problems"]  # the read model and Temporal's history tell the same story
+    kinds = [e["kind"] for e in audit["timeline"]]
+    assert "handed_over" in kinds and "claim_released" in kinds, kinds
     gone = await api.get("/v1/tasks", NEW_HANDLER)
     assert gone.status_code == 403 and "administrator" in gone.json()["detail"]
 

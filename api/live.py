@@ -33,7 +33,7 @@ from api.deps import Caller, Services
 from api.problems import Problem, refusal, unavailable
 from api.schemas import IssueOut, TaskOut
 from domain import errors
-from domain.access import LiveIssue, can_see, in_subtree, may_act, visible_view
+from domain.access import LiveIssue, can_see, in_subtree, issue_actions, may_act, visible_view
 from domain.messages import ISSUE_ID_PATTERN, ActionRequest, IssueReport, issue_workflow_id
 from domain.state import IssueInput
 from domain.views import IssueView
@@ -108,7 +108,8 @@ def issue_out(view: IssueView, caller: Caller) -> IssueOut:
     actor = caller.actor
     seen = visible_view(view, actor)
     tasks = [TaskOut(**t.model_dump(), yours=may_act(t, actor)) for t in seen.open_tasks]
-    return IssueOut(**seen.model_dump(exclude={"open_tasks"}), open_tasks=tasks)
+    return IssueOut(**seen.model_dump(exclude={"open_tasks"}), open_tasks=tasks,
+                    issue_actions=issue_actions(actor, view))
 
 
 def action_fingerprint(task_id: str | None, action: str, data: dict[str, object]) -> str:

@@ -107,6 +107,9 @@ class TaskOut(TaskView):
 
 class IssueOut(IssueView):
     open_tasks: list[TaskOut]  # type: ignore[assignment]  # narrower than the view's: each task says "yours"
+    issue_actions: list[str] = Field(default_factory=list,
+                                     description="the issue-level actions the caller may take now (comment, urge, "
+                                                 "supervise, withdraw, link_duplicate)")
 
 
 class IssueSummary(BaseModel):

@@ -23,9 +23,10 @@ from typing import Protocol
 from pydantic import BaseModel
 
 from domain import errors
+from domain.actions import ISSUE_ACTIONS
 from domain.messages import Actor, Source
 from domain.organisation import STAFF_ROLES, Role
-from domain.state import IssueState
+from domain.state import STEPS_BEFORE_HANDLING_ENDS, IssueState
 from domain.views import IssueView, TaskView, view
 
 #: does a unit lie in the subtree of the actor's unit?
@@ -201,6 +202,39 @@ def reads_payloads(actor: Actor) -> bool:
     return Role.supervisor in actor.roles
 
 
+def issue_action_refusal(action: str, actor: Actor, view: IssueView) -> errors.ActionRefused | None:
+    """Why ``actor`` may not take the issue-level ``action`` on an issue they see, or None. The validator
+    raises it; the API lists the actions without one (``issue_actions``), so the console offers exactly
+    these."""
+    if view.status.value != "open":
+        return errors.WrongState(f"issue {view.issue_id} is {view.status.value}; no more actions can be taken")
+    if action == "withdraw":
+        own = view.reporter_id is not None and actor.principal_id == view.reporter_id
+        filer = Role.integration in actor.roles and actor.principal_id == view.submitted_by
+        if not (own or filer):
+            return errors.NotPermitted("only the reporter (or the system that filed the report) may withdraw it")
+        if view.step not in STEPS_BEFORE_HANDLING_ENDS:
+            return errors.WrongState(f"handling has ended (step {view.step.value}); the issue can no longer be "
+                                     "withdrawn")
+    elif action == "urge":
+        if not (actor.principal_id in view.reporter_ids or Role.supervisor in actor.roles):
+            return errors.NotPermitted("only the reporter or a supervisor may urge")
+    elif action == "supervise":
+        if Role.supervisor not in actor.roles:
+            return errors.NotPermitted("supervision notices are sent by supervisors")
+    elif action == "link_duplicate":
+        if not is_staff(actor):
+            return errors.NotPermitted("duplicates are linked by staff")
+        if view.step not in STEPS_BEFORE_HANDLING_ENDS:
+            return errors.WrongState("handling has ended; it is too late to link this issue as a duplicate")
+    return None
+
+
+def issue_actions(actor: Actor, view: IssueView) -> list[str]:
+    """The issue-level actions ``actor`` (who sees the issue) may take now."""
+    return [a for a in ISSUE_ACTIONS if issue_action_refusal(a, actor, view) is None]
+
+
 # --- what each sees ----------------------------------------------------------------------------------
 
 
@@ -214,6 +248,9 @@ def visible_view(view: IssueView, viewer: Actor) -> IssueView:
              if t.principal_id in (None, viewer.principal_id)]
     return view.model_copy(update={
         "open_tasks": tasks,
+        "reporter_id": view.reporter_id if view.reporter_id == viewer.principal_id else None,
+        "reporter_ids": [r for r in view.reporter_ids if r == viewer.principal_id],
+        "submitted_by": view.submitted_by if view.submitted_by == viewer.principal_id else None,
         "warnings": [],
         "escalations": [],
         "ratings": [r for r in view.ratings if r.principal_id == viewer.principal_id],

@@ -308,14 +308,15 @@ def _rules(rows: Rows, problems: list[Problem], positions: Positions) -> Rules:
             values.setdefault("mediation_days", {})[key.split(".", 1)[1]] = value
         else:
             values[key] = value
-        where[key.split(".", 1)[0]] = row
+        where[key] = row
     if rows:
         positions[RecordKind.rules, "rules"] = (Sheet.rules, rows[0][0])
     try:
         return Rules.model_validate(values)
     except ValidationError as exc:
         for error in exc.errors():
-            key = str(error["loc"][0]) if error["loc"] else ""
+            loc = [str(part) for part in error["loc"]]
+            key = ".".join(loc[:2]) if loc[:1] == ["mediation_days"] else loc[0] if loc else ""
             problems.append(Problem(sheet=Sheet.rules, row=where.get(key), column="value", code="invalid",
                                     params={"value": f"{key}: {error['msg']}"[:100]}))
         return Rules()

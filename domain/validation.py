@@ -12,7 +12,7 @@ from typing import TypeVar
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from domain import errors
-from domain.access import check_may_act, is_filer, is_reporter, is_staff, sees
+from domain.access import check_may_act, issue_action_refusal, sees
 from domain.actions import (
     ISSUE_ACTIONS,
     ConcludePayload,
@@ -28,8 +28,9 @@ from domain.actions import (
 )
 from domain.engine import task_level
 from domain.messages import ActionRequest, Actor
-from domain.organisation import Level, Role
-from domain.state import STEPS_BEFORE_HANDLING_ENDS, IssueState, Status, Task
+from domain.organisation import Level
+from domain.state import IssueState, Status, Task
+from domain.views import view
 
 P = TypeVar("P", bound=Payload)
 
@@ -201,25 +202,11 @@ def _validate_issue_action(state: IssueState, req: ActionRequest) -> Decision:
         raise errors.NotPermitted(f"{actor.principal_id} has no access to issue {state.issue_id}")
     action = req.action
     tells_original = None
-    if action == "withdraw":
-        own = actor.principal_id == state.report.reporter.principal_id
-        if not (own or is_filer(state, actor)):
-            raise errors.NotPermitted("only the reporter (or the system that filed the report) may withdraw it")
-        if state.step not in STEPS_BEFORE_HANDLING_ENDS:
-            raise errors.WrongState(
-                f"handling has ended (step {state.step.value}); the issue can no longer be withdrawn")
-    elif action == "urge":
-        if not (is_reporter(state, actor) or Role.supervisor in actor.roles):
-            raise errors.NotPermitted("only the reporter or a supervisor may urge")
-    elif action == "supervise":
-        if Role.supervisor not in actor.roles:
-            raise errors.NotPermitted("supervision notices are sent by supervisors")
-    elif isinstance(payload, LinkDuplicatePayload):
-        if not is_staff(actor):
-            raise errors.NotPermitted("duplicates are linked by staff")
+    refusal = issue_action_refusal(action, actor, view(state))
+    if refusal is not None:
+        raise refusal
+    if isinstance(payload, LinkDuplicatePayload):
         if payload.issue_id == state.issue_id:
             raise errors.InvalidPayload("issue_id: an issue cannot duplicate itself")
-        if state.step not in STEPS_BEFORE_HANDLING_ENDS:
-            raise errors.WrongState("handling has ended; it is too late to link this issue as a duplicate")
         tells_original = payload.issue_id
     return Decision(task_id=None, action=action, payload=payload, actor=actor, tells_original=tells_original)

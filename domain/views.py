@@ -62,6 +62,10 @@ class IssueView(BaseModel):
     last_seq: int
     projected_seq: int  # the read model holds events up to here; below last_seq while it catches up
     runs: int
+    #: who may take the issue-level actions: the reporter, every reporter (followers too), the filing system
+    reporter_id: str | None = None
+    reporter_ids: list[str] = []
+    submitted_by: str | None = None
 
 
 class TaskRecord(TaskHead):
@@ -119,7 +123,10 @@ def view(state: IssueState) -> IssueView:
         outcome=state.outcome, resolution=state.resolution, reworks=state.reworks, urges=state.urges,
         duplicate_of=state.duplicate_of,
         followers=[f.issue_id for f in state.followers], last_seq=state.next_seq - 1,
-        projected_seq=state.projected_seq, runs=state.runs,
+        projected_seq=state.projected_seq, runs=state.runs, reporter_id=state.report.reporter.principal_id,
+        reporter_ids=[r for r in [state.report.reporter.principal_id,
+                                  *(f.reporter.principal_id for f in state.followers)] if r is not None],
+        submitted_by=state.report.submitted_by,
     )
 
 

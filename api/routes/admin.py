@@ -42,6 +42,7 @@ from store.directory_files import (
 router = APIRouter(tags=["directory"], responses=COMMON_RESPONSES)
 
 DIRECTORY_FILE_PATH = "/v1/admin/directory"
+MAX_VERSION = 2**31 - 1  # a version number the database can hold
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -154,7 +155,7 @@ def _refused(exc: DirectoryInvalid) -> Problem:
 
 @router.get("/v1/directory/versions", response_model=list[VersionOut], summary="The directory's versions")
 def list_versions(caller: CallerDep, services: ServicesDep, limit: Annotated[int, Query(ge=1, le=500)] = 100,
-                  before: Annotated[int | None, Query(ge=1)] = None) -> list[VersionOut]:
+                  before: Annotated[int | None, Query(ge=1, le=MAX_VERSION)] = None) -> list[VersionOut]:
     _reader(caller)
     with services.sessions() as session:
         return [VersionOut(version=v.version, at=v.at, author=v.author, reason=v.reason, source=v.source,
@@ -162,8 +163,8 @@ def list_versions(caller: CallerDep, services: ServicesDep, limit: Annotated[int
 
 
 @router.get("/v1/directory/diff", response_model=DiffOut, summary="What changed between two versions")
-def version_diff(caller: CallerDep, services: ServicesDep, start: Annotated[int, Query(ge=0)],
-                 end: Annotated[int, Query(ge=0)]) -> DiffOut:
+def version_diff(caller: CallerDep, services: ServicesDep, start: Annotated[int, Query(ge=0, le=MAX_VERSION)],
+                 end: Annotated[int, Query(ge=0, le=MAX_VERSION)]) -> DiffOut:
     _reader(caller)
     lo, hi = sorted((start, end))
     with services.sessions() as session:

@@ -21,7 +21,9 @@ from temporalio.testing import WorkflowEnvironment
 from core.binaries import temporal_test_server
 from core.settings import Settings
 from core.temporal import PLAIN_CONVERTER
+from store.db import make_engine, session_factory, transaction
 from store.migrate import upgrade
+from tests import sample_city
 from tests.conftest import _register_search_attributes
 from tests.driver import Driver, principal, report
 from tests.scenarios import (
@@ -104,6 +106,8 @@ async def main() -> None:
     queue = f"record-{uuid.uuid4().hex[:6]}"
     url = f"sqlite:///{tempfile.mkdtemp()}/record.db"
     upgrade(url)
+    with transaction(session_factory(make_engine(url))) as session:
+        sample_city.load_into(session)
     with ThreadPoolExecutor(8) as pool:
         async with build_worker(env.client, Settings(database_url=url), pool, task_queue=queue):
             for name, (matter, walk, config, sleep) in SCENARIOS.items():

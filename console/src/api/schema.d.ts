@@ -1282,6 +1282,20 @@ export interface components {
             projected_seq: number;
             /** Runs */
             runs: number;
+            /** Reporter Id */
+            reporter_id?: string | null;
+            /**
+             * Reporter Ids
+             * @default []
+             */
+            reporter_ids: string[];
+            /** Submitted By */
+            submitted_by?: string | null;
+            /**
+             * Issue Actions
+             * @description the issue-level actions the caller may take now (comment, urge, supervise, withdraw, link_duplicate)
+             */
+            issue_actions?: string[];
         };
         /** IssuePage */
         IssuePage: {

@@ -83,6 +83,11 @@ export function fieldsFor(kind: string, action: string): FieldSpec[] {
   return SPECS[`${kind}.${action}`] ?? []
 }
 
+/** Whether the console has a form for `kind.action` (`issue.<action>` for issue-level ones). */
+export function hasForm(key: string): boolean {
+  return key in SPECS
+}
+
 /** The actions a task offers that take a form. */
 export function formActions(allowed: readonly string[]): string[] {
   return allowed.filter((a) => !CLAIMS.has(a))

@@ -47,7 +47,7 @@ describe('ActionForm', () => {
     const wrapper = mountWith(ActionForm, { props: { kind: 'dispatch', action: 'route', task: task() } })
     const directory = useDirectory()
     const unit = (id: string, name: string, level: string, kind: string, parent: string | null) =>
-      [id, { id, name, name_en: name, level, kind, parent_id: parent, function: null }] as const
+      [id, { id, name, name_en: name, level, kind, parent_id: parent, function: null, order: 0, active: true }] as const
     directory.units = new Map([
       unit('qh.hd', '河东区', 'district', 'territorial', 'qh'),
       unit('qh.hd.cy', '朝阳街道', 'street', 'territorial', 'qh.hd'),

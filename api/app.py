@@ -31,6 +31,7 @@ from api.routes import (
     notifications,
     open311,
     public,
+    saved_filters,
     stats,
     tasks,
     webhooks,
@@ -112,8 +113,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     if services is not None:
         app.state.services = services
     problems.install(app)
-    for module in (issues, public, tasks, notifications, webhooks, stats, assessments, directory, admin, grids,
-                   calendar, health, codec, open311, console):
+    for module in (issues, public, tasks, notifications, webhooks, stats, assessments, directory, admin,
+                   saved_filters, grids, calendar, health, codec, open311, console):
         app.include_router(module.router)
     console_files.mount(app)  # the built web console under /console, after every route
     app.add_middleware(CORSMiddleware, allow_origins=settings.codec_origins, allow_credentials=True,

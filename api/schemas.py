@@ -134,6 +134,7 @@ class IssueSummary(BaseModel):
     urges: int
     created_at: datetime
     closed_at: datetime | None
+    holder_unit_ids: list[str] = Field(default_factory=list, description="the units holding its open tasks")
 
 
 class IssuePage(BaseModel):

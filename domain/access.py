@@ -18,6 +18,7 @@ internals (warnings, escalations, people) and without other residents.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
+from enum import StrEnum
 from typing import Protocol
 
 from pydantic import BaseModel
@@ -200,6 +201,38 @@ def reads_audit(actor: Actor) -> bool:
 def reads_payloads(actor: Actor) -> bool:
     """Decrypting Temporal's payloads (the codec endpoint) shows residents' personal data: supervisors only."""
     return Role.supervisor in actor.roles
+
+
+class Capability(StrEnum):
+    """What a principal may open, as the console's menu and pages ask the API (``/console/api/me``)."""
+
+    inbox = "inbox"  # staff: their unit's tasks, the issue pages, the map
+    file_reports = "file_reports"  # report an issue (for themselves, or for a resident)
+    own_issues = "own_issues"  # a resident's: my issues, the community's board
+    statistics = "statistics"  # the figures, the dashboard and the quarterly assessment
+    audit = "audit"  # an issue's history beside the read model
+    read_directory = "read_directory"  # the directory's units, people, matters and versions
+    administer_directory = "administer_directory"  # change them (管理员)
+
+
+def capabilities(actor: Actor) -> list[Capability]:
+    roles = set(actor.roles)
+    out = []
+    if is_staff(actor):
+        out.append(Capability.inbox)
+    if is_staff(actor) or roles & {Role.resident, Role.integration}:
+        out.append(Capability.file_reports)
+    if Role.resident in roles:
+        out.append(Capability.own_issues)
+    if reads_statistics(actor):
+        out.append(Capability.statistics)
+    if reads_audit(actor):
+        out.append(Capability.audit)
+    if roles & {Role.administrator, Role.supervisor}:
+        out.append(Capability.read_directory)
+    if Role.administrator in roles:
+        out.append(Capability.administer_directory)
+    return out
 
 
 def issue_action_refusal(action: str, actor: Actor, view: IssueView) -> errors.ActionRefused | None:

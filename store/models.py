@@ -367,3 +367,17 @@ class AssessmentRecord(Base):
     issued_at: Mapped[datetime]
     content_hash: Mapped[str] = mapped_column(String(64))
     body: Mapped[str] = mapped_column(Text)
+
+
+class SavedFilter(Base):
+    """A search of the issues a person saved by name (办件查询): the query string as the console's URL carries it."""
+
+    __tablename__ = "saved_filters"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    principal_id: Mapped[str] = mapped_column(String(200), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    query: Mapped[str] = mapped_column(String(2000))
+    created_at: Mapped[datetime]
+
+    __table_args__ = (UniqueConstraint("principal_id", "name", name="uq_saved_filters_name"),)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, and_, exists, false, func, literal, or_, select, type_coerce
+from sqlalchemy import ColumnElement, and_, case, exists, false, func, literal, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from store import models
@@ -146,6 +146,19 @@ def _due_key(column: Any) -> ColumnElement[Any]:
     return func.coalesce(column, type_coerce(literal(NEVER), UTCDateTime()))
 
 
+def holders(session: Session, issue_ids: Collection[str]) -> dict[str, list[str]]:
+    """The units holding each issue's open tasks (one query for a page of issues)."""
+    T = models.Task
+    out: dict[str, list[str]] = {i: [] for i in issue_ids}
+    if not issue_ids:
+        return out
+    rows = session.execute(select(T.issue_id, T.unit_id).where(T.issue_id.in_(list(issue_ids)), T.status == "open")
+                           .distinct().order_by(T.issue_id, T.unit_id))
+    for issue_id, unit_id in rows:
+        out[issue_id].append(unit_id)
+    return out
+
+
 def list_issues(session: Session, scope: Scope, filters: IssueFilters, sort: IssueSort = "-created_at",
                 limit: int = 50, cursor: str | None = None) -> tuple[Sequence[models.Issue], str | None]:
     I = models.Issue
@@ -162,17 +175,55 @@ def list_issues(session: Session, scope: Scope, filters: IssueFilters, sort: Iss
     return page, encode_cursor(sort, value, last.id)
 
 
-def inbox(session: Session, principal_id: str, unit_id: str, roles: Collection[str], *, kind: str | None = None,
-          due_before: datetime | None = None, overdue: bool | None = None, now: datetime | None = None, limit: int = 50,
-          cursor: str | None = None) -> tuple[Sequence[tuple[models.Task, str]], str | None]:
-    """Open tasks for this principal: their own (a resident's evaluation), those they claimed, and the
-    unclaimed ones of their unit that need one of their roles. Earliest due first."""
+#: the inbox's queues (待签收 / 在办 / 将超时 / 已超时 / 待回访)
+QUEUES = ("unclaimed", "claimed", "due_soon", "overdue", "follow_up")
+#: a task due within this is "due soon" (将超时)
+DUE_SOON = timedelta(hours=24)
+#: the tasks of the feedback and evaluation steps, and the review after them (待回访)
+FOLLOW_UP_KINDS = ("verify_result", "evaluate", "review")
+
+
+def _queue_conditions(principal_id: str, unit_id: str, roles: Collection[str], now: datetime) -> dict[str, Any]:
     T = models.Task
     role_match = or_(*(T.roles.contains(r) for r in roles)) if roles else false()
-    mine = or_(T.principal_id == principal_id, T.claimed_by == principal_id,
-               and_(T.unit_id == unit_id, T.principal_id.is_(None), T.claimed_by.is_(None), role_match))
+    unclaimed = and_(T.unit_id == unit_id, T.principal_id.is_(None), T.claimed_by.is_(None), role_match)
+    return {
+        "unclaimed": unclaimed,
+        "claimed": T.claimed_by == principal_id,
+        "due_soon": and_(T.due_at >= now, T.due_at < now + DUE_SOON),
+        "overdue": T.due_at < now,
+        "follow_up": T.kind.in_(FOLLOW_UP_KINDS),
+    }
+
+
+def _mine(principal_id: str, unit_id: str, roles: Collection[str], now: datetime) -> Any:
+    """Open tasks for this principal: their own (a resident's evaluation), those they claimed, and the
+    unclaimed ones of their unit that need one of their roles."""
+    T = models.Task
+    queues = _queue_conditions(principal_id, unit_id, roles, now)
+    return and_(T.status == "open", or_(T.principal_id == principal_id, queues["claimed"], queues["unclaimed"]))
+
+
+def inbox_counts(session: Session, principal_id: str, unit_id: str, roles: Collection[str],
+                 now: datetime) -> dict[str, int]:
+    """How many of the principal's open tasks each queue holds (one query)."""
+    queues = _queue_conditions(principal_id, unit_id, roles, now)
+    columns = [func.coalesce(func.sum(case((cond, 1), else_=0)), 0).label(name) for name, cond in queues.items()]
+    row = session.execute(select(func.count().label("all"), *columns).select_from(models.Task)
+                          .where(_mine(principal_id, unit_id, roles, now))).one()
+    return {"all": int(row[0]), **{name: int(row[i + 1]) for i, name in enumerate(queues)}}
+
+
+def inbox(session: Session, principal_id: str, unit_id: str, roles: Collection[str], *, kind: str | None = None,
+          due_before: datetime | None = None, overdue: bool | None = None, now: datetime | None = None, limit: int = 50,
+          cursor: str | None = None, queue: str | None = None) -> tuple[Sequence[tuple[models.Task, str]], str | None]:
+    """Open tasks for this principal (see :func:`_mine`), or one queue of them. Earliest due first."""
+    T = models.Task
+    at_now = now or datetime.now(UTC)
     stmt = select(T, models.Issue.title).join(models.Issue, models.Issue.id == T.issue_id).where(
-        T.status == "open", mine)
+        _mine(principal_id, unit_id, roles, at_now))
+    if queue is not None:
+        stmt = stmt.where(_queue_conditions(principal_id, unit_id, roles, at_now)[queue])
     if kind:
         stmt = stmt.where(T.kind == kind)
     if due_before is not None:

@@ -23,6 +23,7 @@ from pydantic import BaseModel, Field
 from api.deps import Caller, CallerDep, Services, ServicesDep
 from api.handover import hand_over
 from api.problems import COMMON_RESPONSES, Problem, SheetProblem
+from domain.access import Capability, capabilities
 from domain.directory import Change, Directory, RecordKind, diff
 from domain.directory_check import DirectoryInvalid, validated
 from domain.directory_check import Problem as FileProblem
@@ -91,12 +92,12 @@ class PrincipalOut(BaseModel):
 
 
 def _administrator(caller: Caller) -> None:
-    if not caller.has(Role.administrator):
+    if Capability.administer_directory not in capabilities(caller.actor):
         raise Problem("not-permitted", "the directory is changed by an administrator (管理员)")
 
 
 def _reader(caller: Caller) -> None:
-    if not caller.has(Role.administrator, Role.supervisor):
+    if Capability.read_directory not in capabilities(caller.actor):
         raise Problem("not-permitted", "the directory's versions are read by administrators and supervisors")
 
 

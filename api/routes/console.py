@@ -13,7 +13,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -25,7 +25,7 @@ from api import live
 from api.deps import CallerDep, ServicesDep, client_address
 from api.problems import COMMON_RESPONSES, Problem, invalid, unavailable
 from audit import TimelineEntry, read_timeline
-from domain.access import is_staff
+from domain.access import Capability, capabilities, is_staff
 from domain.messages import Location, Source
 from domain.organisation import Level, Organisation, Principal, Role
 from domain.state import IssueInput
@@ -63,6 +63,7 @@ class TokenOut(BaseModel):
 
 class Me(SamplePrincipal):
     community_id: str | None = Field(description="the community the unit lies in (or is), for the public board")
+    capabilities: list[Capability] = Field(description="what the principal may open: the console's menu and pages")
 
 
 class ReportOut(BaseModel):
@@ -122,7 +123,8 @@ def token(body: TokenRequest, services: ServicesDep, request: Request) -> TokenO
 def me(caller: CallerDep, services: ServicesDep) -> Me:
     org = services.organisation
     community = next((u for u in org.ancestors(caller.unit_id) if u.level is Level.community), None)
-    return Me(**_described(org, caller.principal).model_dump(), community_id=community.id if community else None)
+    return Me(**_described(org, caller.principal).model_dump(), community_id=community.id if community else None,
+              capabilities=capabilities(caller.actor))
 
 
 @router.get("/issues/{issue_id}/report", response_model=ReportOut,
@@ -142,17 +144,37 @@ async def report(issue_id: str, caller: CallerDep, services: ServicesDep) -> Rep
     except RPCError as exc:
         raise unavailable(f"Temporal: {exc.message}") from None
     r = start.report
+    # a report that named no time of its own was made when its issue started
+    reported_at = r.reported_at or event.event_time.ToDatetime(tzinfo=UTC)
     return ReportOut(issue_id=r.issue_id, title=r.title, description=r.description, matter_code=r.matter_code,
                      grid_id=r.grid_id, address=r.address, location=r.location, urgent=r.urgent, photos=r.photos,
-                     source=r.source, reported_at=r.reported_at)
+                     source=r.source, reported_at=reported_at)
 
 
-@router.get("/issues/{issue_id}/events", response_model=list[TimelineEntry],
-            summary="Staff: the issue's timeline from the read model (who did what, when)")
+class StaffEntry(TimelineEntry):
+    """A timeline event as the staff read it: who by name and unit, not by id."""
+
+    actor_name: str | None = None
+    actor_unit_id: str | None = None
+    actor_unit_name: str | None = None
+    unit_name: str | None = None
+
+
+@router.get("/issues/{issue_id}/events", response_model=list[StaffEntry],
+            summary="Staff: the issue's timeline from the read model (who did what, when, by name and unit)")
 async def events(issue_id: str, caller: CallerDep, services: ServicesDep,
                  after: Annotated[int, Query(ge=0, description="only events after this sequence number")] = 0,
-                 ) -> list[TimelineEntry]:
+                 ) -> list[StaffEntry]:
     await live.visible_issue(services, caller, issue_id)
     if not is_staff(caller.actor):
         raise Problem("not-permitted", "the staff timeline is for staff; residents follow /v1/issues/{id}/timeline")
-    return await run_in_threadpool(read_timeline, services.sessions, issue_id, after)
+    org = services.organisation
+    out = []
+    for entry in await run_in_threadpool(read_timeline, services.sessions, issue_id, after):
+        person = org.principals.get(entry.actor_id) if entry.actor_id else None
+        home = org.units.get(person.unit_id) if person else None
+        unit = org.units.get(entry.unit_id) if entry.unit_id else None
+        out.append(StaffEntry(**entry.model_dump(), actor_name=person.name if person else None,
+                              actor_unit_id=home.id if home else None, actor_unit_name=home.name if home else None,
+                              unit_name=unit.name if unit else None))
+    return out

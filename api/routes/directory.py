@@ -8,11 +8,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from pydantic import BaseModel
 
 from api.deps import CallerDep, ServicesDep
-from api.problems import COMMON_RESPONSES
+from api.problems import COMMON_RESPONSES, Problem
 from api.schemas import MatterOut, UnitOut
-from domain.organisation import Level, UnitKind
+from domain.access import Capability, capabilities, is_staff
+from domain.organisation import Level, Role, UnitKind
 
 router = APIRouter(prefix="/v1", tags=["organisation"], responses=COMMON_RESPONSES)
 
@@ -36,3 +38,30 @@ def matters(caller: CallerDep, services: ServicesDep,
                       report_hours=m.report_hours, handling_days=m.handling_days.model_dump(),
                       on_the_spot=m.on_the_spot, mediation=m.mediation)
             for m in services.catalogue.matters.values() if category is None or m.category == category]
+
+
+class PersonOut(BaseModel):
+    id: str
+    name: str
+    unit_id: str
+    unit_name: str
+    active: bool
+
+
+@router.get("/people", response_model=list[PersonOut],
+            summary="Staff: the names and units of the people behind ids (staff and integrations, not residents)")
+def people(caller: CallerDep, services: ServicesDep,
+           ids: Annotated[str, Query(max_length=20_000, description="comma-separated principal ids (at most 200)")],
+           ) -> list[PersonOut]:
+    if not is_staff(caller.actor) and Capability.read_directory not in capabilities(caller.actor):
+        raise Problem("not-permitted", "names of the staff are for the staff")
+    org = services.organisation
+    wanted = [i for i in dict.fromkeys(x.strip() for x in ids.split(",")) if i][:200]
+    out = []
+    for pid in wanted:
+        p = org.principals.get(pid)
+        if p is None or Role.resident in p.roles:  # a resident's name is personal data: the report shows it
+            continue
+        unit = org.unit(p.unit_id)
+        out.append(PersonOut(id=p.id, name=p.name, unit_id=unit.id, unit_name=unit.name, active=p.active))
+    return out

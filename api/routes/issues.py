@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import csv
+import io
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 from fastapi.concurrency import run_in_threadpool
+from sqlalchemy.orm import Session
 
 from api import live
 from api.deps import Caller, CallerDep, IdempotencyKey, Services, ServicesDep, SessionDep
@@ -16,8 +21,9 @@ from domain.access import files_for_others, filing_sources, in_subtree, is_staff
 from domain.messages import IssueReport, Reporter, Source
 from domain.organisation import Level, Role, UnitKind
 from domain.state import Status, Step
+from store import models
 from store.grids import OutsideEveryGrid
-from store.queries import BadCursor, IssueFilters, IssueSort, Scope, list_issues
+from store.queries import BadCursor, IssueFilters, IssueSort, Scope, holders, list_issues
 
 router = APIRouter(prefix="/v1/issues", tags=["issues"], responses=COMMON_RESPONSES)
 
@@ -96,35 +102,82 @@ def _scope(caller: Caller) -> Scope:
                  submitted_by=caller.id if caller.has(Role.integration) else None)
 
 
+def _filters(step: Step | None = None, status: Status | None = None, level: Level | None = None,
+             unit: Annotated[str | None, Query(max_length=200, description="involving this unit")] = None,
+             category: Annotated[str | None, Query(max_length=50)] = None,
+             matter: Annotated[str | None, Query(max_length=100)] = None,
+             overdue: bool | None = None, urgent: bool | None = None,
+             created_from: UtcDatetime | None = None, created_to: UtcDatetime | None = None,
+             due_from: UtcDatetime | None = None, due_to: UtcDatetime | None = None,
+             q: Annotated[str | None, Query(max_length=200, description="words in the title, id or matter")] = None,
+             ) -> IssueFilters:
+    return IssueFilters(step=step, status=status, level=level, unit=unit, category=category, matter=matter,
+                        overdue=overdue, urgent=urgent, created_from=created_from, created_to=created_to,
+                        due_from=due_from, due_to=due_to, text=q)
+
+
+FiltersDep = Annotated[IssueFilters, Depends(_filters)]
+
+
+def _summaries(session: Session, rows: Sequence[models.Issue]) -> list[IssueSummary]:
+    held = holders(session, [r.id for r in rows])
+    return [IssueSummary(issue_id=r.id, title=r.title, matter_code=r.matter_code, category=r.category,
+                         source=r.source, urgent=r.urgent, grid_id=r.grid_id, street_id=r.street_id, step=r.step,
+                         status=r.status, level=r.level, lead_unit_id=r.lead_unit_id, list_type=r.list_type,
+                         whistle_kind=r.whistle_kind, outcome=r.outcome, due_at=r.due_at, overdue=r.overdue,
+                         reworks=r.reworks, urges=r.urges, created_at=r.created_at, closed_at=r.closed_at,
+                         holder_unit_ids=held[r.id])
+            for r in rows]
+
+
 @router.get("", response_model=IssuePage, summary="Issues within your jurisdiction (read model)")
 def search_issues(
-    caller: CallerDep, session: SessionDep,
-    step: Step | None = None, status: Status | None = None, level: Level | None = None,
-    unit: Annotated[str | None, Query(max_length=200, description="involving this unit")] = None,
-    category: Annotated[str | None, Query(max_length=50)] = None,
-    matter: Annotated[str | None, Query(max_length=100)] = None,
-    overdue: bool | None = None, urgent: bool | None = None,
-    created_from: UtcDatetime | None = None, created_to: UtcDatetime | None = None,
-    due_from: UtcDatetime | None = None, due_to: UtcDatetime | None = None,
-    q: Annotated[str | None, Query(max_length=200, description="words in the title, id or matter")] = None,
+    caller: CallerDep, session: SessionDep, filters: FiltersDep,
     sort: IssueSort = "-created_at",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> IssuePage:
-    filters = IssueFilters(step=step, status=status, level=level, unit=unit, category=category, matter=matter,
-                           overdue=overdue, urgent=urgent, created_from=created_from, created_to=created_to,
-                           due_from=due_from, due_to=due_to, text=q)
     try:
         rows, next_cursor = list_issues(session, _scope(caller), filters, sort, limit, cursor)
     except BadCursor as exc:
         raise invalid("cursor", str(exc)) from None
-    items = [IssueSummary(issue_id=r.id, title=r.title, matter_code=r.matter_code, category=r.category,
-                          source=r.source, urgent=r.urgent, grid_id=r.grid_id, street_id=r.street_id, step=r.step,
-                          status=r.status, level=r.level, lead_unit_id=r.lead_unit_id, list_type=r.list_type,
-                          whistle_kind=r.whistle_kind, outcome=r.outcome, due_at=r.due_at, overdue=r.overdue,
-                          reworks=r.reworks, urges=r.urges, created_at=r.created_at, closed_at=r.closed_at)
-             for r in rows]
-    return IssuePage(items=items, next_cursor=next_cursor)
+    return IssuePage(items=_summaries(session, rows), next_cursor=next_cursor)
+
+
+#: the most issues one CSV download holds
+CSV_MAX_ROWS = 20_000
+CSV_COLUMNS = ["issue_id", "title", "matter_code", "category", "step", "status", "level", "holders", "lead_unit",
+               "due_at", "overdue", "urgent", "reworks", "urges", "created_at", "closed_at"]
+
+
+@router.get("/export.csv", summary="The issues a search finds, as CSV (names of units, times in the deployment's zone)",
+            response_class=Response, responses={200: {"content": {"text/csv": {}}}})
+def export_issues(caller: CallerDep, session: SessionDep, services: ServicesDep, filters: FiltersDep,
+                  sort: IssueSort = "-created_at") -> Response:
+    org, tz = services.organisation, services.settings.tz
+
+    def name(unit_id: str | None) -> str:
+        return org.units[unit_id].name if unit_id in org.units else (unit_id or "")
+
+    def local(at: datetime | None) -> str:
+        return at.astimezone(tz).strftime("%Y-%m-%d %H:%M") if at else ""
+
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    cursor, written = None, 0
+    while written < CSV_MAX_ROWS:
+        rows, cursor = list_issues(session, _scope(caller), filters, sort, 200, cursor)
+        for s in _summaries(session, rows):
+            writer.writerow([s.issue_id, s.title, s.matter_code, s.category, s.step, s.status, s.level,
+                             "、".join(name(u) for u in s.holder_unit_ids), name(s.lead_unit_id), local(s.due_at),
+                             "yes" if s.overdue else "no", "yes" if s.urgent else "no", s.reworks, s.urges,
+                             local(s.created_at), local(s.closed_at)])
+        written += len(rows)
+        if cursor is None:
+            break
+    return Response("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="issues.csv"'})
 
 
 @router.get("/{issue_id}", response_model=IssueOut, summary="An issue's live state, with its open tasks")

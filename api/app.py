@@ -18,6 +18,7 @@ from api.auth import TokenService
 from api.deps import RateLimiter, Services
 from api.middleware import BodyLimit, RequestContext
 from api.routes import (
+    actions,
     admin,
     assessments,
     calendar,
@@ -113,7 +114,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     if services is not None:
         app.state.services = services
     problems.install(app)
-    for module in (issues, public, tasks, notifications, webhooks, stats, assessments, directory, admin,
+    for module in (issues, public, tasks, actions, notifications, webhooks, stats, assessments, directory, admin,
                    saved_filters, grids, calendar, health, codec, open311, console):
         app.include_router(module.router)
     console_files.mount(app)  # the built web console under /console, after every route

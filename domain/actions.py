@@ -47,6 +47,13 @@ Text = Field(min_length=1, max_length=4000)
 ShortText = Field(min_length=1, max_length=1000)
 
 
+def options(source: str) -> dict[str, Any]:
+    """Where a form finds the choices of a field, published in its JSON schema as ``x-options``: ``units`` (the
+    units the task may summon), ``checkedIn`` (those that reported for duty), ``matters`` (the catalogue),
+    ``lines`` (free lines, one value each)."""
+    return {"x-options": source}
+
+
 class Payload(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
@@ -62,7 +69,7 @@ class ResultPayload(Payload):
 class WhistlePayload(Payload):
     kind: WhistleKind
     note: str = Text
-    matter_code: str | None = Field(default=None, min_length=1, max_length=100)
+    matter_code: str | None = Field(default=None, min_length=1, max_length=100, json_schema_extra=options("matters"))
 
 
 class ReasonPayload(Payload):
@@ -80,7 +87,7 @@ def _distinct_units(v: list[str]) -> list[str]:
 
 
 class RoutePayload(Payload):
-    unit_ids: list[str] = Field(min_length=1, max_length=20)
+    unit_ids: list[str] = Field(min_length=1, max_length=20, json_schema_extra=options("units"))
     note: str | None = Field(default=None, max_length=1000)
 
     _distinct = field_validator("unit_ids")(_distinct_units)
@@ -91,8 +98,8 @@ class CheckInPayload(Payload):
 
 
 class ConcludePayload(Payload):
-    lead_unit_id: str = Field(min_length=1)
-    co_unit_ids: list[str] = Field(default_factory=list, max_length=20)
+    lead_unit_id: str = Field(min_length=1, json_schema_extra=options("checkedIn"))
+    co_unit_ids: list[str] = Field(default_factory=list, max_length=20, json_schema_extra=options("checkedIn"))
     list_type: ListType
     handling_days: int | None = Field(default=None, ge=1, le=120)
     minutes: str = Text
@@ -109,7 +116,7 @@ class ExtensionPayload(Payload):
 
 class CompletePayload(Payload):
     result: str = Text
-    evidence: list[str] = Field(default_factory=list, max_length=20)
+    evidence: list[str] = Field(default_factory=list, max_length=20, json_schema_extra=options("lines"))
 
 
 class RatePayload(Payload):
@@ -127,7 +134,7 @@ class ClosePayload(Payload):
 
 
 class ReassignPayload(Payload):
-    unit_ids: list[str] = Field(min_length=1, max_length=20)
+    unit_ids: list[str] = Field(min_length=1, max_length=20, json_schema_extra=options("units"))
     reason: str = ShortText
 
     _distinct = field_validator("unit_ids")(_distinct_units)

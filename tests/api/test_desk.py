@@ -84,3 +84,16 @@ async def test_people_are_shown_by_name_and_unit_and_the_report_has_its_time(api
     assert (await api.get(f"/v1/people?ids={GRID_WORKER}", RESIDENT)).status_code == 403
     report = (await api.get(f"/console/api/issues/{w.issue_id}/report", "supervisor@qh")).json()
     assert report["reported_at"] is not None
+
+
+async def test_every_action_s_form_is_published_from_its_payload_model(api: Api) -> None:
+    from domain.actions import CLAIM_ACTIONS, ISSUE_ACTIONS, TASK_ACTIONS
+
+    forms = (await api.get("/v1/actions", GRID_WORKER)).json()["forms"]
+    expected = {f"{k.value}.{a}" for k, acts in TASK_ACTIONS.items() for a in acts if a not in CLAIM_ACTIONS}
+    assert set(forms) == expected | {f"issue.{a}" for a in ISSUE_ACTIONS}
+    whistle = forms["verify.whistle"]
+    assert whistle["required"] == ["kind", "note"] and whistle["additionalProperties"] is False
+    assert whistle["properties"]["kind"]["enum"] == ["daily", "hard_case", "emergency"]  # enums inlined
+    assert forms["dispatch.route"]["properties"]["unit_ids"]["x-options"] == "units"
+    assert "$defs" not in str(forms) and "$ref" not in str(forms)

@@ -88,7 +88,9 @@ class Problem(BaseModel):
             return f"{where}: {en.format(**self.params)}"
         where = self.sheet.value + (f" 第 {self.row} 行" if self.row else "")
         where += f"「{col.zh}」" if col else ""
-        return f"{where}：{zh.format(**self.params)}"
+        levels = {level.value: label for level, label in LEVEL_LABELS.items()}
+        shown = {k: levels.get(v, v) if k in ("level", "parent_level") else v for k, v in self.params.items()}
+        return f"{where}：{zh.format(**shown)}"
 
 
 class DirectoryInvalid(ValueError):

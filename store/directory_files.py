@@ -146,7 +146,7 @@ def rows(directory: Directory, labels: bool) -> dict[Sheet, list[dict[str, Any]]
             "handling_understanding": m.handling_days.understanding,
             "on_the_spot": yes(m.on_the_spot, ("是", "否")), "mediation": yes(m.mediation, ("是", "否"))})
     for key, value in _rule_items(d.rules):
-        out[Sheet.rules].append({"key": key, "value": ",".join(f"{v:g}" for v in value)
+        out[Sheet.rules].append({"key": key, "value": ",".join(str(v) for v in value)
                                  if isinstance(value, tuple) else value, "note": RULE_NOTES.get(key, "")})
     return out
 

@@ -12,6 +12,7 @@ from domain.context import issue_context
 from domain.deadlines import DeadlineBatch
 from domain.engine import open_issue, pending_deadlines, set_deadlines
 from domain.messages import ActionRequest, Actor, IssueConfig, IssueReport
+from domain.rules import DEFAULT_RULES, Rules
 from domain.state import IssueState, Task
 from domain.timers import fire_due, next_wakeup
 from domain.validation import validate
@@ -22,12 +23,12 @@ MONDAY_9AM = datetime(2026, 11, 23, 9, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
 class PureIssue:
-    def __init__(self, rep: IssueReport | None = None, now: datetime = MONDAY_9AM) -> None:
+    def __init__(self, rep: IssueReport | None = None, now: datetime = MONDAY_9AM, rules: Rules = DEFAULT_RULES) -> None:
         self.org, self.cat = sample_city.organisation(), sample_city.catalogue()
         self.calendar = WorkingCalendar()
         self.now = now
         rep = rep or report()
-        self.state: IssueState = open_issue(rep, issue_context(self.org, self.cat, rep), IssueConfig(), now)
+        self.state: IssueState = open_issue(rep, issue_context(self.org, self.cat, rep, rules), IssueConfig(), now)
         self.settle()
 
     def settle(self) -> None:

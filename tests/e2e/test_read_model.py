@@ -16,8 +16,9 @@ from temporalio.testing import WorkflowEnvironment
 from audit import audit_issue
 from core.settings import Settings
 from store import models
-from store.db import make_engine, session_factory
+from store.db import make_engine, session_factory, transaction
 from store.migrate import upgrade
+from tests import sample_city
 from tests.driver import RESIDENT, Driver, principal, report
 from tests.pg import PostgresServer
 from tests.scenarios import (
@@ -122,6 +123,8 @@ async def test_postgres_down_mid_issue_loses_nothing_and_doubles_nothing(local_e
     upgrade(url)
     engine = make_engine(url)
     sessions = session_factory(engine)
+    with transaction(sessions) as session:
+        sample_city.load_into(session)
     queue = f"pgdown-{uuid.uuid4().hex[:6]}"
     client = local_env.client
     with ThreadPoolExecutor(8) as pool:

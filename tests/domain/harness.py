@@ -23,7 +23,8 @@ MONDAY_9AM = datetime(2026, 11, 23, 9, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
 class PureIssue:
-    def __init__(self, rep: IssueReport | None = None, now: datetime = MONDAY_9AM, rules: Rules = DEFAULT_RULES) -> None:
+    def __init__(self, rep: IssueReport | None = None, now: datetime = MONDAY_9AM,
+                 rules: Rules = DEFAULT_RULES) -> None:
         self.org, self.cat = sample_city.organisation(), sample_city.catalogue()
         self.calendar = WorkingCalendar()
         self.now = now

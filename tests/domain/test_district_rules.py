@@ -32,7 +32,7 @@ def test_the_issue_counts_by_the_rules_it_was_reported_under() -> None:
     handle = p.open("handle")
     assert handle.red_after_working_days == 4
     span = handle.due_at - handle.window_start
-    reminders = {m: at for m, at in marks(handle, p.state.context.rules)}
+    reminders = dict(marks(handle, p.state.context.rules))
     assert reminders[Mark.remind50] == handle.window_start + span * 0.3
     assert reminders[Mark.remind80] == handle.window_start + span * 0.6
     p.act("handle", "complete", {"result": "fixed"})

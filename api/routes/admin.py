@@ -14,6 +14,7 @@ only; the catalogue and the rules, which the whole city shares, only an administ
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -25,7 +26,7 @@ from api.handover import hand_over
 from api.problems import COMMON_RESPONSES, Problem, SheetProblem
 from domain.access import Capability, capabilities
 from domain.directory import Change, Directory, RecordKind, diff
-from domain.directory_check import DirectoryInvalid, validated
+from domain.directory_check import DirectoryInvalid, RawDirectory, validated
 from domain.directory_check import Problem as FileProblem
 from domain.directory_columns import Sheet, column
 from domain.organisation import Role
@@ -43,6 +44,8 @@ from store.directory_files import (
 router = APIRouter(tags=["directory"], responses=COMMON_RESPONSES)
 
 DIRECTORY_FILE_PATH = "/v1/admin/directory"
+#: what a change makes of the directory in force: the rows of the directory it should become
+Build = Callable[[Directory], RawDirectory]
 MAX_VERSION = 2**31 - 1  # a version number the database can hold
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -219,7 +222,7 @@ def export(caller: CallerDep, services: ServicesDep,
 # --- changing -----------------------------------------------------------------------------------------------
 
 
-async def _commit(services: Services, caller: Caller, build: Any, *, reason: str, source: str,
+async def _commit(services: Services, caller: Caller, build: Build, *, reason: str, source: str,
                   dry_run: bool = False) -> AppliedOut:
     """Check and apply the change (in a thread), then tell the running issues it touches."""
     out = await asyncio.to_thread(_check_and_apply, services, caller, build, reason=reason, source=source,
@@ -229,7 +232,7 @@ async def _commit(services: Services, caller: Caller, build: Any, *, reason: str
     return out
 
 
-def _check_and_apply(services: Services, caller: Caller, build: Any, *, reason: str, source: str,
+def _check_and_apply(services: Services, caller: Caller, build: Build, *, reason: str, source: str,
                      dry_run: bool = False) -> AppliedOut:
     """Check and apply the directory ``build(current)`` makes, as one version, in one transaction."""
     with transaction(services.sessions) as session:
@@ -270,15 +273,13 @@ async def load_file(request: Request, caller: CallerDep, services: ServicesDep,
                          dry_run=dry_run)
 
 
-def _with_row(current: Directory, sheet: Sheet, key_field: str, key: str, row: dict[str, Any]) -> Any:
+def _with_row(current: Directory, sheet: Sheet, key_field: str, key: str, row: dict[str, Any]) -> RawDirectory:
     """The current directory's rows with one row of ``sheet`` changed (the fields given; or added)."""
     sheets = rows(current, labels=False)
     existing = next((r for r in sheets[sheet] if r[key_field] == key), {})
     replaced = [r for r in sheets[sheet] if r[key_field] != key] + [{**existing, **row, key_field: key}]
     sheets[sheet] = replaced
-    raw = {s: list(enumerate(sheets[s], start=2)) for s in (Sheet.units, Sheet.principals, Sheet.matters)}
-    raw[Sheet.rules] = list(enumerate(sheets[Sheet.rules], start=2))
-    return raw
+    return {s: list(enumerate(sheets[s], start=2)) for s in Sheet}
 
 
 class RecordIn(BaseModel):

@@ -206,20 +206,25 @@ def reads_payloads(actor: Actor) -> bool:
 class Capability(StrEnum):
     """What a principal may open, as the console's menu and pages ask the API (``/console/api/me``)."""
 
-    inbox = "inbox"  # staff: their unit's tasks, the issue pages, the map
+    inbox = "inbox"  # staff: their unit's tasks, the search of issues, the map
+    issue_pages = "issue_pages"  # an issue's staff page: staff, and the integration that filed it
     file_reports = "file_reports"  # report an issue (for themselves, or for a resident)
     own_issues = "own_issues"  # a resident's: my issues, the community's board
     statistics = "statistics"  # the figures, the dashboard and the quarterly assessment
     audit = "audit"  # an issue's history beside the read model
     read_directory = "read_directory"  # the directory's units, people, matters and versions
-    administer_directory = "administer_directory"  # change them (管理员)
+    administer_directory = "administer_directory"  # change the units and people of their subtree (管理员)
+    administer_catalogue = "administer_catalogue"  # change the matters and the rules, export the whole (the city's)
 
 
-def capabilities(actor: Actor) -> list[Capability]:
+def capabilities(actor: Actor, at_the_top: bool = False) -> list[Capability]:
+    """What ``actor`` may open; ``at_the_top``: their unit is the root of the organisation (the city)."""
     roles = set(actor.roles)
     out = []
     if is_staff(actor):
         out.append(Capability.inbox)
+    if is_staff(actor) or Role.integration in roles:
+        out.append(Capability.issue_pages)
     if is_staff(actor) or roles & {Role.resident, Role.integration}:
         out.append(Capability.file_reports)
     if Role.resident in roles:
@@ -232,6 +237,8 @@ def capabilities(actor: Actor) -> list[Capability]:
         out.append(Capability.read_directory)
     if Role.administrator in roles:
         out.append(Capability.administer_directory)
+        if at_the_top:
+            out.append(Capability.administer_catalogue)
     return out
 
 

@@ -179,6 +179,54 @@ class Console:
     def refusal(self) -> Locator:
         return self.page.get_by_test_id("problem")
 
+    # --- the directory's pages (组织机构, 人员, 事项目录, 目录导入与版本) ---------------------------------------
+
+    def dialog(self, title: str) -> Locator:
+        return self.page.get_by_role("dialog", name=title)
+
+    def edit_unit(self, name: str, fill: dict[str, str], reason: str) -> None:
+        """On 组织机构: find the unit, open its form, change the fields (by label), give the reason, save."""
+        self.page.get_by_label("搜索单位").fill(name)
+        self.page.get_by_role("button", name=f"编辑 {name}", exact=True).click()
+        dialog = self.dialog(f"编辑单位：{name}")
+        for label, value in fill.items():
+            dialog.get_by_label(label, exact=True).fill(value)
+        dialog.get_by_label("修改理由").fill(reason)
+        dialog.get_by_role("button", name="保存").click()
+        expect(dialog).to_be_hidden()
+
+    def retire_unit(self, name: str, successor: str, reason: str) -> Locator:
+        """On 组织机构: retire the unit naming its successor (picked from those of its level and kind), with a reason;
+        the dialog, open still if the change was refused."""
+        self.page.get_by_label("搜索单位").fill(name)
+        self.page.get_by_role("button", name=f"撤销 {name}", exact=True).click()
+        dialog = self.dialog(f"撤销单位：{name}")
+        dialog.get_by_role("combobox", name="继任单位").click()
+        self.page.get_by_role("option", name=re.compile(successor)).click()
+        dialog.get_by_label("修改理由").fill(reason)
+        dialog.get_by_role("button", name="撤销", exact=True).click()
+        return dialog
+
+    def find_people(self, words: str) -> Locator:
+        """On 人员: search, and the table's rows."""
+        self.page.get_by_label("搜索人员").fill(words)
+        self.page.get_by_role("button", name="查询").click()
+        self.settle()
+        return self.page.get_by_test_id("people").locator("tbody tr")
+
+    def check_directory_file(self, path: Path) -> None:
+        """On 目录导入与版本: choose a whole directory file and have it checked (nothing changes yet)."""
+        self.page.get_by_label("目录文件", exact=True).set_input_files(str(path))
+        self.page.get_by_role("button", name="检查").click()
+        self.settle()
+
+    def apply_directory_file(self, reason: str) -> None:
+        preview = self.page.get_by_test_id("directory-preview")
+        preview.get_by_label("修改理由").fill(reason)
+        preview.get_by_role("button", name="应用改动").click()
+        expect(preview).to_be_hidden()
+        self.settle()
+
 
 def wait_until(check: Callable[[], bool], what: str, timeout_s: float = 30, every_s: float = 0.5) -> None:
     deadline = time.monotonic() + timeout_s

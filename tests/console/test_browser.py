@@ -1,19 +1,24 @@
 """The console in a real browser (Debian's Chromium, headless) against the real stack (Temporal dev server, worker,
-API serving the built console): one issue's whole story, told as the people in it click through it.
+API serving the built console): one issue's whole story, told as the people in it click through it; then a district
+administrator keeping the directory.
 
 A resident reports on a phone; the grid worker finds it in the inbox, tries to resolve it on the spot (refused, in
 words) and whistles; the community leader approves; the street dispatcher routes it to two departments; each checks
 in; the dispatcher concludes the consultation; the units complete; the grid worker verifies and reports another issue
 from the map; the resident evaluates on the phone and reads the board; a district supervisor finds the issue on the
-dashboard and the map and opens its audit. Every page is screenshotted in Chinese and English (under
+dashboard and the map and opens its audit. The district's administrator renames a street, finds a person, reads the
+catalogue, and imports a workbook — refused with its problems listed, then a good one previewed and applied. Every page is screenshotted in Chinese and English (under
 ``data/screenshots/console``), checked by axe-core and from the keyboard, and no page may log a console error.
 """
 
 from __future__ import annotations
 
+import io
+import json
 import os
 import re
 import shutil
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,6 +32,8 @@ if not CHROMIUM.exists():
 
 from playwright.sync_api import Browser, Locator, expect, sync_playwright
 
+from domain.directory_check import validated
+from store.directory_files import read_json, to_workbook
 from tests.e2e.live_stack import live_stack
 
 GRID = "qh.hd.cy.c1.g1"
@@ -36,6 +43,8 @@ LEADER = "leader@qh.hd.cy.c1"
 DISPATCHER = "dispatcher@qh.hd.cy"
 HEATING, HOUSING = "河东区供热办公室", "河东区住房和城乡建设局"
 SUPERVISOR = "supervisor@qh.hd"
+ADMINISTRATOR = "administrator@qh.hd"
+CITY_ADMINISTRATOR = "administrator@qh"
 TITLE = "3号楼暖气不热"
 SHOTS = ROOT / "data" / "screenshots" / "console"
 
@@ -252,3 +261,165 @@ def test_one_issue_through_the_console(browser: Browser, base_url: str, shots: P
     assert not problems.items, "\n".join(problems.items)
     taken = sorted(p.name for p in shots.glob("*.png"))
     assert len(taken) >= 30, taken
+
+
+# --- a district administrator keeps the directory ---------------------------------------------------------------
+
+
+def exported_directory(base_url: str) -> bytes:
+    """The directory in force, as the city's administrator exports it (the JSON form)."""
+    def call(path: str, body: dict[str, str] | None = None, token: str | None = None) -> bytes:
+        request = urllib.request.Request(f"{base_url}{path}", data=json.dumps(body).encode() if body else None,
+                                         headers={"Content-Type": "application/json",
+                                                  **({"Authorization": f"Bearer {token}"} if token else {})})
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return bytes(answer.read())
+
+    token = json.loads(call("/console/api/token", {"principal_id": CITY_ADMINISTRATOR}))["token"]
+    return call("/v1/admin/directory/export?format=json", token=token)
+
+
+def workbook(exported: bytes, sheet: str, key: str, column: str, value: str) -> tuple[bytes, int]:
+    """The exported directory as a clerk's workbook, with one cell changed: the row of ``key`` on ``sheet``, the
+    column headed ``column``. Returns the workbook and the cell's row."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(to_workbook(validated(read_json(exported)))))
+    ws = book[sheet]
+    headers = [c.value for c in ws[1]]
+    row = next(r for r in ws.iter_rows(min_row=2) if r[0].value == key)
+    row[headers.index(column)].value = value
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue(), row[0].row
+
+
+def test_a_district_administrator_keeps_the_directory(browser: Browser, base_url: str, shots: Path,
+                                                       tmp_path: Path) -> None:
+    problems = Problems()
+    admin = Console(browser, base_url, shots, problems)
+    admin.sign_in(ADMINISTRATOR)
+    page = admin.page
+
+    # --- 组织机构: the district's tree; a street renamed, with a reason ------------------------------------------
+    expect(page).to_have_url(re.compile(r"/console/admin/units$"))
+    tree = page.get_by_test_id("unit-tree")
+    expect(tree).to_contain_text("河东区")
+    expect(tree).not_to_contain_text("河西区")
+    admin.check_page("18-admin-units")
+    page.get_by_role("button", name="编辑 新华街道", exact=True).click()
+    expect(admin.dialog("编辑单位：新华街道")).to_be_visible()
+    page.wait_for_timeout(500)  # the dialog fades in
+    page.screenshot(path=str(shots / "19-admin-unit-edit.zh-CN.png"))
+    admin.axe("the unit form")
+    page.keyboard.press("Escape")
+    expect(admin.dialog("编辑单位：新华街道")).to_be_hidden()
+    admin.edit_unit("新华街道", {"单位名称": "新华街道办事处"}, "街道机构改革，更名")
+    expect(page.get_by_text(re.compile("已保存，生成目录版本"))).to_be_visible()
+    page.get_by_label("搜索单位").fill("新华")
+    expect(tree).to_contain_text("新华街道办事处")
+    admin.settle()
+
+    # a grid retired while people still work in it: refused whole, each problem listed where it is
+    with problems.expecting("/v1/admin/units/"):
+        dialog = admin.retire_unit("新华西苑社区第3网格", "新华西苑社区第2网格", "网格合并")
+        listed = dialog.get_by_test_id("sheet-problems").locator("tbody tr")
+        expect(listed.first).to_contain_text("所属单位编码")
+        expect(listed.first).to_contain_text("已撤销")
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(shots / "19-admin-unit-retire-refused.zh-CN.png"))
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    expect(page.get_by_role("button", name="撤销 新华西苑社区第3网格", exact=True)).to_be_visible()  # still in use
+
+    # --- 人员: a person found by name ------------------------------------------------------------------------------
+    admin.menu("人员")
+    rows = admin.find_people("杨平")
+    expect(rows.first).to_be_visible()
+    for row in rows.all():
+        expect(row).to_contain_text("杨平")
+    person = rows.filter(has_text="handler@qh.hd.cy.c1")
+    expect(person).to_have_count(1)
+    expect(person).to_contain_text("承办人")
+    expect(person).to_contain_text("朝阳东苑社区")
+    admin.check_page("20-admin-people")
+    person.get_by_role("button", name="编辑 杨平（handler@qh.hd.cy.c1）").click()
+    form = admin.dialog("编辑人员：杨平")
+    expect(form.get_by_role("group", name="角色").get_by_role("checkbox", name="承办人")).to_be_checked()
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(shots / "20-admin-person-edit.zh-CN.png"))
+    admin.axe("the person form")
+    page.keyboard.press("Escape")
+    expect(form).to_be_hidden()
+
+    # --- 事项目录: the catalogue the city shares ---------------------------------------------------------------------
+    admin.menu("事项目录")
+    matters = page.get_by_test_id("matters")
+    expect(matters).to_contain_text("暖气不热")
+    expect(page.get_by_role("status").filter(has_text="项事项")).to_be_visible()
+    admin.check_page("21-admin-matters")
+    # the catalogue is the city's: a district's administrator is refused in words
+    page.get_by_label("搜索事项").fill("暖气不热")
+    page.get_by_role("button", name="编辑 暖气不热").click()
+    form = admin.dialog("编辑事项：暖气不热")
+    form.get_by_label("报到时限（小时）").fill("3")
+    form.get_by_label("修改理由").fill("供热期缩短报到时限")
+    with problems.expecting("/v1/admin/matters/"):
+        form.get_by_role("button", name="保存").click()
+        expect(form.get_by_test_id("problem")).to_contain_text("catalogue and the rules are the city's")
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(shots / "21-admin-matter-refused.zh-CN.png"))
+    admin.axe("the matter form")
+    page.keyboard.press("Escape")
+    expect(form).to_be_hidden()
+
+    # --- 目录导入与版本: a workbook with a problem is refused whole, each problem where it is ----------------------------
+    exported = exported_directory(base_url)
+    bad, bad_row = workbook(exported, "人员", "handler@qh.hd.cy.c1", "所属单位编码", "qh.hd.nowhere")
+    (tmp_path / "河东区目录-有误.xlsx").write_bytes(bad)
+    good, _ = workbook(exported, "单位", "qh.hd.xh.c1", "单位名称", "新华东苑社区（试点）")
+    (tmp_path / "河东区目录.xlsx").write_bytes(good)
+
+    admin.menu("目录导入与版本")
+    with problems.expecting("/v1/admin/directory"):
+        admin.check_directory_file(tmp_path / "河东区目录-有误.xlsx")
+        listed = page.get_by_test_id("sheet-problems").locator("tbody tr").filter(has_text="qh.hd.nowhere")
+        expect(listed).to_have_count(1)
+        cells = listed.locator("td")
+        expect(cells).to_have_text(["人员", str(bad_row), "所属单位编码", re.compile("qh.hd.nowhere")])
+        expect(page.get_by_test_id("problem")).to_contain_text("目录未作任何更改")
+        admin.check_page("22-admin-import-problems")
+
+    # --- then the good one: previewed (nothing changed yet), applied with a reason, listed as a version -------------------
+    admin.check_directory_file(tmp_path / "河东区目录.xlsx")
+    preview = page.get_by_test_id("directory-preview")
+    expect(preview.get_by_test_id("directory-counts")).to_contain_text("单位：新增 0，修改 1，撤除 0")
+    expect(preview.get_by_test_id("changes")).to_contain_text("名称：新华东苑社区 → 新华东苑社区（试点）")
+    admin.check_page("23-admin-import-preview")
+    admin.apply_directory_file("新华东苑社区列为试点")
+    versions = page.get_by_test_id("directory-versions")
+    expect(versions.locator("tbody tr").first).to_contain_text("新华东苑社区列为试点")
+    versions.locator("tbody tr").first.get_by_role("button", name=re.compile("与上一版本比较")).click()
+    expect(page.get_by_role("dialog").get_by_test_id("changes")).to_contain_text("新华东苑社区（试点）")
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(shots / "24-admin-version-diff.zh-CN.png"))
+    page.keyboard.press("Escape")
+    admin.check_page("25-admin-versions")
+
+    admin.menu("组织机构")
+    page.get_by_label("搜索单位").fill("试点")
+    expect(page.get_by_test_id("unit-tree")).to_contain_text("新华东苑社区（试点）")
+    admin.close()
+
+    # --- a supervisor reads the directory, and may not change it ---------------------------------------------------------
+    supervisor = Console(browser, base_url, shots, problems)
+    supervisor.sign_in(SUPERVISOR)
+    supervisor.menu("组织机构")
+    expect(supervisor.page.get_by_text("只读：目录由管理员修改。")).to_be_visible()
+    expect(supervisor.page.get_by_test_id("unit-tree")).to_contain_text("新华东苑社区（试点）")
+    expect(supervisor.page.get_by_role("button", name=re.compile("^编辑 "))).to_have_count(0)
+    supervisor.menu("目录导入与版本")
+    expect(supervisor.page.get_by_label("目录文件", exact=True)).to_have_count(0)
+    expect(supervisor.page.get_by_test_id("directory-versions")).to_contain_text("新华东苑社区列为试点")
+    supervisor.close()
+    assert not problems.items, "\n".join(problems.items)

@@ -101,3 +101,12 @@ def test_the_consoles_saved_schema_is_the_apis() -> None:
     the API's schema as it is, so the console and the API cannot drift."""
     saved = json.loads((ROOT / "console" / "openapi.json").read_text())
     assert saved == create_app(Settings()).openapi(), "run `npm run gen:api` in console/ and commit the result"
+
+
+def test_the_consoles_saved_action_forms_are_the_apis() -> None:
+    """The console's unit tests build action forms from ``console/tests/unit/forms.json``: the forms the API publishes
+    (``GET /v1/actions``) as they are, so a test cannot pass on a form the API no longer has."""
+    from api.routes.actions import forms
+
+    saved = json.loads((ROOT / "console" / "tests" / "unit" / "forms.json").read_text())
+    assert saved == forms(), "run `npm run gen:api` in console/ and commit the result"

@@ -35,13 +35,33 @@ export type ConsoleConfig = Schemas['ConsoleConfig']
 export type SamplePrincipal = Schemas['SamplePrincipal']
 export type Me = Schemas['Me']
 export type ReportOut = Schemas['ReportOut']
-export type StaffEvent = Schemas['TimelineEntry']  // the read model's timeline, as the audit reads it
+export type StaffEvent = Schemas['StaffEntry']  // the read model's timeline, with who acted by name and unit
+export type SavedFilter = Schemas['SavedFilterOut']
+export type PersonOut = Schemas['PersonOut']
+export type QueueCounts = Schemas['QueueCounts']
 export type Step = Schemas['Step']
 export type TaskKind = Schemas['TaskKind']
 export type Role = Schemas['Role']
 export type Level = Schemas['Level']
+export type Capability = Schemas['Capability']
+export type UnitKind = Schemas['UnitKind']
+export type ListType = Schemas['ListType']
 
-type Method = 'get' | 'post'
+/** The directory administered (管理员): its versions, their changes, the people, a change applied or refused. */
+export type VersionOut = Schemas['VersionOut']
+export type DiffOut = Schemas['DiffOut']
+export type ChangeOut = Schemas['ChangeOut']
+export type AppliedOut = Schemas['AppliedOut']
+export type PrincipalOut = Schemas['PrincipalOut']
+export type SheetProblem = Schemas['SheetProblem']
+export type RecordKind = Schemas['RecordKind']
+/** The fields of one record to set, as the directory's JSON form writes them, and why. */
+export type RecordIn = Schemas['RecordIn']
+export type PrincipalQuery = QueryOf<'/v1/admin/principals', 'get'>
+/** A whole directory file: a workbook (.xlsx) or the JSON form. */
+export const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
+
+type Method = 'get' | 'post' | 'put'
 type Operation<P extends keyof paths, M extends Method> = paths[P][M]
 
 /** The query parameters an operation takes, straight from the schema. */
@@ -155,14 +175,15 @@ export function createClient(options: ClientOptions) {
     throw new ApiError(problem)
   }
 
-  async function send(method: string, path: string, init: { query?: Params; body?: unknown;
+  /** `body` goes as JSON; `raw` (a file) as it is, with its own `Content-Type` in `headers`. */
+  async function send(method: string, path: string, init: { query?: Params; body?: unknown; raw?: Blob;
     headers?: Record<string, string> } = {}): Promise<Response> {
     const h = headers(init.headers)
     if (init.body !== undefined) h['Content-Type'] = 'application/json'
     let resp: Response
     try {
       resp = await doFetch(`${base}${path}${queryString(init.query)}`, {
-        method, headers: h, body: init.body === undefined ? undefined : JSON.stringify(init.body),
+        method, headers: h, body: init.raw ?? (init.body === undefined ? undefined : JSON.stringify(init.body)),
       })
     } catch (err) {
       if (err instanceof DOMException && err.name === 'AbortError') throw err
@@ -233,6 +254,40 @@ export function createClient(options: ClientOptions) {
     /** The printable assessment: HTML, or with `pdf` the PDF, as a blob to open or save. */
     assessmentPrint: async (period: string, level: AssessmentLevel, pdf = false) =>
       (await send('GET', '/v1/assessments/print', { query: { period, level, format: pdf ? 'pdf' : 'html' } })).blob(),
+
+    // --- the directory administered (管理员; supervisors read) --------------------------------------------------
+    directoryVersions: (query: QueryOf<'/v1/directory/versions', 'get'> = {}) =>
+      call('get', '/v1/directory/versions', { query }),
+    directoryDiff: (start: number, end: number) => call('get', '/v1/directory/diff', { query: { start, end } }),
+    adminPrincipals: (query: PrincipalQuery = {}) => call('get', '/v1/admin/principals', { query }),
+    putUnit: (unitId: string, body: RecordIn) =>
+      call('put', '/v1/admin/units/{unit_id}', { path: { unit_id: unitId }, body }),
+    putPrincipal: (principalId: string, body: RecordIn) =>
+      call('put', '/v1/admin/principals/{principal_id}', { path: { principal_id: principalId }, body }),
+    putMatter: (code: string, body: RecordIn) => call('put', '/v1/admin/matters/{code}', { path: { code }, body }),
+    /** A whole directory file checked (`dry_run`: the diff, nothing changed) or applied as one version. */
+    loadDirectory: async (file: Blob, contentType: string, query: QueryOf<'/v1/admin/directory', 'post'>) =>
+      (await (await send('POST', '/v1/admin/directory', { query: query as Params, raw: file,
+        headers: { 'Content-Type': contentType } })).json()) as OkOf<'/v1/admin/directory', 'post'>,
+    /** The directory in force as the JSON form or a workbook (administrators of the city). */
+    exportDirectory: async (format: 'json' | 'xlsx') =>
+      (await send('GET', '/v1/admin/directory/export', { query: { format },
+        headers: { Accept: format === 'xlsx' ? XLSX : 'application/json' } })).blob(),
+
+    // --- the desk's daily work ------------------------------------------------------------------------------
+    taskQueues: () => call('get', '/v1/tasks/queues'),
+    /** The issues a search finds, as CSV (unit names, the deployment's time). */
+    issuesCsv: async (query: IssueQuery = {}) =>
+      (await send('GET', '/v1/issues/export.csv', { query: query as Params, headers: { Accept: 'text/csv' } })).text(),
+    savedFilters: () => call('get', '/v1/saved-filters'),
+    saveFilter: (body: BodyOf<'/v1/saved-filters', 'post'>) => call('post', '/v1/saved-filters', { body }),
+    deleteFilter: async (id: string) => {
+      await send('DELETE', `/v1/saved-filters/${enc(id)}`, {})
+    },
+    /** The names and units behind principal ids (staff; not residents). */
+    people: (ids: string) => call('get', '/v1/people', { query: { ids } }),
+    /** Each action's data as a JSON Schema: the forms are built from it. */
+    actionForms: () => call('get', '/v1/actions'),
 
     // --- notifications ----------------------------------------------------------------------------------
     notifications: (query: QueryOf<'/v1/notifications', 'get'> = {}) => call('get', '/v1/notifications', { query }),

@@ -11,5 +11,5 @@ export function bindSession(token: () => string | null, unauthorized: () => void
   onUnauthorized = unauthorized
 }
 
-export { ApiError } from './client'
+export { ApiError, XLSX } from './client'
 export type * from './client'

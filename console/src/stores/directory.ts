@@ -1,4 +1,5 @@
-/** The organisation and the catalogue (/v1/units, /v1/matters), loaded once, for names and pickers. */
+/** The organisation and the catalogue (/v1/units, /v1/matters), loaded once (and again after an administrator's
+ * change), for names and pickers. */
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
 import { api, type MatterOut, type UnitOut } from '@/api'
@@ -39,5 +40,11 @@ export const useDirectory = defineStore('directory', () => {
     matters.value = []
   }
 
-  return { units, matters, load, unitName, matterName, reset }
+  /** Load again after the directory changed (a new version): the names and pickers follow it. */
+  function reload(): Promise<void> {
+    loading = null
+    return load()
+  }
+
+  return { units, matters, load, reload, unitName, matterName, reset }
 })

@@ -3,7 +3,12 @@ import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import { api, type InboxTask, type TaskKind } from '@/api'
 
+/** The inbox's queues as the API counts and lists them (待签收 / 在办 / 将超时 / 已超时 / 待回访). */
+export const QUEUES = ['unclaimed', 'claimed', 'due_soon', 'overdue', 'follow_up'] as const
+export type Queue = (typeof QUEUES)[number]
+
 export interface InboxFilters {
+  queue: Queue | ''
   kind: TaskKind | ''
   overdueOnly: boolean
   mineOnly: boolean
@@ -19,19 +24,22 @@ export function byDue(a: InboxTask, b: InboxTask): number {
 export const useInbox = defineStore('inbox', () => {
   const tasks = ref<InboxTask[]>([])
   const loading = ref(false)
-  const filters = ref<InboxFilters>({ kind: '', overdueOnly: false, mineOnly: false })
+  const filters = ref<InboxFilters>({ queue: '', kind: '', overdueOnly: false, mineOnly: false })
+  const counts = ref<Record<string, number>>({})
 
   async function load(): Promise<void> {
     loading.value = true
     try {
       const all: InboxTask[] = []
       let cursor: string | null | undefined
+      const queue = filters.value.queue || undefined
       do {
-        const page = await api.tasks({ limit: 200, cursor: cursor ?? undefined })
+        const page = await api.tasks({ limit: 200, cursor: cursor ?? undefined, queue })
         all.push(...page.items)
         cursor = page.next_cursor
       } while (cursor && all.length < 1000)
       tasks.value = all
+      counts.value = { ...(await api.taskQueues()) }
     } finally {
       loading.value = false
     }
@@ -62,5 +70,5 @@ export const useInbox = defineStore('inbox', () => {
     replace(taskId, null)
   }
 
-  return { tasks, loading, filters, kinds, load, visible, claim, unclaim }
+  return { tasks, loading, filters, counts, kinds, load, visible, claim, unclaim }
 })

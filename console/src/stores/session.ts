@@ -1,11 +1,12 @@
 /** Who is signed in: the token (kept for this browser tab), the principal it names, and the deployment's config. */
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import { api, bindSession, type ConsoleConfig, type Me, type Role } from '@/api'
+import { api, bindSession, type Capability, type ConsoleConfig, type Me, type Role } from '@/api'
+import { setForms } from '@/utils/actions'
+import { fieldsFromSchema, type JsonSchema } from '@/utils/forms'
 import { DEFAULT_TZ } from '@/utils/time'
 
 const TOKEN_KEY = 'whistle.token'
-const STAFF: readonly Role[] = ['grid_worker', 'handler', 'dispatcher', 'leader', 'supervisor']
 
 function readToken(): string | null {
   try {
@@ -22,11 +23,14 @@ export const useSession = defineStore('session', () => {
 
   const roles = computed<Role[]>(() => me.value?.roles ?? [])
   const has = (...wanted: Role[]) => wanted.some((r) => roles.value.includes(r))
-  const isStaff = computed(() => roles.value.some((r) => STAFF.includes(r)))
-  const isResident = computed(() => has('resident') && !isStaff.value)
-  const readsStats = computed(() => has('supervisor', 'leader'))
-  const readsAudit = computed(() => has('supervisor'))
-  const files = computed(() => isStaff.value || has('resident', 'integration'))
+  /** What the API says the principal may open (`/console/api/me`): the directory's pages ask this. */
+  const can = (...wanted: Capability[]) => wanted.some((c) => (me.value?.capabilities ?? []).includes(c))
+  // what a page or the menu may offer is the API's word (`capabilities`), never a copy of its role rules here
+  const isStaff = computed(() => can('inbox'))
+  const isResident = computed(() => can('own_issues') && !isStaff.value)
+  const readsStats = computed(() => can('statistics'))
+  const readsAudit = computed(() => can('audit'))
+  const files = computed(() => can('file_reports'))
   const timezone = computed(() => config.value?.timezone ?? DEFAULT_TZ)
   const embedded = computed(() => (config.value?.mode ?? 'embedded') === 'embedded')
 
@@ -48,7 +52,18 @@ export const useSession = defineStore('session', () => {
   async function loadMe(): Promise<Me | null> {
     if (!token.value) return null
     if (!me.value) me.value = await api.me()
+    await loadForms()
     return me.value
+  }
+
+  let formsLoaded = false
+  /** The action forms, built from the schemas the API publishes (once a session; before any page needs them). */
+  async function loadForms(): Promise<void> {
+    if (formsLoaded) return
+    const published = await api.actionForms()
+    setForms(Object.fromEntries(Object.entries(published.forms).map(([key, schema]) =>
+      [key, fieldsFromSchema(schema as JsonSchema)])))
+    formsLoaded = true
   }
 
   /** Embedded mode: ask the API for a token for a sample principal. */
@@ -76,16 +91,18 @@ export const useSession = defineStore('session', () => {
     me.value = null
   }
 
-  /** Where a principal starts: residents their issues, supervisors and leaders the dashboard, staff the inbox. */
+  /** Where a principal starts: residents their issues, supervisors and leaders the dashboard, staff the inbox,
+   * an administrator the organisation. */
   const home = computed(() => {
     if (isResident.value) return '/my'
-    if (has('supervisor')) return '/dashboard'
-    if (!isStaff.value) return '/report' // an integration files reports for residents
-    return '/inbox'
+    if (readsAudit.value) return '/dashboard'
+    if (isStaff.value) return '/inbox'
+    if (can('read_directory')) return '/admin/units'
+    return '/report' // an integration files reports for residents
   })
 
   bindSession(() => token.value, () => { signOut() })
 
-  return { token, me, config, roles, has, isStaff, isResident, readsStats, readsAudit, files, timezone, embedded,
+  return { token, me, config, roles, has, can, isStaff, isResident, readsStats, readsAudit, files, timezone, embedded,
     home, loadConfig, loadMe, signInAs, useToken, signOut }
 })

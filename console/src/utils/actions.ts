@@ -1,7 +1,8 @@
 /**
  * The forms of the action vocabulary (DESIGN §4): for each task kind and action, the fields its data takes.
- * The API says which actions a task offers (`allowed_actions`) and whether it is the caller's (`yours`);
- * this says only how to ask for their data, mirroring `domain/actions.py`'s payload models.
+ * The API says which actions a task offers (`allowed_actions`), whether it is the caller's (`yours`), which
+ * issue-level actions the reader may take (`issue_actions`), and what each action's data is (`GET /v1/actions`,
+ * the payload models' schemas); this turns that into form fields and back into the action's `data`.
  */
 export type FieldKind = 'textarea' | 'number' | 'select' | 'multiselect' | 'radio' | 'lines'
 export type OptionSource = 'whistleKind' | 'listType' | 'rating' | 'units' | 'checkedIn' | 'matters'
@@ -11,56 +12,17 @@ export interface FieldSpec {
   kind: FieldKind
   required: boolean
   options?: OptionSource
+  values?: string[]  // an enum's values, as the payload's schema lists them
   min?: number
   max?: number
 }
 
-const text = (name: string, required = true): FieldSpec => ({ name, kind: 'textarea', required })
-const reason = (required = true): FieldSpec => text('reason', required)
-const days = (name: string, max: number, required = true): FieldSpec => ({ name, kind: 'number', required, min: 1, max })
+/** Each action's fields (`<task kind>.<action>`, `issue.<action>`), as built from the schemas the API publishes
+ * (`GET /v1/actions`, see utils/forms.ts); set once a session has loaded them. */
+let published: Record<string, FieldSpec[]> = {}
 
-const SPECS: Record<string, FieldSpec[]> = {
-  'verify.resolve_on_site': [text('result')],
-  'verify.whistle': [{ name: 'kind', kind: 'radio', options: 'whistleKind', required: true }, text('note'),
-    { name: 'matter_code', kind: 'select', options: 'matters', required: false }],
-  'verify.reject': [reason()],
-  'approve_whistle.approve': [],
-  'approve_whistle.send_back': [reason()],
-  'dispatch.route': [{ name: 'unit_ids', kind: 'multiselect', options: 'units', required: true }, text('note', false)],
-  'dispatch.escalate': [reason()],
-  'report.check_in': [text('note', false)],
-  'report.decline': [reason()],
-  'consult.conclude': [
-    { name: 'lead_unit_id', kind: 'select', options: 'checkedIn', required: true },
-    { name: 'co_unit_ids', kind: 'multiselect', options: 'checkedIn', required: false },
-    { name: 'list_type', kind: 'radio', options: 'listType', required: true },
-    days('handling_days', 120, false),
-    text('minutes'),
-  ],
-  'approve_understanding.approve': [reason(false)],
-  'approve_understanding.deny': [reason(false)],
-  'handle.note': [text('text')],
-  'handle.request_extension': [days('days', 30), reason()],
-  'handle.stop_clock': [reason()],
-  'handle.start_clock': [],
-  'handle.complete': [text('result'), { name: 'evidence', kind: 'lines', required: false }],
-  'assist.note': [text('text')],
-  'assist.complete': [text('result')],
-  'approve_extension.approve': [reason(false)],
-  'approve_extension.deny': [reason(false)],
-  'verify_result.accept': [],
-  'verify_result.return_for_rework': [reason()],
-  'evaluate.rate': [{ name: 'rating', kind: 'radio', options: 'rating', required: true }, text('comment', false)],
-  'review.reopen': [days('handling_days', 60), reason()],
-  'review.close': [text('explanation')],
-  'supervision.urge': [text('note')],
-  'supervision.extend': [days('days', 30), reason()],
-  'supervision.reassign': [{ name: 'unit_ids', kind: 'multiselect', options: 'units', required: true }, reason()],
-  // issue-level actions (no task)
-  'issue.comment': [text('text')],
-  'issue.urge': [text('note')],
-  'issue.supervise': [text('note')],
-  'issue.withdraw': [reason()],
+export function setForms(forms: Record<string, FieldSpec[]>): void {
+  published = forms
 }
 
 /** The units a task suggests (a dispatch: the catalogue's choice), offered first. */
@@ -78,14 +40,14 @@ export function checkedInUnits(taskData: Record<string, unknown>): string[] {
 /** Claim and unclaim are buttons of their own, not forms. */
 export const CLAIMS = new Set(['claim', 'unclaim'])
 
-/** The fields of an action's form; an action this table does not know gets a form without fields. */
+/** The fields of an action's form; an action the API published no form for gets one without fields. */
 export function fieldsFor(kind: string, action: string): FieldSpec[] {
-  return SPECS[`${kind}.${action}`] ?? []
+  return published[`${kind}.${action}`] ?? []
 }
 
 /** Whether the console has a form for `kind.action` (`issue.<action>` for issue-level ones). */
 export function hasForm(key: string): boolean {
-  return key in SPECS
+  return key in published
 }
 
 /** The actions a task offers that take a form. */

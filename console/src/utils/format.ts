@@ -6,6 +6,7 @@ import { ApiError } from '@/api'
 import type { Locale } from '@/i18n'
 import type { Messages } from '@/locales/zh-CN'
 import { useDirectory } from '@/stores/directory'
+import { usePeople } from '@/stores/people'
 import { useSession } from '@/stores/session'
 import { durationParts, formatDate, formatDateTime } from './time'
 
@@ -19,6 +20,7 @@ export function useFormat() {
   const { t, te, locale } = useI18n<{ message: Messages }>()
   const session = useSession()
   const directory = useDirectory()
+  const people = usePeople()
   const loc = computed(() => locale.value as Locale)
 
   function label(group: string, key: string | null | undefined): string {
@@ -54,6 +56,8 @@ export function useFormat() {
     dt: (iso: string | null | undefined) => formatDateTime(iso, loc.value, session.timezone),
     date: (iso: string | null | undefined) => formatDate(iso, loc.value, session.timezone),
     unit: (id: string | null | undefined) => directory.unitName(id, loc.value),
+    /** a person by name and unit (staff; the id in a tooltip where shown) */
+    person: (id: string | null | undefined) => people.label(id),
     matter: (code: string) => directory.matterName(code, loc.value),
     pct: (rate: number | null | undefined) => (rate === null || rate === undefined ? '—' : `${(rate * 100).toFixed(1)}%`),
   }

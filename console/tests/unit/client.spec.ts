@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest'
-import { ApiError, createClient, EventStreamParser, type StreamEvent } from '@/api/client'
+import { ApiError, createClient, EventStreamParser, type StreamEvent, XLSX } from '@/api/client'
 
 describe('the API client', () => {
   it('sends the bearer token and turns a problem detail into an ApiError with its slug', async () => {
@@ -34,6 +34,21 @@ describe('the API client', () => {
     const api = createClient({ token: () => null, fetch })
     await api.tasks({ kind: undefined, limit: 20 })
     expect(fetch.mock.calls[0][0]).toBe('/v1/tasks?limit=20')
+  })
+
+  it('puts one record of the directory, and sends a whole file as it is with its own type', async () => {
+    const applied = { version: 3, dry_run: false, signalled: 0, counts: {}, changes: [] }
+    const fetch = vi.fn().mockImplementation(async () => new Response(JSON.stringify(applied)))
+    const api = createClient({ token: () => 'tok', fetch })
+    await api.putUnit('qh.hd.xh', { record: { name: '新华街道办事处' }, reason: '更名' })
+    let [url, init] = fetch.mock.calls[0]
+    expect([url, init.method, init.headers['Content-Type']]).toEqual(['/v1/admin/units/qh.hd.xh', 'PUT', 'application/json'])
+    expect(JSON.parse(init.body)).toEqual({ record: { name: '新华街道办事处' }, reason: '更名' })
+    const file = new Blob(['PK…'])
+    expect(await api.loadDirectory(file, XLSX, { reason: '年度调整', dry_run: true })).toEqual(applied)
+    ;[url, init] = fetch.mock.calls[1]
+    expect(url).toBe('/v1/admin/directory?reason=%E5%B9%B4%E5%BA%A6%E8%B0%83%E6%95%B4&dry_run=true')
+    expect([init.method, init.headers['Content-Type'], init.body]).toEqual(['POST', XLSX, file])
   })
 
   it('parses server-sent events split across chunks, skipping heartbeats', () => {

@@ -5,8 +5,18 @@ import { createPinia, setActivePinia } from 'pinia'
 import type { Component } from 'vue'
 import { i18n } from '@/i18n'
 import type { InboxTask } from '@/api'
+import { setForms } from '@/utils/actions'
+import { fieldsFromSchema, type JsonSchema } from '@/utils/forms'
+import published from './forms.json'
+
+/** The action forms as a session loads them: built from the schemas the API publishes (saved by `npm run gen:api`). */
+export function loadPublishedForms(): void {
+  setForms(Object.fromEntries(Object.entries(published as Record<string, JsonSchema>)
+    .map(([key, schema]) => [key, fieldsFromSchema(schema)])))
+}
 
 export function mountWith<C extends Component>(component: C, options: ComponentMountingOptions<C> = {}) {
+  loadPublishedForms()
   const pinia = createPinia()
   setActivePinia(pinia)
   i18n.global.locale.value = 'zh-CN'

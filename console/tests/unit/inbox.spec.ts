@@ -3,7 +3,8 @@ import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { byDue, useInbox } from '@/stores/inbox'
 import { inboxTask } from './helpers'
 
-const api = vi.hoisted(() => ({ tasks: vi.fn(), claim: vi.fn(), unclaim: vi.fn() }))
+const api = vi.hoisted(() => ({ tasks: vi.fn(), claim: vi.fn(), unclaim: vi.fn(),
+  taskQueues: vi.fn().mockResolvedValue({ all: 2, unclaimed: 1, claimed: 1, due_soon: 0, overdue: 0, follow_up: 0 }) }))
 vi.mock('@/api', () => ({ api }))
 
 describe('the inbox store', () => {

@@ -3,11 +3,11 @@ import { beforeEach, describe, expect, it, vi } from 'vitest'
 import type { Me } from '@/api'
 import { useSession } from '@/stores/session'
 
-const api = vi.hoisted(() => ({ token: vi.fn(), me: vi.fn(), config: vi.fn() }))
+const api = vi.hoisted(() => ({ token: vi.fn(), me: vi.fn(), config: vi.fn(), actionForms: vi.fn() }))
 vi.mock('@/api', () => ({ api, bindSession: vi.fn() }))
 
 const me = (roles: Me['roles'], over: Partial<Me> = {}): Me => ({ id: 'x', name: 'x', unit_id: 'qh.hd', unit_name: '河东区',
-  unit_name_en: 'Hedong', level: 'district', roles, community_id: null, ...over })
+  unit_name_en: 'Hedong', level: 'district', roles, community_id: null, capabilities: [], ...over })
 
 describe('the session store', () => {
   beforeEach(() => {
@@ -18,7 +18,7 @@ describe('the session store', () => {
 
   it('signs in with a sample principal and keeps the token for the tab', async () => {
     api.token.mockResolvedValue({ token: 'tok', principal_id: 'supervisor@qh.hd', expires_in_s: 3600 })
-    api.me.mockResolvedValue(me(['supervisor']))
+    api.me.mockResolvedValue(me(['supervisor'], { capabilities: ['inbox', 'issue_pages', 'statistics', 'audit'] }))
     const session = useSession()
     await session.signInAs('supervisor@qh.hd')
     expect(api.token).toHaveBeenCalledWith('supervisor@qh.hd')
@@ -37,17 +37,28 @@ describe('the session store', () => {
     expect(session.token).toBeNull()
   })
 
+  // the roles say nothing here: what the API lists as the principal's capabilities decides
   it.each([
-    [['resident'], '/my'],
-    [['supervisor'], '/dashboard'],
-    [['grid_worker'], '/inbox'],
-    [['leader'], '/inbox'],
-    [['integration'], '/report'],
-  ] as const)('sends %j home to %s', async (roles, home) => {
+    [['own_issues', 'file_reports'], '/my'],
+    [['inbox', 'issue_pages', 'file_reports', 'statistics', 'audit'], '/dashboard'],
+    [['inbox', 'issue_pages', 'file_reports'], '/inbox'],
+    [['inbox', 'issue_pages', 'file_reports', 'statistics'], '/inbox'],
+    [['issue_pages', 'file_reports'], '/report'],
+  ] as const)('sends a principal who may open %j home to %s', async (capabilities, home) => {
     api.token.mockResolvedValue({ token: 't', principal_id: 'p', expires_in_s: 1 })
-    api.me.mockResolvedValue(me([...roles]))
+    api.me.mockResolvedValue(me(['resident'], { capabilities: [...capabilities] }))
     const session = useSession()
     await session.signInAs('p')
     expect(session.home).toBe(home)
+  })
+
+  it('asks the API what a principal may open: an administrator starts at the organisation', async () => {
+    api.token.mockResolvedValue({ token: 't', principal_id: 'administrator@qh.hd', expires_in_s: 1 })
+    api.me.mockResolvedValue(me(['administrator'], { capabilities: ['read_directory', 'administer_directory'] }))
+    const session = useSession()
+    await session.signInAs('administrator@qh.hd')
+    expect(session.can('administer_directory')).toBe(true)
+    expect(session.can('inbox', 'statistics')).toBe(false)
+    expect(session.home).toBe('/admin/units')
   })
 })

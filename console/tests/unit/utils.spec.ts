@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { fieldsFor, initialValues, payloadOf } from '@/utils/actions'
+import { loadPublishedForms } from './helpers'
 import { eventLine } from '@/utils/events'
 import { figure, percent, ratesOffered } from '@/utils/figures'
 import { inRing, projection } from '@/utils/geo'
@@ -9,6 +10,7 @@ import { monthsUpTo, urgency } from '@/utils/time'
 
 describe('the action forms', () => {
   it('build the data of an action from what was filled', () => {
+    loadPublishedForms()
     const fields = fieldsFor('handle', 'complete')
     const values = { ...initialValues(fields), result: '  阀门已更换 ', evidence: 'https://a\n\n https://b ' }
     expect(payloadOf(fields, values)).toEqual({ result: '阀门已更换', evidence: ['https://a', 'https://b'] })

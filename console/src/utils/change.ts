@@ -1,0 +1,34 @@
+/** Making one change to the directory from a dialog: busy while it is sent, the refusal kept to be shown (with a
+ * file's problems), and on success a word of it and the directory loaded again so every name follows. */
+import { ElMessage } from 'element-plus'
+import { ref } from 'vue'
+import type { AppliedOut } from '@/api'
+import { useDirectory } from '@/stores/directory'
+import { useFormat } from './format'
+
+export function useChange() {
+  const f = useFormat()
+  const directory = useDirectory()
+  const busy = ref(false)
+  const error = ref<unknown>(null)
+
+  /** Send the change; the applied version, or null when the API refused it (then `error` says why). */
+  async function run(send: () => Promise<AppliedOut>): Promise<AppliedOut | null> {
+    busy.value = true
+    error.value = null
+    try {
+      const applied = await send()
+      if (applied.version === null) ElMessage.info(f.t('admin.unchanged'))
+      else ElMessage.success(f.t('admin.saved', { version: applied.version }))
+      await directory.reload().catch(() => undefined)
+      return applied
+    } catch (err) {
+      error.value = err
+      return null
+    } finally {
+      busy.value = false
+    }
+  }
+
+  return { busy, error, run }
+}

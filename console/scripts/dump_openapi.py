@@ -20,5 +20,6 @@ from core.settings import Settings  # noqa: E402
 schema = create_app(Settings()).openapi()
 (ROOT / "console" / "openapi.json").write_text(json.dumps(schema, ensure_ascii=False, indent=1) + "\n")
 print(f"console/openapi.json: {len(schema['paths'])} paths")
-(ROOT / "console" / "tests" / "unit" / "forms.json").write_text(json.dumps(forms(), ensure_ascii=False, indent=1) + "\n")
+FORMS = ROOT / "console" / "tests" / "unit" / "forms.json"
+FORMS.write_text(json.dumps(forms(), ensure_ascii=False, indent=1) + "\n")
 print(f"console/tests/unit/forms.json: {len(forms())} forms")

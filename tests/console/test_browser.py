@@ -7,7 +7,8 @@ words) and whistles; the community leader approves; the street dispatcher routes
 in; the dispatcher concludes the consultation; the units complete; the grid worker verifies and reports another issue
 from the map; the resident evaluates on the phone and reads the board; a district supervisor finds the issue on the
 dashboard and the map and opens its audit. The district's administrator renames a street, finds a person, reads the
-catalogue, and imports a workbook — refused with its problems listed, then a good one previewed and applied. Every page is screenshotted in Chinese and English (under
+catalogue, and imports a workbook — refused with its problems listed, then a good one previewed and applied.
+Every page is screenshotted in Chinese and English (under
 ``data/screenshots/console``), checked by axe-core and from the keyboard, and no page may log a console error.
 """
 
@@ -373,7 +374,7 @@ def test_a_district_administrator_keeps_the_directory(browser: Browser, base_url
     page.keyboard.press("Escape")
     expect(form).to_be_hidden()
 
-    # --- 目录导入与版本: a workbook with a problem is refused whole, each problem where it is ----------------------------
+    # --- 目录导入与版本: a workbook with a problem is refused whole, each problem where it is ----------
     exported = exported_directory(base_url)
     bad, bad_row = workbook(exported, "人员", "handler@qh.hd.cy.c1", "所属单位编码", "qh.hd.nowhere")
     (tmp_path / "河东区目录-有误.xlsx").write_bytes(bad)
@@ -390,7 +391,7 @@ def test_a_district_administrator_keeps_the_directory(browser: Browser, base_url
         expect(page.get_by_test_id("problem")).to_contain_text("目录未作任何更改")
         admin.check_page("22-admin-import-problems")
 
-    # --- then the good one: previewed (nothing changed yet), applied with a reason, listed as a version -------------------
+    # --- then the good one: previewed (nothing changed yet), applied with a reason, listed as a version --
     admin.check_directory_file(tmp_path / "河东区目录.xlsx")
     preview = page.get_by_test_id("directory-preview")
     expect(preview.get_by_test_id("directory-counts")).to_contain_text("单位：新增 0，修改 1，撤除 0")
@@ -411,7 +412,7 @@ def test_a_district_administrator_keeps_the_directory(browser: Browser, base_url
     expect(page.get_by_test_id("unit-tree")).to_contain_text("新华东苑社区（试点）")
     admin.close()
 
-    # --- a supervisor reads the directory, and may not change it ---------------------------------------------------------
+    # --- a supervisor reads the directory, and may not change it --
     supervisor = Console(browser, base_url, shots, problems)
     supervisor.sign_in(SUPERVISOR)
     supervisor.menu("组织机构")

@@ -119,6 +119,11 @@ def test_one_issue_through_the_console(browser: Browser, base_url: str, shots: P
 
     wait_until(in_inbox, "the issue in the grid worker's inbox")
     expect(row.locator("[data-urgency]")).to_be_visible()
+    queues = worker.page.get_by_test_id("inbox-queues")
+    expect(queues.get_by_role("tab", name=re.compile(r"^待签收 [1-9]"))).to_be_visible()  # counted by the API
+    queues.get_by_role("tab", name=re.compile("^待签收")).click()
+    worker.settle()
+    expect(row).to_be_visible()  # unclaimed, so in that queue
     worker.check_page("04-inbox")
     row.get_by_role("link", name="打开").click()
     expect(worker.page.get_by_test_id("issue-state")).to_contain_text("发现")
@@ -183,6 +188,9 @@ def test_one_issue_through_the_console(browser: Browser, base_url: str, shots: P
     heating.act("handle", "办结", lambda f: f.get_by_label("处理结果").fill("阀门已更换，暖气恢复"),
                 expect_state="反馈")
     heating.check_page("07-issue-handled")
+    timeline = heating.page.get_by_test_id("staff-timeline")
+    expect(timeline).to_contain_text("（朝阳东苑社区第1网格）")  # who acted, by name and unit: not an id
+    expect(timeline).not_to_contain_text(f"由 {GRID_WORKER}")
     heating.close()
 
     # --- the grid worker verifies, rates as the whistler, and reports another issue from the map -------------------
@@ -241,6 +249,19 @@ def test_one_issue_through_the_console(browser: Browser, base_url: str, shots: P
     supervisor.menu("考核")
     expect(supervisor.page.get_by_test_id("assessment")).to_be_visible()
     supervisor.check_page("15-assessment")
+
+    # --- 办件查询: the supervisor finds the issue by a word, the search in the page's address --------------------
+    supervisor.menu("办件查询")
+    supervisor.page.get_by_label("关键词").fill("暖气")
+    supervisor.page.get_by_role("button", name="查询").click()
+    supervisor.settle()
+    expect(supervisor.page).to_have_url(re.compile(r"/console/search\?q=%E6%9A%96%E6%B0%94"))
+    results = supervisor.page.get_by_test_id("search-results")
+    expect(results.locator("tr", has_text=issue_id)).to_be_visible()
+    supervisor.page.get_by_label("保存当前查询为…").fill("暖气投诉")
+    supervisor.page.get_by_role("button", name="保存", exact=True).click()
+    expect(supervisor.page.get_by_role("group", name="我的查询：").get_by_text("暖气投诉")).to_be_visible()
+    supervisor.check_page("15b-search")
 
     supervisor.open_issue(issue_id)
     expect(supervisor.page.get_by_test_id("issue-state")).to_contain_text("已办结")

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import asyncio
 
+import structlog
 from sqlalchemy import or_, select
 from temporalio.client import Client
+from temporalio.service import RPCError
 
 from domain.directory import Directory
 from domain.messages import Handover, issue_workflow_id
@@ -19,6 +21,8 @@ from store import directory as store_directory
 from store import models
 from store.db import SessionFactory
 from workflows import ResidentIssue
+
+log = structlog.get_logger(__name__)
 
 #: a bound on one hand-over's signals
 MAX_ISSUES = 100_000
@@ -52,13 +56,25 @@ def pending(sessions: SessionFactory) -> tuple[Handover, list[str]]:
             select(models.Task.issue_id).where(models.Task.status == "open")
             .where(or_(models.Task.unit_id.in_(moves), models.Task.claimed_by.in_(released)))
             .distinct().order_by(models.Task.issue_id).limit(MAX_ISSUES)))
-    return Handover(moves=moves, released=released, version=number, reason="the directory changed"), issues
+    by_id = {u.id: u for u in directory.units}
+    parents = {succ: by_id[succ].parent_id for succ in set(moves.values()) if succ in by_id}
+    return Handover(moves=moves, released=released, version=number, reason="the directory changed",
+                    parents=parents), issues
 
 
-async def hand_over(client: Client, sessions: SessionFactory, reason: str) -> int:
-    """Signal every issue with open work at a retired unit or claimed by a deactivated person; how many."""
+async def hand_over(client: Client | None, sessions: SessionFactory, reason: str) -> tuple[int, int]:
+    """Signal every issue with open work at a retired unit or claimed by a deactivated person: how many were told,
+    and how many could not be (Temporal away, or an issue that ended meanwhile); those are told when this runs
+    again (``whistle directory handover``). The directory's change stands either way."""
     handover, issues = await asyncio.to_thread(pending, sessions)
+    if client is None:
+        return 0, len(issues)
     handover = handover.model_copy(update={"reason": reason})
+    told = 0
     for issue_id in issues:
-        await client.get_workflow_handle(issue_workflow_id(issue_id)).signal(ResidentIssue.hand_over, handover)
-    return len(issues)
+        try:
+            await client.get_workflow_handle(issue_workflow_id(issue_id)).signal(ResidentIssue.hand_over, handover)
+            told += 1
+        except RPCError as exc:
+            log.warning("hand_over_not_told", issue_id=issue_id, error=exc.message)
+    return told, len(issues) - told

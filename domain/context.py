@@ -36,6 +36,10 @@ def issue_context(org: Organisation, catalogue: Catalogue, report: IssueReport,
         ladder_units = org.ladder(report.grid_id)
     except (KeyError, ValueError) as exc:
         raise UnknownReference(f"grid_id: {exc.args[0]}") from None
+    retired = ladder_units[Level.grid]
+    if not retired.active:
+        raise UnknownReference(f"grid_id: {retired.id!r} is retired"
+                               + (f"; its successor is {retired.successor_id!r}" if retired.successor_id else ""))
     ladder = {level: org.ref(u.id) for level, u in ladder_units.items()}
     matter = matter_context(org, catalogue, ladder, report.matter_code)
     involved = {u.id for refs in matter.routable.values() for u in refs} | {u.id for u in ladder.values()}

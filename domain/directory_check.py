@@ -57,7 +57,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
                       "successor {key} must be an active unit of the same level and kind"),
     "active_children": ("仍有在用的下级单位：{key}", "it still has active units below it: {key}"),
     "no_role": ("须至少有一个角色", "needs at least one role"),
-    "duplicate_subject": ("登录标识 {key} 已用于 {other}", "sign-on subject {key} is already {other}'s"),
+    "duplicate_subject": ("登录标识 {key} 已被他人使用", "sign-on subject {key} is already someone else's"),
+    "subject_is_an_id": ("登录标识 {key} 是另一人员的编码", "sign-on subject {key} is another person's id"),
+    "outside": ("另有 {count} 处问题涉及您辖区以外的单位或人员", "{count} more problem(s) concern units or people "
+                                                          "outside your jurisdiction"),
     "no_department": ("没有承担职能 {key} 的在用部门", "no active department has function {key}"),
     "handling_days": ("须为 1 至 {max} 的整数", "must be a whole number from 1 to {max}"),
     "unknown_rule": ("没有名为 {key} 的规则", "there is no rule named {key}"),
@@ -346,6 +349,7 @@ def check(directory: Directory, positions: Positions, open_work: Mapping[str, in
     for unit in directory.units:
         _check_unit(unit, units, directory, open_work or {}, at)
     subjects: dict[str, str] = {}
+    ids = {p.id for p in directory.principals}
     for p in directory.principals:
         home = units.get(p.unit_id)
         if home is None:
@@ -356,7 +360,9 @@ def check(directory: Directory, positions: Positions, open_work: Mapping[str, in
             at(RecordKind.principal, p.id, "roles", "no_role")
         if p.subject is not None:
             if p.subject in subjects:
-                at(RecordKind.principal, p.id, "subject", "duplicate_subject", key=p.subject, other=subjects[p.subject])
+                at(RecordKind.principal, p.id, "subject", "duplicate_subject", key=p.subject)
+            elif p.subject != p.id and p.subject in ids:  # it would sign in as that other person
+                at(RecordKind.principal, p.id, "subject", "subject_is_an_id", key=p.subject)
             subjects.setdefault(p.subject, p.id)
     functions = {u.function for u in directory.units if u.kind is UnitKind.department and u.active}
     for m in directory.matters:
@@ -402,8 +408,7 @@ def _check_unit(unit: Unit, units: Mapping[str, Unit], directory: Directory, ope
     shape = directory.shapes.get(unit.id)
     if is_grid and unit.active and shape is None:
         at(RecordKind.unit, key, "shape", "no_shape")
-    if shape is not None and (shape.get("type") not in ("Polygon", "MultiPolygon")
-                              or not isinstance(shape.get("coordinates"), list)):
+    if shape is not None and not _polygonal(shape):
         at(RecordKind.unit, key, "shape", "bad_shape")
     if not unit.active:
         if unit.successor_id is None and open_work.get(unit.id, 0) > 0:
@@ -416,6 +421,31 @@ def _check_unit(unit: Unit, units: Mapping[str, Unit], directory: Directory, ope
         if (successor is None or not successor.active or successor.level is not unit.level
                 or successor.kind is not unit.kind or successor.id == unit.id):
             at(RecordKind.unit, key, "successor_id", "bad_successor", key=unit.successor_id)
+
+
+def _ring(ring: Any) -> bool:
+    """A closed ring of at least four [longitude, latitude] positions within range."""
+    if not isinstance(ring, list) or len(ring) < 4 or ring[0] != ring[-1]:
+        return False
+    for position in ring:
+        if not (isinstance(position, list | tuple) and len(position) >= 2
+                and all(isinstance(v, int | float) and not isinstance(v, bool) for v in position[:2])):
+            return False
+        if not (-180 <= position[0] <= 180 and -90 <= position[1] <= 90):
+            return False
+    return True
+
+
+def _polygonal(shape: Mapping[str, Any]) -> bool:
+    """A GeoJSON Polygon or MultiPolygon whose every ring is closed, of four positions or more, within range."""
+    coordinates = shape.get("coordinates")
+    if shape.get("type") == "Polygon":
+        polygons = [coordinates]
+    elif shape.get("type") == "MultiPolygon" and isinstance(coordinates, list):
+        polygons = coordinates
+    else:
+        return False
+    return bool(polygons) and all(isinstance(p, list) and p and all(_ring(r) for r in p) for p in polygons)
 
 
 def _cycle(unit: Unit, units: Mapping[str, Unit]) -> list[str]:

@@ -465,4 +465,7 @@ def hand_over(state: IssueState, handover: Handover, now: datetime) -> list[str]
     if state.lead_unit_id in handover.moves:
         state.lead_unit_id = handover.moves[state.lead_unit_id]
     state.co_unit_ids = [handover.moves.get(u, u) for u in state.co_unit_ids]
+    state.checked_in = [handover.moves.get(u, u) for u in state.checked_in]  # a later lead is the successor
+    for unit_id, parent in handover.parents.items():
+        state.context.parents.setdefault(unit_id, parent)
     return changed

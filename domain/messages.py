@@ -110,3 +110,6 @@ class Handover(BaseModel):
     released: list[str] = []
     version: int
     reason: str
+    #: each successor's parent, so that the issue finds the successor's place on the ladder (who sees it, who is
+    #: above it) as it finds every unit it involves
+    parents: dict[str, str | None] = {}

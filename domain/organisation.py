@@ -115,8 +115,13 @@ class Organisation:
                 self._children.setdefault(unit.parent_id, []).append(unit)
 
     def signed_in(self, subject: str) -> Principal | None:
-        """The principal a sign-on token names: by the subject the directory records for them, else by id."""
-        return self._by_subject.get(subject) or self.principals.get(subject)
+        """The principal a sign-on token names: by the subject the directory records for them, else by id (only a
+        principal without a subject of their own signs in by id)."""
+        found = self._by_subject.get(subject)
+        if found is not None:
+            return found
+        by_id = self.principals.get(subject)
+        return by_id if by_id is not None and by_id.subject is None else None
 
     def unit(self, unit_id: str) -> Unit:
         try:

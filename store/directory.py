@@ -63,10 +63,18 @@ def version(session: Session) -> int:
 
 
 def open_work(session: Session) -> dict[str, int]:
-    """How many open tasks each unit holds, as the read model knows."""
+    """How much open work each unit holds, as the read model knows: its open tasks, and the open issues whose
+    ladder it is on (a grid, community or street whose issue may yet come back to it)."""
+    out: dict[str, int] = {}
     rows = session.execute(select(models.Task.unit_id, func.count()).where(models.Task.status == "open")
                            .group_by(models.Task.unit_id))
-    return {unit_id: int(n) for unit_id, n in rows}
+    for unit_id, n in rows:
+        out[unit_id] = out.get(unit_id, 0) + int(n)
+    I = models.Issue
+    for column in (I.grid_id, I.community_id, I.street_id):
+        for unit_id, n in session.execute(select(column, func.count()).where(I.status == "open").group_by(column)):
+            out[unit_id] = out.get(unit_id, 0) + int(n)
+    return out
 
 
 # --- writing ------------------------------------------------------------------------------------------------
@@ -112,10 +120,23 @@ def counts(changes: Iterable[Change]) -> dict[str, dict[str, int]]:
     return out
 
 
+#: the key of the transaction lock PostgreSQL takes while the directory is read, checked and changed
+LOCK_KEY = 0x57484953  # "WHIS"
+
+
+def lock(session: Session) -> None:
+    """Changes of the directory one at a time: each reads, checks and writes under PostgreSQL's transaction lock
+    (SQLite lets one writer at a time anyway; a change that lost the race fails on its version number)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(LOCK_KEY)))
+
+
 def apply(session: Session, new: Directory, *, author: str, reason: str, source: str,
           now: datetime | None = None) -> Applied:
     """Make ``new`` the directory in force, in the session's transaction, as one new version. The caller has
-    checked it (:func:`domain.directory_check.check`); nothing is written when it equals the current one."""
+    checked it (:func:`domain.directory_check.check`) under :func:`lock`; nothing is written when it equals the
+    current one."""
+    lock(session)
     old = current(session)
     changes = diff(old, new)
     if not changes:
@@ -274,14 +295,18 @@ class DirectoryCache:
             fresh = self._read()
         except SQLAlchemyError as exc:
             with self._lock:
-                self._reading, self._checked = False, time.monotonic()
+                self._checked = time.monotonic()
                 if self._loaded is None or raise_errors:
                     raise
                 log.warning("directory_not_refreshed", error=type(exc).__name__, version=self._loaded.version)
                 return self._loaded
+        finally:
+            self._reading = False  # whatever happened, the next stale read may try again
         with self._lock:
-            self._loaded, self._reading, self._checked = fresh, False, time.monotonic()
-            return fresh
+            if self._loaded is None or fresh.version >= self._loaded.version:  # never back to an older version
+                self._loaded = fresh
+            self._checked = time.monotonic()
+            return self._loaded
 
     def _read(self) -> Loaded:
         current_copy = self._loaded
@@ -314,10 +339,11 @@ def load(session: Session, raw: RawDirectory, *, author: str, reason: str, sourc
     """Check the rows whole against the directory in force and the open work, then (unless ``dry_run``) make
     them the directory, in the session's transaction. :class:`DirectoryInvalid` lists every problem and
     changes nothing."""
-    old = current(session) if version(session) else None
+    lock(session)
+    old = current(session)
     new = validated(raw, open_work(session), old)
     if dry_run:
-        return Applied(None, diff(old or Directory(), new))
+        return Applied(None, diff(old, new))
     return apply(session, new, author=author, reason=reason, source=source)
 
 

@@ -73,7 +73,10 @@ class GridIndex:
 
 
 def load_index(session: Session) -> GridIndex:
-    return GridIndex({row.grid_id: shape(row.geometry) for row in session.scalars(select(models.GridShape))})
+    """The shapes of the grids in use (a retired grid takes no new reports)."""
+    rows = session.scalars(select(models.GridShape).join(models.Unit, models.Unit.id == models.GridShape.grid_id)
+                           .where(models.Unit.active))
+    return GridIndex({row.grid_id: shape(row.geometry) for row in rows})
 
 
 class CachedIndex:

@@ -126,18 +126,20 @@ def _handover(settings: Settings, args: argparse.Namespace) -> int:
     if not pending(session_factory(make_engine(settings.db_url)))[1]:
         return 0  # no open work at a retired unit or with a deactivated person: nothing to tell
 
-    async def run() -> int:
-        client = await connect(settings)
+    async def run() -> tuple[int, int]:
+        try:
+            client = await connect(settings)
+        except RuntimeError:  # Temporal not reachable: the change stands, the issues are told later
+            client = None
         return await hand_over(client, session_factory(make_engine(settings.db_url)),
                                getattr(args, "reason", "") or "the directory changed")
 
-    try:
-        told = asyncio.run(run())
-    except RuntimeError as exc:  # Temporal not reachable: the change stands, the issues are told later
-        print(f"running issues not told yet ({exc}): run `whistle directory handover` when Temporal is up",
+    told, not_told = asyncio.run(run())
+    print(f"{told} running issue(s) told to hand their open work over")
+    if not_told:
+        print(f"{not_told} running issue(s) not told yet: run `whistle directory handover` when Temporal is up",
               file=sys.stderr)
         return 1
-    print(f"{told} running issue(s) told to hand their open work over")
     return 0
 
 

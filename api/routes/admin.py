@@ -77,6 +77,8 @@ class AppliedOut(BaseModel):
     version: int | None = Field(description="the new version; null when nothing changed or on a dry run")
     dry_run: bool
     signalled: int = Field(0, description="running issues told to hand their open work over")
+    not_told: int = Field(0, description="running issues that could not be told now (Temporal away): the change "
+                                         "stands, and `whistle directory handover` tells them")
     counts: dict[str, dict[str, int]]
     changes: list[ChangeOut]
 
@@ -104,34 +106,40 @@ def _reader(caller: Caller) -> None:
         raise Problem("not-permitted", "the directory's versions are read by administrators and supervisors")
 
 
+def _units_of(change: Change) -> set[str | None]:
+    """The units a change of a unit or a person depends on: for a person their unit, before and after; for a unit
+    the unit itself as it was, and its parent and its successor, before and after (a unit being added is placed
+    by its parent)."""
+    if change.kind is RecordKind.unit:
+        out = {change.before.get("id")} if change.before is not None else set()
+        for row in (change.before, change.after):
+            if row is not None:
+                out |= {row.get(k) for k in ("parent_id", "successor_id") if row.get(k) is not None}
+        return out
+    return {r.get("unit_id") for r in (change.before, change.after) if r is not None}
+
+
 def _visible(change: Change, caller: Caller) -> bool:
-    """Units and people of the caller's subtree; the catalogue and the rules, which everyone shares."""
+    """A unit or a person the caller's subtree touches; the catalogue and the rules, which everyone shares."""
     if change.kind in (RecordKind.matter, RecordKind.rules):
         return True
-    field = "id" if change.kind is RecordKind.unit else "unit_id"
-    units = {row[field] for row in (change.before, change.after) if row is not None}
-    parents = {row.get("parent_id") for row in (change.before, change.after)
-               if row is not None and change.kind is RecordKind.unit}
-    return bool(units & caller.subtree) or bool(parents & caller.subtree)
+    return bool((_units_of(change) | {change.key}) & caller.subtree)
 
 
 def _outside(changes: list[Change], caller: Caller, services: Services) -> list[str]:
-    """The changes an administrator may not make: a unit or person outside their subtree (before or after), a
-    unit moved above it; the catalogue and the rules unless they administer the whole city."""
-    at_top = Capability.administer_catalogue in capabilities(caller.actor, services.at_the_top(caller))
+    """The changes an administrator may not make: a unit or a person not wholly inside their subtree — the record,
+    its parent and its successor, before and after (their own unit itself is the level above's to change) — and the
+    catalogue and the rules unless they administer the whole city."""
+    if Capability.administer_catalogue in capabilities(caller.actor, services.at_the_top(caller)):
+        return []
     out = []
     for change in changes:
         if change.kind in (RecordKind.matter, RecordKind.rules):
-            if not at_top:
-                out.append(f"{change.kind.value} {change.key}: the catalogue and the rules are the city's")
+            out.append(f"{change.kind.value} {change.key}: the catalogue and the rules are the city's")
             continue
-        rows_ = [r for r in (change.before, change.after) if r is not None]
-        if change.kind is RecordKind.unit:
-            inside = all(r["id"] in caller.subtree and r["id"] != caller.unit_id for r in rows_) or (
-                change.before is None and change.after is not None and change.after.get("parent_id") in caller.subtree)
-        else:
-            inside = all(r["unit_id"] in caller.subtree for r in rows_)
-        if not inside and not at_top:
+        touched = _units_of(change)
+        own = change.kind is RecordKind.unit and change.key == caller.unit_id
+        if own or not touched <= caller.subtree:
             out.append(f"{change.kind.value} {change.key}: outside {caller.unit_id}")
     return out
 
@@ -147,6 +155,29 @@ def _sheet_problems(problems: list[FileProblem]) -> list[SheetProblem]:
         out.append(SheetProblem(sheet=p.sheet.value, row=p.row, column=header, message=p.text("zh"),
                                 message_en=p.text("en")))
     return out
+
+
+#: problems about records the file left out: they may name units and people beyond the reader's jurisdiction
+MISSING = frozenset({"missing_unit", "missing_principal"})
+
+
+def _within(exc: DirectoryInvalid, current: Directory, caller: Caller, services: Services) -> DirectoryInvalid:
+    """The problems an administrator below the city may read: those about records left out of their file name
+    units and people of the whole city, so the ones outside their subtree are only counted."""
+    if Capability.administer_catalogue in capabilities(caller.actor, services.at_the_top(caller)):
+        return exc
+    unit_of = {p.id: p.unit_id for p in current.principals}
+    kept, hidden = [], 0
+    for problem in exc.problems:
+        key = problem.params.get("key", "")
+        unit = unit_of.get(key) if problem.code == "missing_principal" else key
+        if problem.code in MISSING and unit not in caller.subtree:
+            hidden += 1
+        else:
+            kept.append(problem)
+    if hidden:
+        kept.append(FileProblem(sheet=Sheet.units, code="outside", params={"count": str(hidden)}))
+    return DirectoryInvalid(kept)
 
 
 def _refused(exc: DirectoryInvalid) -> Problem:
@@ -227,7 +258,7 @@ async def _commit(services: Services, caller: Caller, build: Build, *, reason: s
     out = await asyncio.to_thread(_check_and_apply, services, caller, build, reason=reason, source=source,
                                   dry_run=dry_run)
     if out.version is not None:
-        out.signalled = await hand_over(services.client, services.sessions, reason)
+        out.signalled, out.not_told = await hand_over(services.temporal, services.sessions, reason)
     return out
 
 
@@ -239,7 +270,7 @@ def _check_and_apply(services: Services, caller: Caller, build: Build, *, reason
         try:
             new = validated(build(current), store_directory.open_work(session), current)
         except DirectoryInvalid as exc:
-            raise _refused(exc) from None
+            raise _refused(_within(exc, current, caller, services)) from None
         changes = diff(current, new)
         outside = _outside(changes, caller, services)
         if outside:

@@ -162,6 +162,9 @@ def export_issues(caller: CallerDep, session: SessionDep, services: ServicesDep,
     def local(at: datetime | None) -> str:
         return at.astimezone(tz).strftime("%Y-%m-%d %H:%M") if at else ""
 
+    def cell(text: str) -> str:  # a resident's words never run as a spreadsheet formula
+        return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
@@ -169,7 +172,7 @@ def export_issues(caller: CallerDep, session: SessionDep, services: ServicesDep,
     while written < CSV_MAX_ROWS:
         rows, cursor = list_issues(session, _scope(caller), filters, sort, 200, cursor)
         for s in _summaries(session, rows):
-            writer.writerow([s.issue_id, s.title, s.matter_code, s.category, s.step, s.status, s.level,
+            writer.writerow([s.issue_id, cell(s.title), s.matter_code, s.category, s.step, s.status, s.level,
                              "、".join(name(u) for u in s.holder_unit_ids), name(s.lead_unit_id), local(s.due_at),
                              "yes" if s.overdue else "no", "yes" if s.urgent else "no", s.reworks, s.urges,
                              local(s.created_at), local(s.closed_at)])

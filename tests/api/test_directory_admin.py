@@ -154,3 +154,18 @@ async def test_a_changed_matter_applies_to_new_issues_and_running_ones_keep_thei
     finally:
         back = await _put(api, CITY_ADMIN, f"/v1/admin/matters/{code}", {"report_hours": 24}, "restored")
         assert back.status_code == 200, back.text
+
+
+async def test_a_district_administrator_cannot_reach_into_another_district(api: Api) -> None:
+    unit = "qh.hd.dept.recycling"
+    made = await _put(api, DISTRICT_ADMIN, f"/v1/admin/units/{unit}", _department(unit, "再生资源站", "recycling"))
+    assert made.status_code == 200, made.text
+    moved = await _put(api, DISTRICT_ADMIN, f"/v1/admin/units/{unit}", {"parent_id": "qh.hx"}, "moved")
+    assert moved.status_code == 403 and "outside" in moved.json()["detail"]  # not under another district
+    pushed = await _put(api, DISTRICT_ADMIN, f"/v1/admin/units/{unit}",
+                        {"active": False, "successor_id": "qh.hx.dept.heating"}, "merged")
+    assert pushed.status_code == 403  # nor its work handed to another district's unit
+    people = await _put(api, DISTRICT_ADMIN, "/v1/admin/principals/handler@qh.hd.dept.heating", {"unit_id": "qh.hx"})
+    assert people.status_code == 403
+    units = {u["id"]: u for u in (await api.get("/v1/units", DISTRICT_ADMIN)).json()}
+    assert units[unit]["parent_id"] == "qh.hd" and units[unit]["active"] is True  # nothing changed

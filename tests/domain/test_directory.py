@@ -267,9 +267,18 @@ def test_a_sign_on_subject_used_twice() -> None:
     cells(raw, Sheet.principals, "d@c.d")["subject"] = "1001"
     [problem] = problems_of(raw)
     assert problem == Problem(sheet=Sheet.principals, row=4, column="subject", code="duplicate_subject",
-                              params={"key": "1001", "other": "w@g"})
-    assert problem.text("zh") == "人员 第 4 行「登录标识」：登录标识 1001 已用于 w@g"
-    assert problem.text("en") == "people row 4, column 'sign-on subject': sign-on subject 1001 is already w@g's"
+                              params={"key": "1001"})  # whose it is stays unsaid: it may be outside the reader's
+    assert problem.text("zh") == "人员 第 4 行「登录标识」：登录标识 1001 已被他人使用"
+    assert problem.text("en") == ("people row 4, column 'sign-on subject': sign-on subject 1001 is already someone "
+                                  "else's")
+
+
+def test_a_sign_on_subject_that_is_another_person_s_id_is_refused() -> None:
+    raw = small_city()
+    cells(raw, Sheet.principals, "d@c.d")["subject"] = "w@g"  # signing in as w@g would find d@c.d
+    [problem] = problems_of(raw)
+    assert problem == Problem(sheet=Sheet.principals, row=4, column="subject", code="subject_is_an_id",
+                              params={"key": "w@g"})
 
 
 def _retire_grid(raw: dict[Sheet, Rows], successor: str | None = None) -> None:
@@ -552,3 +561,14 @@ def test_records_carry_a_grids_shape_and_come_back_whole() -> None:
     assert records[RecordKind.unit, grid.id]["shape"] == SAMPLE.shapes[grid.id]
     assert records[RecordKind.unit, "qh"]["shape"] is None
     assert Directory.from_records((kind, row) for (kind, _), row in records.items()).sorted() == SAMPLE
+
+
+def test_a_shape_that_is_not_a_closed_polygon_is_refused() -> None:
+    for broken in ({"type": "Polygon", "coordinates": [[[0, 0], [1, 0]]]},
+                   {"type": "Polygon", "coordinates": [[[1, 2]]]},
+                   {"type": "Polygon", "coordinates": []}, {"type": "MultiPolygon", "coordinates": [[]]},
+                   {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1]]]},  # not closed
+                   {"type": "Polygon", "coordinates": [[[0, 0], [200, 0], [1, 1], [0, 0]]]}):  # beyond the globe
+        raw = small_city()
+        cells(raw, Sheet.units, GRID)["shape"] = broken
+        assert [p.code for p in problems_of(raw)] == ["bad_shape"], broken

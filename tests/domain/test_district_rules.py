@@ -72,3 +72,20 @@ def test_an_issue_that_recorded_no_rules_has_the_old_constants() -> None:
     assert sum(getattr(DEFAULT_RULES.mediation_days, lv.value) for lv in (Level.grid, Level.community,
                                                                           Level.street)) == 7
     assert timedelta(hours=DEFAULT_RULES.emergency_check_in_hours) == timedelta(minutes=30)
+
+
+def test_a_hand_over_moves_the_open_task_and_the_units_that_checked_in() -> None:
+    from domain.engine import hand_over
+    from domain.messages import Handover
+
+    p = PureIssue()
+    _to_handling(p)
+    handle = p.open("handle")
+    successor = "qh.hd.dept.heat_network"
+    changed = hand_over(p.state, Handover(moves={HEATING: successor}, version=7, reason="merged",
+                                          parents={successor: "qh.hd"}), p.now)
+    assert changed == [handle.task_id] and p.open("handle").unit_id == successor
+    assert p.state.lead_unit_id == successor and HEATING not in p.state.checked_in
+    assert p.state.context.parents[successor] == "qh.hd"  # its place on the ladder: who sees it, who is above
+    assert p.state.events[-1].kind == "handed_over"
+    assert hand_over(p.state, Handover(moves={HEATING: successor}, version=7, reason="merged"), p.now) == []

@@ -74,3 +74,20 @@ def test_catalogue_covers_the_categories_with_complete_matters() -> None:
         assert set(m.departments) <= functions, m.code
     assert any(m.mediation for m in cat.matters.values())
     assert any(m.on_the_spot for m in cat.matters.values())
+
+
+def test_a_retired_grid_takes_no_new_report() -> None:
+    import pytest
+
+    from domain.context import UnknownReference, issue_context
+    from tests.driver import report
+    from tests.sample_city import directory
+
+    city = directory()
+    grid = "qh.hd.cy.c1.g1"
+    units = tuple(u.model_copy(update={"active": False, "successor_id": "qh.hd.cy.c1.g2"}) if u.id == grid else u
+                  for u in city.units)
+    org = city.model_copy(update={"units": units}).organisation()
+    with pytest.raises(UnknownReference, match=r"retired; its successor is 'qh\.hd\.cy\.c1\.g2'"):
+        issue_context(org, city.catalogue(), report(grid=grid))
+    issue_context(org, city.catalogue(), report(grid="qh.hd.cy.c1.g2"))  # its successor does

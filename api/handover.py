@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 
 import structlog
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from temporalio.client import Client
 from temporalio.service import RPCError
 
@@ -46,16 +46,23 @@ def successors(directory: Directory) -> dict[str, str]:
 
 
 def pending(sessions: SessionFactory) -> tuple[Handover, list[str]]:
-    """The hand-over the directory in force asks for, and the issues whose open tasks it touches."""
+    """The hand-over the directory in force asks for, and the issues whose open tasks it touches: tasks at a
+    retired unit, and claims held by someone deactivated or moved to another unit (who can no longer act on them,
+    and whom nobody else may relieve)."""
     with sessions() as session:
         directory = store_directory.current(session)
         number = store_directory.version(session)
         moves = successors(directory)
-        released = sorted(p.id for p in directory.principals if not p.active)
-        issues = list(session.scalars(
-            select(models.Task.issue_id).where(models.Task.status == "open")
-            .where(or_(models.Task.unit_id.in_(moves), models.Task.claimed_by.in_(released)))
-            .distinct().order_by(models.Task.issue_id).limit(MAX_ISSUES)))
+        unit_of = {p.id: p.unit_id for p in directory.principals if p.active}
+        T = models.Task
+        claims = session.execute(select(T.issue_id, T.unit_id, T.claimed_by)
+                                 .where(T.status == "open", T.claimed_by.is_not(None)))
+        stranded = {(issue_id, who) for issue_id, unit_id, who in claims
+                    if who is not None and unit_of.get(who) != unit_id}
+        at_retired = set(session.scalars(select(T.issue_id).where(T.status == "open", T.unit_id.in_(moves))
+                                         .distinct().limit(MAX_ISSUES)))
+    released = sorted({who for _, who in stranded})
+    issues = sorted(at_retired | {issue_id for issue_id, _ in stranded})[:MAX_ISSUES]
     by_id = {u.id: u for u in directory.units}
     parents = {succ: by_id[succ].parent_id for succ in set(moves.values()) if succ in by_id}
     return Handover(moves=moves, released=released, version=number, reason="the directory changed",

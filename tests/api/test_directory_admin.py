@@ -169,3 +169,27 @@ async def test_a_district_administrator_cannot_reach_into_another_district(api: 
     assert people.status_code == 403
     units = {u["id"]: u for u in (await api.get("/v1/units", DISTRICT_ADMIN)).json()}
     assert units[unit]["parent_id"] == "qh.hd" and units[unit]["active"] is True  # nothing changed
+
+
+async def test_a_claimer_moved_to_another_unit_gives_the_claim_back(api: Api) -> None:
+    unit, person = "qh.hd.dept.lifts", "handler@qh.hd.dept.lifts"
+    assert (await _put(api, DISTRICT_ADMIN, f"/v1/admin/units/{unit}", _department(unit, "电梯站", "lifts"))
+            ).status_code == 200
+    assert (await _put(api, DISTRICT_ADMIN, f"/v1/admin/principals/{person}", _person(unit, "李工"))).status_code == 200
+    issue = await api.report()
+    w = Walk(api, issue["issue_id"], issue)
+    await w.act("verify", "whistle", {"kind": "daily", "note": "lifts"})
+    await w.act("approve_whistle", "approve")
+    await w.act("dispatch", "route", {"unit_ids": [unit]})
+    await w.act("report", "check_in", unit_id=unit, who=person)
+    await w.act("handle", "claim", who=person)
+    await api.settled(w.issue_id)
+    moved = await _put(api, DISTRICT_ADMIN, f"/v1/admin/principals/{person}", {"unit_id": "qh.hd.cy"}, "moved")
+    assert moved.status_code == 200 and moved.json()["signalled"] == 1, moved.text
+
+    async def released() -> dict[str, Any] | None:
+        view = await api.settled(w.issue_id)
+        task = next(t for t in view["open_tasks"] if t["kind"] == "handle")
+        return view if task["claimed_by"] is None and task["unit_id"] == unit else None
+
+    await _until(released, "the moved claimer's release")

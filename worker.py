@@ -32,7 +32,7 @@ from core.temporal import connect
 from store import webhooks
 from store.calendar import load_arrangements
 from store.db import SessionFactory, make_engine, session_factory, transaction
-from store.directory import DirectoryCache
+from store.directory_cache import DirectoryCache
 from store.seed import load_calendar_overrides
 from workflows import DeliveryInput, QuarterlyAssessment, ResidentIssue, WebhookDelivery, delivery_workflow_id
 from workflows.assessment import SCHEDULE_CRON, SCHEDULE_ID

@@ -12,7 +12,7 @@ from temporalio import activity
 from domain.organisation import Level, UnitKind
 from store import assessments
 from store.db import SessionFactory, transaction
-from store.directory import DirectoryCache
+from store.directory_cache import DirectoryCache
 from store.stats import NoAnswerPolicy, Period, Scope
 
 log = structlog.get_logger(__name__)

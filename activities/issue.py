@@ -13,7 +13,7 @@ from domain.deadlines import DeadlineAnswer, DeadlineBatch
 from domain.messages import IssueReport
 from domain.organisation import Level, UnitRef
 from domain.state import IssueContext, MatterContext
-from store.directory import DirectoryCache
+from store.directory_cache import DirectoryCache
 
 log = structlog.get_logger(__name__)
 

@@ -40,7 +40,7 @@ from api.routes import (
 from core.settings import Settings, get_settings
 from core.temporal import connect, data_converter
 from store.db import SessionFactory, make_engine, session_factory
-from store.directory import DirectoryCache
+from store.directory_cache import DirectoryCache
 
 log = structlog.get_logger("whistle.api")
 

@@ -23,7 +23,7 @@ from domain.catalogue import Catalogue
 from domain.messages import Actor
 from domain.organisation import Organisation, Principal, Role
 from store.db import SessionFactory
-from store.directory import DirectoryCache, DirectoryEmpty, Loaded
+from store.directory_cache import DirectoryCache, DirectoryEmpty, Loaded
 from store.grids import CachedIndex, GridIndex, load_index
 from store.stats import Scope
 

@@ -7,8 +7,6 @@ person deactivated (停用). Grids' shapes live in ``grid_shapes`` beside the un
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,16 +15,14 @@ from typing import Any
 import structlog
 from shapely.geometry import shape
 from sqlalchemy import Table, delete, func, insert, select, update
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from domain.catalogue import Catalogue, HandlingDays, ListType, Matter
+from domain.catalogue import HandlingDays, ListType, Matter
 from domain.directory import Change, Directory, RecordKind, compose, diff
 from domain.directory_check import RawDirectory, validated
-from domain.organisation import Level, Organisation, Principal, Role, Unit, UnitKind
+from domain.organisation import Level, Principal, Role, Unit, UnitKind
 from domain.rules import Rules
 from store import models
-from store.db import SessionFactory
 from store.grids import area_m2, as_geojson, check_collection
 
 log = structlog.get_logger(__name__)
@@ -232,103 +228,6 @@ def changes_between(session: Session, start: int, end: int) -> list[Change]:
         per_version.setdefault(row.version, []).append(
             Change(kind=RecordKind(row.kind), key=row.key, before=row.before, after=row.after))
     return compose(per_version[v] for v in sorted(per_version))
-
-
-# --- the copy each process keeps ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Loaded:
-    """The directory at one version, with the lookups built from it."""
-
-    version: int
-    directory: Directory
-    organisation: Organisation
-    catalogue: Catalogue
-
-    @classmethod
-    def of(cls, number: int, directory: Directory) -> Loaded:
-        return cls(number, directory, directory.organisation(), directory.catalogue())
-
-
-class DirectoryCache:
-    """The directory as a process uses it: read again when a new version appears, which it asks the database
-    at most every ``refresh_s`` (so a change reaches every API process and worker within that time).
-
-    ``blocking=False`` (the API): a stale copy is served while a thread reads the new one, so a request on the
-    event loop never waits for the database; only the very first read waits. Either way, while the database
-    cannot be read, the copy read last is kept."""
-
-    def __init__(self, sessions: SessionFactory | None, refresh_s: float = 5.0, fixed: Loaded | None = None,
-                 blocking: bool = True) -> None:
-        self._sessions = sessions
-        self._refresh = refresh_s if sessions is not None else float("inf")
-        self._loaded: Loaded | None = fixed
-        self._checked = float("-inf")
-        self._blocking = blocking
-        self._reading = False
-        self._lock = threading.Lock()
-
-    @classmethod
-    def fixed(cls, directory: Directory) -> DirectoryCache:
-        """A cache that never reads the database (a test's, or a benchmark's, directory)."""
-        return cls(None, fixed=Loaded.of(0, directory))
-
-    def get(self) -> Loaded:
-        with self._lock:
-            loaded = self._loaded
-            if loaded is not None and time.monotonic() - self._checked < self._refresh:
-                return loaded
-            if loaded is not None and not self._blocking:
-                if not self._reading:
-                    self._reading = True
-                    threading.Thread(target=self._read_and_keep, name="directory-refresh", daemon=True).start()
-                return loaded
-        return self._read_and_keep(raise_errors=loaded is None)
-
-    def refresh(self) -> Loaded:
-        """Read now (after this process changed the directory)."""
-        return self._read_and_keep(raise_errors=True)
-
-    def _read_and_keep(self, raise_errors: bool = False) -> Loaded:
-        try:
-            fresh = self._read()
-        except SQLAlchemyError as exc:
-            with self._lock:
-                self._checked = time.monotonic()
-                if self._loaded is None or raise_errors:
-                    raise
-                log.warning("directory_not_refreshed", error=type(exc).__name__, version=self._loaded.version)
-                return self._loaded
-        finally:
-            self._reading = False  # whatever happened, the next stale read may try again
-        with self._lock:
-            if self._loaded is None or fresh.version >= self._loaded.version:  # never back to an older version
-                self._loaded = fresh
-            self._checked = time.monotonic()
-            return self._loaded
-
-    def _read(self) -> Loaded:
-        current_copy = self._loaded
-        if self._sessions is None:
-            if current_copy is None:
-                raise DirectoryEmpty()
-            return current_copy
-        with self._sessions() as session:
-            number = version(session)
-            if current_copy is not None and current_copy.version == number:
-                return current_copy
-            if number == 0:
-                raise DirectoryEmpty()
-            return Loaded.of(number, current(session))
-
-
-class DirectoryEmpty(LookupError):
-    """Raised when no directory was ever loaded into this database (``whistle directory load``)."""
-
-    def __init__(self) -> None:
-        super().__init__("no directory has been loaded: run `whistle directory load FILE` (make run loads the "
-                         "sample city)")
 
 
 # --- loading a file -----------------------------------------------------------------------------------------

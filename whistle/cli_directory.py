@@ -25,7 +25,7 @@ from domain.directory import Change
 from domain.directory_check import DirectoryInvalid
 from store import directory as store_directory
 from store.db import make_engine, session_factory, transaction
-from store.directory import DirectoryCache, Loaded
+from store.directory_cache import DirectoryCache, Loaded
 from store.directory_files import UnreadableFile, read, to_json, to_workbook
 from store.migrate import upgrade
 

@@ -140,7 +140,7 @@ async def test_single_sign_on_finds_the_person_by_the_configured_claim(tmp_path:
     """A district's sign-on names people by an employee number: the directory's 登录标识 finds them; a number the
     directory does not know, or a deactivated person, gets a 403 that says whom to ask."""
     from api.app import build_services
-    from store.directory import DirectoryCache
+    from store.directory_cache import DirectoryCache
     from tests import sample_city
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)

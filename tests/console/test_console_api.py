@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from api.app import build_services, create_app
 from api.routes import console_files
 from core.settings import Settings
-from store.directory import DirectoryCache
+from store.directory_cache import DirectoryCache
 from tests import sample_city
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -30,14 +30,13 @@ from store import models
 from store.db import SessionFactory, make_engine, session_factory, transaction
 from store.directory import (
     Applied,
-    DirectoryCache,
-    DirectoryEmpty,
     changes_between,
     current,
     load,
     version,
     versions,
 )
+from store.directory_cache import DirectoryCache, DirectoryEmpty
 from store.directory_files import read_json, read_workbook, rows, to_json, to_workbook
 from store.migrate import upgrade
 from tests import sample_city

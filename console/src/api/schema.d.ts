@@ -997,6 +997,12 @@ export interface components {
              * @default 0
              */
             signalled: number;
+            /**
+             * Not Told
+             * @description running issues that could not be told now (Temporal away): the change stands, and `whistle directory handover` tells them
+             * @default 0
+             */
+            not_told: number;
             /** Counts */
             counts: {
                 [key: string]: {

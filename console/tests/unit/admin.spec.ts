@@ -97,11 +97,11 @@ describe('DirectoryImport', () => {
   })
 
   it('previews the changes, asks for a reason, then applies them as a version', async () => {
-    const preview: AppliedOut = { version: null, dry_run: true, signalled: 0,
+    const preview: AppliedOut = { version: null, dry_run: true, signalled: 0, not_told: 0,
       counts: { unit: { added: 0, changed: 1, removed: 0 }, principal: { added: 1, changed: 0, removed: 0 } },
       changes: [renamed, person] }
     api.loadDirectory.mockResolvedValueOnce(preview)
-      .mockResolvedValueOnce({ ...preview, version: 4, dry_run: false, signalled: 2 })
+      .mockResolvedValueOnce({ ...preview, version: 4, dry_run: false, signalled: 2, not_told: 0 })
     const wrapper = mountWith(DirectoryImport)
     useDirectory()
     await choose(wrapper, 'directory.json')

@@ -202,7 +202,7 @@ def caller_for_token(services: Services, token: str, address: str | None = None)
     except InvalidToken as exc:
         _bad_token(services, address)
         raise Problem("unauthenticated", str(exc), headers=challenge) from None
-    principal = services.organisation.signed_in(subject)
+    principal = services.organisation.signed_in(subject, ours=services.tokens.signs_locally)
     if principal is None:
         raise Problem("not-in-directory", f"{subject!r} is not in this district's directory: ask your district's "
                       "administrator (管理员) to add you")

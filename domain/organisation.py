@@ -114,9 +114,12 @@ class Organisation:
                     raise ValueError(f"unit {unit.id!r} has unknown parent {unit.parent_id!r}")
                 self._children.setdefault(unit.parent_id, []).append(unit)
 
-    def signed_in(self, subject: str) -> Principal | None:
-        """The principal a sign-on token names: by the subject the directory records for them, else by id (only a
-        principal without a subject of their own signs in by id)."""
+    def signed_in(self, subject: str, *, ours: bool = False) -> Principal | None:
+        """The principal a token names. A token Whistle signed itself (``ours``: the embedded mode's) names a
+        principal id; a single sign-on's names the subject the directory records for a person, or the id of a
+        person who has no subject of their own."""
+        if ours:
+            return self.principals.get(subject)
         found = self._by_subject.get(subject)
         if found is not None:
             return found

@@ -165,7 +165,9 @@ async def test_single_sign_on_finds_the_person_by_the_configured_claim(tmp_path:
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://sso.test") as http:
         me = await http.get("/console/api/me", headers=token("E1001"))
         assert me.status_code == 200 and me.json()["id"] == RESIDENT
-        for number, why in (("E9999", "not in this district's directory"), ("E1002", "deactivated")):
+        # a person with a subject of their own signs in by it only: not by their id, nor someone else's
+        for number, why in (("E9999", "not in this district's directory"), ("E1002", "deactivated"),
+                            (RESIDENT, "not in this district's directory")):
             refused = await http.get("/v1/matters", headers=token(number))
             assert refused.status_code == 403 and why in refused.json()["detail"], refused.text
             assert "administrator" in refused.json()["detail"]

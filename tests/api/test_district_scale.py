@@ -47,7 +47,9 @@ async def test_the_map_the_inbox_the_catalogue_and_the_ranking_work_at_the_seeds
     supervisor = next(p["id"] for p in people.values() if p["level"] == "district" and "supervisor" in p["roles"])
     worker = next(p["id"] for p in people.values() if p["level"] == "grid" and "grid_worker" in p["roles"])
 
-    grids = (await http.get("/v1/grids.geojson", headers=_as(tokens, supervisor))).json()
+    answer = await http.get("/v1/grids.geojson", headers=_as(tokens, supervisor))
+    assert answer.status_code == 200, answer.text
+    grids = answer.json()
     assert len(grids["features"]) == 727
     inbox = await http.get("/v1/tasks", headers=_as(tokens, worker))
     assert inbox.status_code == 200 and inbox.json()["items"] == []

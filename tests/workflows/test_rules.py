@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from activities.calendar import WorkingCalendar
+from domain.deadlines import working_seconds_between
 from domain.validation import COMMENTS_PER_DAY
 from store import models
 from store.db import make_engine, session_factory
 from tests.conftest import TIMESKIP
 from tests.driver import Driver, principal, report
 from tests.scenarios import HEATING, STREET, red_then_reassign, reopen_on_site, stop_clock_over_days
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")  # where working days are counted
 
 
 async def _sleep_until(at: datetime) -> None:
@@ -52,18 +57,24 @@ async def test_a_restarted_clock_gains_the_working_time_lost(ts_worker) -> None:
     d = await Driver.start(client, queue, report())
     before = None
 
+    stopped_at = None
+
     async def sleep_until(at: datetime) -> None:
-        nonlocal before
+        nonlocal before, stopped_at
         before = (await d.task("handle")).due_at
+        stopped_at = await TIMESKIP["env"].get_current_time()
         await _sleep_until(at)
 
     await stop_clock_over_days(d, sleep_until)
     view = await d.wait_ready()
+    started_at = await TIMESKIP["env"].get_current_time()
     after = next(t for t in view.open_tasks if t.kind == "handle").due_at
-    assert before is not None and after is not None
-    # the three days stopped hold one to three working days; a weekend or a holiday week (New Year's, the Spring
-    # Festival) between can put that up to two weeks later
-    assert timedelta(days=1) <= after - before <= timedelta(days=14)
+    assert before is not None and after is not None and stopped_at is not None
+    # the deadline moves by the working time the clock stood still (counted by the same calendar: the three days
+    # stopped may begin on a day off), and a weekend or a holiday week between can put it up to two weeks later
+    lost = timedelta(seconds=working_seconds_between(stopped_at.astimezone(SHANGHAI), started_at.astimezone(SHANGHAI),
+                                                   WorkingCalendar().is_workday))
+    assert lost - timedelta(minutes=1) <= after - before <= lost + timedelta(days=14)
 
 
 async def test_hundreds_of_long_comments_keep_the_issue_working_and_all_reach_the_read_model(

@@ -45,13 +45,12 @@ def successors(directory: Directory) -> dict[str, str]:
     return out
 
 
-def pending(sessions: SessionFactory) -> tuple[Handover, list[str]]:
+def pending(sessions: SessionFactory, known: tuple[int, Directory] | None = None) -> tuple[Handover, list[str]]:
     """The hand-over the directory in force asks for, and the issues whose open tasks it touches: tasks at a
     retired unit, and claims held by someone deactivated or moved to another unit (who can no longer act on them,
-    and whom nobody else may relieve)."""
+    and whom nobody else may relieve). ``known``: the version and directory in force, when the caller has them."""
     with sessions() as session:
-        directory = store_directory.current(session)
-        number = store_directory.version(session)
+        number, directory = known or (store_directory.version(session), store_directory.current(session))
         moves = successors(directory)
         unit_of = {p.id: p.unit_id for p in directory.principals if p.active}
         T = models.Task
@@ -69,11 +68,12 @@ def pending(sessions: SessionFactory) -> tuple[Handover, list[str]]:
                     parents=parents), issues
 
 
-async def hand_over(client: Client | None, sessions: SessionFactory, reason: str) -> tuple[int, int]:
+async def hand_over(client: Client | None, sessions: SessionFactory, reason: str,
+                    known: tuple[int, Directory] | None = None) -> tuple[int, int]:
     """Signal every issue with open work at a retired unit or claimed by a deactivated person: how many were told,
     and how many could not be (Temporal away, or an issue that ended meanwhile); those are told when this runs
     again (``whistle directory handover``). The directory's change stands either way."""
-    handover, issues = await asyncio.to_thread(pending, sessions)
+    handover, issues = await asyncio.to_thread(pending, sessions, known)
     if client is None:
         return 0, len(issues)
     handover = handover.model_copy(update={"reason": reason})

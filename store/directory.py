@@ -128,12 +128,13 @@ def lock(session: Session) -> None:
 
 
 def apply(session: Session, new: Directory, *, author: str, reason: str, source: str,
-          now: datetime | None = None) -> Applied:
+          now: datetime | None = None, old: Directory | None = None) -> Applied:
     """Make ``new`` the directory in force, in the session's transaction, as one new version. The caller has
-    checked it (:func:`domain.directory_check.check`) under :func:`lock`; nothing is written when it equals the
-    current one."""
-    lock(session)
-    old = current(session)
+    checked it (:func:`domain.directory_check.check`) under :func:`lock`, against ``old``, the directory in force
+    as it read it then (read here when not given); nothing is written when ``new`` equals it."""
+    if old is None:
+        lock(session)
+        old = current(session)
     changes = diff(old, new)
     if not changes:
         return Applied(None, [])
@@ -149,29 +150,17 @@ def apply(session: Session, new: Directory, *, author: str, reason: str, source:
         return ([row for key, row in touched if (kind, key) not in had],
                 [row for key, row in touched if (kind, key) in had])
 
-    # Core inserts, one statement a table: every row has every column (the ORM's bulk insert starts a new batch
-    # whenever a row leaves a column out, which a directory of 2,000 people did a thousand times)
-    added, changed = split(RecordKind.unit, [(u.id, _unit_row(u)) for u in new.units])
-    if added:  # parents first (the directory is sorted so); a foreign key is checked at the statement's end
-        session.execute(insert(_table(models.Unit)), added)
-    for row in changed:
-        session.execute(update(models.Unit).where(models.Unit.id == row["id"]).values(**row))
+    # parents first (the directory is sorted so); a foreign key is checked at the statement's end
+    _write(session, models.Unit, "id", *split(RecordKind.unit, [(u.id, _unit_row(u)) for u in new.units]))
     added, changed = split(RecordKind.principal, [(p.id, _principal_row(p)) for p in new.principals])
     if changed:  # a subject handed from one person to another: free it before anyone takes it
         session.execute(update(models.Principal).where(models.Principal.id.in_([r["id"] for r in changed]))
                         .values(subject=None))
-    if added:
-        session.execute(insert(_table(models.Principal)), added)
-    for row in changed:
-        session.execute(update(models.Principal).where(models.Principal.id == row["id"]).values(**row))
-    added, changed = split(RecordKind.matter, [(m.code, _matter_row(m)) for m in new.matters])
+    _write(session, models.Principal, "id", added, changed)
     removed = [c.key for c in changes if c.kind is RecordKind.matter and c.after is None]
     if removed:
         session.execute(delete(models.Matter).where(models.Matter.code.in_(removed)))
-    if added:
-        session.execute(insert(_table(models.Matter)), added)
-    for row in changed:
-        session.execute(update(models.Matter).where(models.Matter.code == row["code"]).values(**row))
+    _write(session, models.Matter, "code", *split(RecordKind.matter, [(m.code, _matter_row(m)) for m in new.matters]))
     _write_shapes(session, old, new, by_kind.get(RecordKind.unit, set()), now)
     if RecordKind.rules in by_kind:
         session.merge(models.DirectoryRules(id=1, rules=new.rules.model_dump(mode="json")))
@@ -185,6 +174,17 @@ def apply(session: Session, new: Directory, *, author: str, reason: str, source:
         for seq, c in enumerate(changes, start=1)])
     session.flush()
     return Applied(number, changes)
+
+
+def _write(session: Session, model: type[models.Base], key: str, added: list[dict[str, Any]],
+           changed: list[dict[str, Any]]) -> None:
+    """New rows in one Core ``INSERT`` (every row carries every column: the ORM's bulk insert starts a new batch
+    whenever a row leaves one out, which a directory of 2,000 people did a thousand times); changed rows by key."""
+    if added:
+        session.execute(insert(_table(model)), added)
+    column = getattr(model, key)
+    for row in changed:
+        session.execute(update(model).where(column == row[key]).values(**row))
 
 
 def _write_shapes(session: Session, old: Directory, new: Directory, units: set[str], now: datetime | None) -> None:
@@ -243,14 +243,15 @@ def load(session: Session, raw: RawDirectory, *, author: str, reason: str, sourc
     new = validated(raw, open_work(session), old)
     if dry_run:
         return Applied(None, diff(old, new))
-    return apply(session, new, author=author, reason=reason, source=source)
+    return apply(session, new, author=author, reason=reason, source=source, old=old)
 
 
 def replace_district(session: Session, collection: Any, *, author: str, source: str) -> tuple[str, int]:
     """Check a GeoJSON file of one district's grids and make its shapes the directory's, as a new version, in the
     session's transaction (:class:`store.grids.GridFileError` says what is wrong)."""
+    lock(session)
     old = current(session)
     district, shapes = check_collection(collection, old.organisation())
     new = old.model_copy(update={"shapes": {**old.shapes, **{g: as_geojson(s) for g, s in shapes.items()}}})
-    apply(session, new, author=author, reason=f"the grids of {district}", source=source)
+    apply(session, new, author=author, reason=f"the grids of {district}", source=source, old=old)
     return district, len(shapes)

@@ -62,19 +62,6 @@ def _print_catalog(as_json: bool) -> None:
         print(f"  {m['code']:<42} {m['name']:<12} {m['list_type']:<13} report {m['report_hours']:g} h")
 
 
-def _seed() -> int:
-    """The sample city, loaded as a district loads its own, when no directory is loaded yet."""
-    args = cli_directory_parser().parse_args(["directory", "load", str(cli_directory.SAMPLE_CITY), "--if-empty",
-                                              "--author", "whistle seed", "--reason", "the sample city"])
-    return cli_directory.directory_command(get_settings(), args)
-
-
-def cli_directory_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="whistle")
-    cli_directory.add_commands(ap.add_subparsers(dest="command", required=True))
-    return ap
-
-
 def _period(args: argparse.Namespace) -> Period:
     return Period.parse(month=args.month, quarter=args.quarter, tz=get_settings().tz)
 
@@ -165,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
         upgrade(settings.db_url)
         return 0
     if args.command == "seed":
-        return _seed()
+        return cli_directory.load_sample_city(settings)
     if args.command == "stats":
         return _stats(args)
     return 2

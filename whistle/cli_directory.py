@@ -118,6 +118,12 @@ def _load(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def load_sample_city(settings: Settings) -> int:
+    """``whistle seed``: the sample city, loaded as a district loads its own, when no directory is loaded yet."""
+    return _load(settings, argparse.Namespace(file=SAMPLE_CITY, dry_run=False, lang="zh", reason="the sample city",
+                                              author="whistle seed", if_empty=True))
+
+
 def _handover(settings: Settings, args: argparse.Namespace) -> int:
     """Tell the running issues whose open work sits at a retired unit or with a deactivated person."""
     from api.handover import hand_over, pending

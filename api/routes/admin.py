@@ -258,7 +258,9 @@ async def _commit(services: Services, caller: Caller, build: Build, *, reason: s
     out = await asyncio.to_thread(_check_and_apply, services, caller, build, reason=reason, source=source,
                                   dry_run=dry_run)
     if out.version is not None:
-        out.signalled, out.not_told = await hand_over(services.temporal, services.sessions, reason)
+        loaded = services.directory.get()  # refreshed by the change: the hand-over needs no read of its own
+        out.signalled, out.not_told = await hand_over(services.temporal, services.sessions, reason,
+                                                      (loaded.version, loaded.directory))
     return out
 
 
@@ -266,6 +268,7 @@ def _check_and_apply(services: Services, caller: Caller, build: Build, *, reason
                      dry_run: bool = False) -> AppliedOut:
     """Check and apply the directory ``build(current)`` makes, as one version, in one transaction."""
     with transaction(services.sessions) as session:
+        store_directory.lock(session)
         current = store_directory.current(session)
         try:
             new = validated(build(current), store_directory.open_work(session), current)
@@ -278,7 +281,7 @@ def _check_and_apply(services: Services, caller: Caller, build: Build, *, reason
         if dry_run:
             return AppliedOut(version=None, dry_run=True, counts=store_directory.counts(changes),
                               changes=[_out(c) for c in changes])
-        applied = store_directory.apply(session, new, author=caller.id, reason=reason, source=source)
+        applied = store_directory.apply(session, new, author=caller.id, reason=reason, source=source, old=current)
     services.directory.refresh()
     return AppliedOut(version=applied.version, dry_run=False, counts=store_directory.counts(applied.changes),
                       changes=[_out(c) for c in applied.changes])

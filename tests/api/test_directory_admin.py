@@ -6,6 +6,7 @@ keep theirs), and the administrator's jurisdiction. Real Temporal dev server, re
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -30,11 +31,13 @@ def _person(unit_id: str, name: str) -> dict[str, Any]:
     return {"name": name, "unit_id": unit_id, "roles": ["handler", "leader"]}
 
 
-async def _until(check: Any, what: str) -> Any:
+async def _handle_task(api: Api, issue_id: str, wanted: Callable[[dict[str, Any]], bool], what: str) -> dict[str, Any]:
+    """The issue's handle task once it is as ``wanted`` (the hand-over is a signal: a moment after the change)."""
     for _ in range(100):
-        result = await check()
-        if result:
-            return result
+        view = await api.settled(issue_id)
+        task: dict[str, Any] = next(t for t in view["open_tasks"] if t["kind"] == "handle")
+        if wanted(task):
+            return task
         await asyncio.sleep(0.1)
     raise AssertionError(f"{what} did not happen in time")
 
@@ -76,13 +79,7 @@ async def test_retiring_a_unit_hands_its_open_work_to_the_successor(api: Api) ->
     assert retired.status_code == 200, retired.text
     assert retired.json()["signalled"] >= 1
 
-    async def handed() -> dict[str, Any] | None:
-        view = await api.settled(w.issue_id)
-        task = next(t for t in view["open_tasks"] if t["kind"] == "handle")
-        return view if task["unit_id"] == NEW else None
-
-    view = await _until(handed, "the hand-over")
-    task = next(t for t in view["open_tasks"] if t["kind"] == "handle")
+    task = await _handle_task(api, w.issue_id, lambda t: t["unit_id"] == NEW, "the hand-over")
     assert task["task_id"] == handle["task_id"] and task["due_at"] == handle["due_at"]  # the same task, same due
     assert task["claimed_by"] is None
     inbox = (await api.get("/v1/tasks", NEW_HANDLER)).json()["items"]
@@ -92,17 +89,12 @@ async def test_retiring_a_unit_hands_its_open_work_to_the_successor(api: Api) ->
     assert any(task["task_id"] in n["text"] for n in items), items
 
     # a claimer deactivated: the claim goes back to the unit, and their token opens nothing
-    w.view = view
+    w.view = await api.settled(w.issue_id)
     await w.act("handle", "claim", who=NEW_HANDLER)
     off = await _put(api, DISTRICT_ADMIN, f"/v1/admin/principals/{NEW_HANDLER}", {"active": False}, "left")
     assert off.status_code == 200, off.text
 
-    async def released() -> dict[str, Any] | None:
-        v = await api.settled(w.issue_id)
-        t = next(t for t in v["open_tasks"] if t["kind"] == "handle")
-        return v if t["claimed_by"] is None else None
-
-    await _until(released, "the claim's release")
+    await _handle_task(api, w.issue_id, lambda t: t["claimed_by"] is None, "the claim's release")
     audit = (await api.get(f"/v1/issues/{w.issue_id}/audit", "supervisor@qh")).json()
     assert audit["agree"] is True, audit["problems"]  # the read model and Temporal's history tell the same story
     kinds = [e["kind"] for e in audit["timeline"]]
@@ -187,9 +179,5 @@ async def test_a_claimer_moved_to_another_unit_gives_the_claim_back(api: Api) ->
     moved = await _put(api, DISTRICT_ADMIN, f"/v1/admin/principals/{person}", {"unit_id": "qh.hd.cy"}, "moved")
     assert moved.status_code == 200 and moved.json()["signalled"] == 1, moved.text
 
-    async def released() -> dict[str, Any] | None:
-        view = await api.settled(w.issue_id)
-        task = next(t for t in view["open_tasks"] if t["kind"] == "handle")
-        return view if task["claimed_by"] is None and task["unit_id"] == unit else None
-
-    await _until(released, "the moved claimer's release")
+    await _handle_task(api, w.issue_id, lambda t: t["claimed_by"] is None and t["unit_id"] == unit,
+                       "the moved claimer's release")

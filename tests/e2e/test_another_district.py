@@ -4,6 +4,7 @@ quarterly assessment are counted. The API in-process, a real worker, a real Temp
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
@@ -102,6 +103,7 @@ async def test_an_issue_walks_to_closed_in_a_district_that_is_not_the_sample(dis
                                            headers=district.auth(supervisor))).json()
         if figures["received"]["numerator"] >= 1 and figures["resolution_rate"]["denominator"] >= 1:
             break
+        await asyncio.sleep(0.1)
     assert figures["received"]["numerator"] == 1 and figures["resolution_rate"]["rate"] == 1.0, figures
     assessment = await district.http.get(f"/v1/assessments?period={quarter}&level=department",
                                          headers=district.auth(supervisor))

@@ -1,6 +1,6 @@
 /** Making one change to the directory from a dialog: busy while it is sent, the refusal kept to be shown (with a
  * file's problems), and on success a word of it and the directory loaded again so every name follows. */
-import { ElMessage } from 'element-plus'
+import { ElMessage, type FormInstance, type FormItemRule } from 'element-plus'
 import { ref } from 'vue'
 import type { AppliedOut } from '@/api'
 import { useDirectory } from '@/stores/directory'
@@ -30,5 +30,15 @@ export function useChange() {
     }
   }
 
-  return { busy, error, run }
+  /** The form checked first (nothing is sent while a field is wrong), then the change sent as :func:`run`. */
+  async function save(form: FormInstance | undefined, send: () => Promise<AppliedOut>): Promise<AppliedOut | null> {
+    if (!(await form?.validate().catch(() => false))) return null
+    return run(send)
+  }
+
+  /** The rule of every change's reason: required, and more than blanks. */
+  const reasonRule = (): FormItemRule[] =>
+    [{ required: true, whitespace: true, trigger: 'blur', message: f.t('admin.reasonRequired') }]
+
+  return { busy, error, run, save, reasonRule }
 }

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
@@ -129,68 +129,62 @@ def _model_problems(sheet: Sheet, row: int, exc: ValidationError, fields: Mappin
 
 # --- parsing ------------------------------------------------------------------------------------------------
 
+def _unit_fields(fields: dict[str, Any]) -> Any:
+    """A unit row's fields as the model takes them; its shape, which the directory keeps beside the unit."""
+    fields.setdefault("name_en", "")
+    fields.setdefault("parent_id", None)
+    return fields.pop("shape", None)
+
+
+def _principal_fields(fields: dict[str, Any]) -> None:
+    fields["roles"] = tuple(fields.get("roles", ()))
+
+
+def _matter_fields(fields: dict[str, Any]) -> None:
+    fields["handling_days"] = {lt.value: fields.pop(f"handling_{lt.value}") for lt in ListType}
+    fields["departments"] = tuple(fields["departments"])
+    fields.setdefault("name_en", "")
+    fields.setdefault("on_the_spot", False)
+    fields.setdefault("mediation", False)
+
+
+M = TypeVar("M", Unit, Principal, Matter)
+
+
+def _records(raw: RawDirectory, sheet: Sheet, kind: RecordKind, model: type[M], key: str,
+             prepare: Callable[[dict[str, Any]], Any], problems: list[Problem], positions: Positions,
+             aliases: Mapping[str, str] | None = None) -> list[tuple[M, Any]]:
+    """One sheet's records, each with what ``prepare`` set aside of its row; a row that cannot be read, or that
+    repeats a key, is a problem instead."""
+    out: list[tuple[M, Any]] = []
+    for row, cells in raw.get(sheet, []):
+        fields = _cells(sheet, row, cells, problems)
+        if fields is None:
+            continue
+        extra = prepare(fields)
+        try:
+            record = model.model_validate(fields)
+        except ValidationError as exc:
+            problems.extend(_model_problems(sheet, row, exc, aliases or {}))
+            continue
+        if not _duplicate(positions, kind, getattr(record, key), sheet, row, problems, key):
+            out.append((record, extra))
+    return out
+
+
 def parse(raw: RawDirectory) -> tuple[Directory, Positions, list[Problem]]:
     """The directory the rows describe, where each record came from, and the rows that could not be read."""
     problems: list[Problem] = []
     positions: Positions = {}
-    units: list[Unit] = []
-    shapes: dict[str, dict[str, Any]] = {}
-    principals: list[Principal] = []
-    matters: list[Matter] = []
-
-    for row, cells in raw.get(Sheet.units, []):
-        fields = _cells(Sheet.units, row, cells, problems)
-        if fields is None:
-            continue
-        shape = fields.pop("shape", None)
-        fields.setdefault("name_en", "")
-        fields.setdefault("parent_id", None)
-        try:
-            unit = Unit.model_validate(fields)
-        except ValidationError as exc:
-            problems.extend(_model_problems(Sheet.units, row, exc, {}))
-            continue
-        if _duplicate(positions, RecordKind.unit, unit.id, Sheet.units, row, problems, "id"):
-            continue
-        units.append(unit)
-        if shape is not None:
-            shapes[unit.id] = shape
-
-    for row, cells in raw.get(Sheet.principals, []):
-        fields = _cells(Sheet.principals, row, cells, problems)
-        if fields is None:
-            continue
-        fields["roles"] = tuple(fields.get("roles", ()))
-        try:
-            principal = Principal.model_validate(fields)
-        except ValidationError as exc:
-            problems.extend(_model_problems(Sheet.principals, row, exc, {}))
-            continue
-        if _duplicate(positions, RecordKind.principal, principal.id, Sheet.principals, row, problems, "id"):
-            continue
-        principals.append(principal)
-
-    for row, cells in raw.get(Sheet.matters, []):
-        fields = _cells(Sheet.matters, row, cells, problems)
-        if fields is None:
-            continue
-        fields["handling_days"] = {lt.value: fields.pop(f"handling_{lt.value}") for lt in ListType}
-        fields["departments"] = tuple(fields["departments"])
-        fields.setdefault("name_en", "")
-        fields.setdefault("on_the_spot", False)
-        fields.setdefault("mediation", False)
-        try:
-            matter = Matter.model_validate(fields)
-        except ValidationError as exc:
-            problems.extend(_model_problems(Sheet.matters, row, exc, {"handling_days": "handling_immediate"}))
-            continue
-        if _duplicate(positions, RecordKind.matter, matter.code, Sheet.matters, row, problems, "code"):
-            continue
-        matters.append(matter)
-
+    units = _records(raw, Sheet.units, RecordKind.unit, Unit, "id", _unit_fields, problems, positions)
+    principals = _records(raw, Sheet.principals, RecordKind.principal, Principal, "id", _principal_fields, problems,
+                          positions)
+    matters = _records(raw, Sheet.matters, RecordKind.matter, Matter, "code", _matter_fields, problems, positions,
+                       {"handling_days": "handling_immediate"})
     rules = _rules(raw.get(Sheet.rules, []), problems, positions)
-    directory = Directory(units=tuple(units), shapes=shapes, principals=tuple(principals), matters=tuple(matters),
-                          rules=rules)
+    shapes = {unit.id: shape for unit, shape in units if shape is not None}
+    directory = Directory(units=tuple(u for u, _ in units), shapes=shapes, principals=tuple(p for p, _ in principals),
+                          matters=tuple(m for m, _ in matters), rules=rules)
     return directory, positions, problems
 
 

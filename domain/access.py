@@ -18,6 +18,7 @@ internals (warnings, escalations, people) and without other residents.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
@@ -27,7 +28,7 @@ from domain import errors
 from domain.actions import ISSUE_ACTIONS
 from domain.messages import Actor, Source
 from domain.organisation import STAFF_ROLES, Role
-from domain.state import STEPS_BEFORE_HANDLING_ENDS, IssueState
+from domain.state import STEPS_BEFORE_HANDLING_ENDS, IssueState, Status, Step
 from domain.views import IssueView, TaskView, view
 
 #: does a unit lie in the subtree of the actor's unit?
@@ -242,7 +243,41 @@ def capabilities(actor: Actor, at_the_top: bool = False) -> list[Capability]:
     return out
 
 
-def issue_action_refusal(action: str, actor: Actor, view: IssueView) -> errors.ActionRefused | None:
+class IssueFacts(Protocol):
+    """What deciding an issue-level action needs of an issue: an :class:`IssueView`, or :func:`facts` of a state."""
+
+    @property
+    def issue_id(self) -> str: ...
+    @property
+    def status(self) -> Status: ...
+    @property
+    def step(self) -> Step: ...
+    @property
+    def reporter_id(self) -> str | None: ...
+    @property
+    def reporter_ids(self) -> list[str]: ...
+    @property
+    def submitted_by(self) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class _StateFacts:
+    issue_id: str
+    status: Status
+    step: Step
+    reporter_id: str | None
+    reporter_ids: list[str]
+    submitted_by: str | None
+
+
+def facts(state: IssueState) -> IssueFacts:
+    """The facts of a live state, without building its whole view (the validator asks this on every issue action)."""
+    return _StateFacts(issue_id=state.issue_id, status=state.status, step=state.step,
+                       reporter_id=state.report.reporter.principal_id, reporter_ids=access_of(state).reporter_ids,
+                       submitted_by=state.report.submitted_by)
+
+
+def issue_action_refusal(action: str, actor: Actor, view: IssueFacts) -> errors.ActionRefused | None:
     """Why ``actor`` may not take the issue-level ``action`` on an issue they see, or None. The validator
     raises it; the API lists the actions without one (``issue_actions``), so the console offers exactly
     these."""
@@ -270,7 +305,7 @@ def issue_action_refusal(action: str, actor: Actor, view: IssueView) -> errors.A
     return None
 
 
-def issue_actions(actor: Actor, view: IssueView) -> list[str]:
+def issue_actions(actor: Actor, view: IssueFacts) -> list[str]:
     """The issue-level actions ``actor`` (who sees the issue) may take now."""
     return [a for a in ISSUE_ACTIONS if issue_action_refusal(a, actor, view) is None]
 

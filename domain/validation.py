@@ -12,7 +12,7 @@ from typing import TypeVar
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from domain import errors
-from domain.access import check_may_act, issue_action_refusal, sees
+from domain.access import check_may_act, facts, issue_action_refusal, sees
 from domain.actions import (
     ISSUE_ACTIONS,
     ConcludePayload,
@@ -30,7 +30,6 @@ from domain.engine import task_level
 from domain.messages import ActionRequest, Actor
 from domain.organisation import Level
 from domain.state import IssueState, Status, Task
-from domain.views import view
 
 P = TypeVar("P", bound=Payload)
 
@@ -202,7 +201,7 @@ def _validate_issue_action(state: IssueState, req: ActionRequest) -> Decision:
         raise errors.NotPermitted(f"{actor.principal_id} has no access to issue {state.issue_id}")
     action = req.action
     tells_original = None
-    refusal = issue_action_refusal(action, actor, view(state))
+    refusal = issue_action_refusal(action, actor, facts(state))
     if refusal is not None:
         raise refusal
     if isinstance(payload, LinkDuplicatePayload):

@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test quick install lint clean histories bench fuzz console chaos system-run system-test
+.PHONY: run test quick install lint clean histories bench fuzz fuzz-api console chaos system-run system-test
 
 # Debian's packages (Node.js and npm; for the tests also PostgreSQL, Redis, Chromium, a Chinese font), installed
 # when missing and running as root, otherwise one line says what to install
@@ -58,6 +58,12 @@ lint: $(STAMP) console/node_modules/.installed
 FUZZ_EXAMPLES ?= 5000
 fuzz: $(STAMP)
 	WHISTLE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/domain/test_model.py -s -p no:cacheprovider
+
+# schemathesis against the live stack's OpenAPI, every operation as every role, many requests each (make test
+# runs a short form); the counts are printed
+FUZZ_API_EXAMPLES ?= 50
+fuzz-api: $(STAMP)
+	WHISTLE_FUZZ_API_EXAMPLES=$(FUZZ_API_EXAMPLES) $(BIN)/python -m pytest tests/e2e/test_fuzz_api.py -s -p no:cacheprovider
 
 # crashes and outages on loopback (tests/chaos): the worker killed, Temporal restarted, PostgreSQL stopped, with
 # more issues and kills than `make test`'s short form; figures printed (docs/RELIABILITY.md records a run)

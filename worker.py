@@ -36,6 +36,7 @@ from store.directory_cache import DirectoryCache
 from store.seed import load_calendar_overrides
 from workflows import DeliveryInput, QuarterlyAssessment, ResidentIssue, WebhookDelivery, delivery_workflow_id
 from workflows.assessment import SCHEDULE_CRON, SCHEDULE_ID
+from workflows.webhook import webhook_queue
 
 log = structlog.get_logger("whistle.worker")
 
@@ -62,12 +63,13 @@ def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecuto
     directory = directory or DirectoryCache(sessions, settings.directory_refresh_s)
     acts = build_activities(settings, sessions, directory)
     read_model = ReadModelActivities(sessions)
-    hooks = WebhookActivities(sessions, settings.webhook_timeout_s)
+    hooks = WebhookActivities(sessions, settings.webhook_timeout_s, settings.webhook_networks)
     assess = AssessmentActivities(sessions, directory, settings.timezone,
                                   settings.assessment_bands, settings.no_answer_policy)
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
+        # deliveries started before they had a queue of their own still finish here
         workflows=[ResidentIssue, WebhookDelivery, QuarterlyAssessment],
         activities=[acts.load_issue_context, acts.load_matter_context, acts.compute_deadlines, read_model.project,
                     read_model.project_local,
@@ -75,6 +77,16 @@ def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecuto
         activity_executor=executor,
         max_concurrent_activities=getattr(executor, "_max_workers", settings.activity_threads),
     )
+
+
+def build_webhook_worker(client: Client, settings: Settings, executor: ThreadPoolExecutor,
+                         task_queue: str | None = None, sessions: SessionFactory | None = None) -> Worker:
+    """The deliveries' worker, on their own queue with their own ``executor`` (``webhook_threads`` of them)."""
+    sessions = sessions or session_factory(make_engine(settings.db_url))
+    hooks = WebhookActivities(sessions, settings.webhook_timeout_s, settings.webhook_networks)
+    return Worker(client, task_queue=webhook_queue(task_queue or settings.task_queue), workflows=[WebhookDelivery],
+                  activities=[hooks.deliver, hooks.dead_letter], activity_executor=executor,
+                  max_concurrent_activities=getattr(executor, "_max_workers", settings.webhook_threads))
 
 
 async def pump_webhooks(client: Client, settings: Settings, sessions: SessionFactory, stop: asyncio.Event,
@@ -97,7 +109,7 @@ async def pump_webhooks(client: Client, settings: Settings, sessions: SessionFac
                                     max_retry_s=settings.webhook_max_retry_s)
                 with contextlib.suppress(WorkflowAlreadyStartedError):
                     await client.start_workflow(WebhookDelivery.run, inp, id=delivery_workflow_id(delivery_id, run),
-                                                task_queue=task_queue or settings.task_queue)
+                                                task_queue=webhook_queue(task_queue or settings.task_queue))
                 await asyncio.to_thread(started, delivery_id, run)
         except Exception as exc:  # noqa: BLE001 - the database or Temporal is away: the next round retries
             log.warning("webhook_pump_failed", error=str(exc))
@@ -123,8 +135,10 @@ async def run_worker(settings: Settings) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     sessions = session_factory(make_engine(settings.db_url))
-    with ThreadPoolExecutor(max_workers=settings.activity_threads) as executor:
-        async with build_worker(client, settings, executor, sessions=sessions):
+    with ThreadPoolExecutor(max_workers=settings.activity_threads) as executor, \
+            ThreadPoolExecutor(max_workers=settings.webhook_threads, thread_name_prefix="webhook") as posting:
+        async with build_worker(client, settings, executor, sessions=sessions), \
+                build_webhook_worker(client, settings, posting, sessions=sessions):
             try:
                 await ensure_assessment_schedule(client, settings)
             except RPCError as exc:  # the worker still serves issues; the next start tries again

@@ -23,6 +23,8 @@ class IssueQuarter(BaseModel):
 
     period: str | None = None
     at: datetime | None = None
+    #: the districts to issue (a district's supervisor issues their own); None: every district (the Schedule)
+    districts: list[str] | None = None
 
 
 class Issued(BaseModel):
@@ -58,7 +60,8 @@ class AssessmentActivities:
         organisation = loaded.organisation
         scope = Scope.of(organisation, loaded.catalogue, self.no_answer, now)
         districts = sorted(u.id for u in organisation.units.values()
-                           if u.level is Level.district and u.kind is UnitKind.territorial)
+                           if u.level is Level.district and u.kind is UnitKind.territorial
+                           and (req.districts is None or u.id in req.districts))
         out = []
         with transaction(self.sessions) as session:
             for district in districts:

@@ -1,45 +1,88 @@
-"""Delivering webhooks: one POST per attempt (Temporal retries it with backoff), then the record of how it went."""
+"""Delivering webhooks: one POST per attempt (Temporal retries it with backoff), then the record of how it went.
+
+Deliveries run on their own task queue with a small pool of their own (``WHISTLE_WEBHOOK_THREADS``), so a
+receiver that never answers holds those threads and nothing of the desk's. Each attempt has one budget
+(``WHISTLE_WEBHOOK_TIMEOUT_S``) that connecting, sending and reading each wait within, reads at most :data:`MAX_RESPONSE_BYTES` of the answer, posts only to an
+address :mod:`core.egress` allows (checked as it is resolved, and the one connected to), and records what went
+wrong as a class (``timeout``, ``http-503``…), never a raw error a subscriber could use to map the network.
+"""
 
 from __future__ import annotations
+
+import time
+from collections.abc import Sequence
 
 import httpx
 import structlog
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from core.egress import Network, Refused, resolve
 from store.db import SessionFactory, transaction
-from store.webhooks import DELIVERED, dead_letter, outgoing, record_attempt
+from store.webhooks import DELIVERED, ended, outgoing, record_attempt
+from store.webhooks import dead_letter as dead_letter_row
 
 log = structlog.get_logger(__name__)
 
+#: the most of a receiver's answer that is read (its status is all that matters)
+MAX_RESPONSE_BYTES = 64 * 1024
+
 
 class WebhookActivities:
-    def __init__(self, sessions: SessionFactory, timeout_s: float = 10.0) -> None:
+    def __init__(self, sessions: SessionFactory, timeout_s: float = 10.0, private: Sequence[Network] = ()) -> None:
         self.sessions = sessions
         self.timeout_s = timeout_s
+        self.private = tuple(private)
 
     @activity.defn(name="deliver_webhook")
     def deliver(self, delivery_id: str) -> None:
-        """POST once; a non-2xx answer, a timeout or a refused connection fails this attempt (Temporal retries)."""
+        """POST once; a non-2xx answer, a timeout or a refused connection fails this attempt (Temporal retries).
+        A subscription ended meanwhile gets nothing more."""
         with self.sessions() as session:
             out = outgoing(session, delivery_id)
         if out.status == DELIVERED:
             return  # an earlier attempt got through but its record raced a retry
-        error: str | None = None
-        try:
-            resp = httpx.post(out.url, content=out.body, headers=out.headers, timeout=self.timeout_s)
-            if resp.status_code >= 300:
-                error = f"HTTP {resp.status_code}"
-        except httpx.HTTPError as exc:
-            error = f"{type(exc).__name__}: {exc}"
+        if not out.active:
+            with transaction(self.sessions) as session:
+                ended(session, delivery_id)
+            log.info("webhook_subscription_ended", delivery_id=delivery_id)
+            return
+        error = self._post(out.url, out.body, out.headers)
         with transaction(self.sessions) as session:
             record_attempt(session, delivery_id, error)
         if error is not None:
             log.info("webhook_attempt_failed", delivery_id=delivery_id, error=error)
             raise ApplicationError(f"webhook {delivery_id}: {error}", type="WebhookFailed")
 
+    def _post(self, url: str, body: bytes, headers: dict[str, str]) -> str | None:
+        """None when the receiver took it, else the class of what went wrong."""
+        deadline = time.monotonic() + self.timeout_s
+        try:
+            target = resolve(url, self.private)
+        except Refused as exc:
+            return exc.kind
+        left = max(0.1, deadline - time.monotonic())
+        try:
+            with httpx.Client(timeout=httpx.Timeout(left), follow_redirects=False, trust_env=False) as client:
+                request = client.build_request("POST", target.pinned_url, content=body,
+                                               headers={**headers, "Host": target.host_header},
+                                               extensions={"sni_hostname": target.host})
+                with client.send(request, stream=True) as resp:
+                    read = 0
+                    for chunk in resp.iter_raw():
+                        read += len(chunk)
+                        if read > MAX_RESPONSE_BYTES or time.monotonic() > deadline:
+                            break  # the status is in; the rest is not ours to wait for
+                    return None if 200 <= resp.status_code < 300 else f"http-{resp.status_code}"
+        except httpx.TimeoutException:
+            return "timeout"
+        except httpx.ConnectError as exc:
+            return "tls-failed" if "SSL" in str(exc) or "certificate" in str(exc) else "connection-failed"
+        except httpx.HTTPError:
+            return "protocol-error"
+
     @activity.defn(name="dead_letter_webhook")
     def dead_letter(self, delivery_id: str) -> None:
         with transaction(self.sessions) as session:
-            dead_letter(session, delivery_id)
+            dead_letter_row(session, delivery_id)
         log.warning("webhook_dead_lettered", delivery_id=delivery_id)

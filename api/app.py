@@ -16,7 +16,7 @@ from temporalio.client import Client
 from api import problems
 from api.auth import TokenService
 from api.deps import RateLimiter, Services
-from api.middleware import BodyLimit, RequestContext
+from api.middleware import BodyLimit, RequestContext, SecureHeaders
 from api.routes import (
     actions,
     admin,
@@ -62,9 +62,10 @@ def build_services(settings: Settings, client: Client | None,
     return Services(settings=settings, temporal=client, sessions=sessions,
                     directory=directory or DirectoryCache(sessions, settings.directory_refresh_s, blocking=False),
                     tokens=TokenService(settings),
-                    limiter=RateLimiter(settings.rate_limit, settings.rate_limit_storage),
-                    auth_failures=RateLimiter(settings.auth_failure_limit, settings.rate_limit_storage,
-                                              scope="auth-failure"))
+                    limiter=RateLimiter(settings.rate_limit, settings.counters),
+                    auth_failures=RateLimiter(settings.auth_failure_limit, settings.counters,
+                                              scope="auth-failure"),
+                    feed=NotificationFeed(sessions))
 
 
 #: reconnecting to Temporal: the first retry after this, doubling up to the cap
@@ -90,7 +91,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     """The app. Given ``services`` (tests), it uses them; otherwise it builds them at start-up and connects to
     Temporal in the background (it starts, and ``/readyz`` says not ready, while Temporal is down)."""
     settings = settings or (services.settings if services else get_settings())
-    problem = settings.api_secrets_problem() or settings.temporal_security_problem()
+    problem = settings.api_secrets_problem() or settings.rate_limit_problem() or settings.temporal_security_problem()
     if problem:  # refuse a placeholder secret, or Temporal without mTLS in production, before anything starts
         raise RuntimeError(problem)
 
@@ -123,6 +124,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
                        allow_headers=["Authorization", "Content-Type", "X-Namespace"])
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes,
                        larger={admin.DIRECTORY_FILE_PATH: settings.max_directory_bytes})
+    app.add_middleware(SecureHeaders, hosts=settings.host_names)
     app.add_middleware(RequestContext)
     return app
 

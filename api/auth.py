@@ -82,6 +82,17 @@ class TokenService:
                 self._verified.popitem(last=False)
         return sub
 
+    def expiry(self, token: str) -> float:
+        """When a token that has verified expires (epoch seconds); now for one that does not verify."""
+        with self._lock:
+            known = self._verified.get(token)
+        if known is not None:
+            return known[1]
+        try:
+            return self._verify(token)[1]
+        except InvalidToken:
+            return time.time()
+
     def _verify(self, token: str) -> tuple[str, float]:
         options: Any = {"require": sorted({"sub", self.claim, "exp", "iss"})}
         try:
@@ -92,8 +103,9 @@ class TokenService:
                 claims = self._decode_asymmetric(token, options)
         except jwt.ExpiredSignatureError:
             raise InvalidToken("the token has expired") from None
-        except jwt.InvalidTokenError as exc:
-            raise InvalidToken(f"the token is not valid: {exc}") from None
+        except jwt.InvalidTokenError:
+            # why (PyJWT's words: which claim, which check) helps only someone forging one
+            raise InvalidToken("the token is not valid (its signature, issuer, audience or claims)") from None
         sub = claims.get(self.claim)
         if isinstance(sub, int) and not isinstance(sub, bool):
             sub = str(sub)  # an employee number

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, Any
 
 import structlog
 from fastapi import Depends, Header, Request
@@ -14,9 +15,12 @@ from limits import RateLimitItem, parse_many
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy.orm import Session
+from starlette.requests import HTTPConnection
 from temporalio.client import Client
 
+from api import network
 from api.auth import InvalidToken, TokenService
+from api.feed import NotificationFeed
 from api.problems import Problem, unavailable
 from core.settings import Settings
 from domain.catalogue import Catalogue
@@ -72,11 +76,18 @@ class Services:
     tokens: TokenService
     limiter: RateLimiter
     auth_failures: RateLimiter
+    feed: NotificationFeed
     temporal: Client | None = None
     _subtrees: dict[str, frozenset[str]] = field(default_factory=dict)
     _grids: CachedIndex | None = None
     _figures_scope: Scope | None = None
     _version: int | None = None
+    #: the last readiness check: when it started, and its answer (shared by the callers of that second)
+    readiness: tuple[float, asyncio.Future[Any]] | None = None
+
+    @property
+    def proxies(self) -> tuple[network.Network, ...]:
+        return self.settings.proxies
 
     def _loaded(self) -> Loaded:
         """The directory in force; what was built from an older version is dropped when a new one appears."""
@@ -183,25 +194,32 @@ async def get_caller(request: Request, services: ServicesDep,
                      credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Caller:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Problem("unauthenticated", "send Authorization: Bearer <token>", headers=CHALLENGE)
-    return caller_for_token(services, credentials.credentials, client_address(request))
+    return caller_for_token(services, credentials.credentials, request)
 
 
-def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+def client_address(services: Services, request: HTTPConnection) -> str:
+    """The client's address, read through the deployment's trusted proxies."""
+    return network.client_address(request, services.proxies)
 
 
-def caller_for_token(services: Services, token: str, address: str | None = None) -> Caller:
-    """The caller a token names, counted against their rate limit; a 401 problem for a bad token. Bad tokens
-    count against the client's ``address``: beyond ``auth_failure_limit`` every token from there gets 429,
-    the right one too, so guessing learns nothing faster."""
-    if address is not None:
-        services.auth_failures.refuse_if_spent(address)
-    challenge = CHALLENGE
+def caller_for_token(services: Services, token: str, request: HTTPConnection) -> Caller:
+    """The caller a token names, counted against their rate limit; a 401 problem for a bad token.
+
+    A token that verifies is never refused for where it comes from, except one signed with the embedded
+    placeholder secret (anyone can read it), which counts only on this machine itself. Bad tokens count
+    against the client's address: beyond ``auth_failure_limit`` the next bad one gets 429, so guessing slows
+    down while everyone behind the same address who holds a good token goes on."""
+    if services.settings.placeholder_secret and not network.from_this_machine(request):
+        raise Problem("unauthenticated", "this API signs tokens with the embedded placeholder secret, which anyone "
+                      "can read, so it accepts them only from this machine itself: the operator sets "
+                      "WHISTLE_JWT_SECRET or single sign-on (docs/DEPLOYMENT.md)", headers=CHALLENGE)
     try:
         subject = services.tokens.principal_id(token)
     except InvalidToken as exc:
-        _bad_token(services, address)
-        raise Problem("unauthenticated", str(exc), headers=challenge) from None
+        address = client_address(services, request)
+        services.auth_failures.refuse_if_spent(address)
+        services.auth_failures.count(address)
+        raise Problem("unauthenticated", str(exc), headers=CHALLENGE) from None
     principal = services.organisation.signed_in(subject, ours=services.tokens.signs_locally)
     if principal is None:
         raise Problem("not-in-directory", f"{subject!r} is not in this district's directory: ask your district's "
@@ -212,11 +230,6 @@ def caller_for_token(services: Services, token: str, address: str | None = None)
     services.limiter.check(principal.id)
     structlog.contextvars.bind_contextvars(principal=principal.id)
     return Caller(principal=principal, subtree=services.subtree(principal.unit_id))
-
-
-def _bad_token(services: Services, address: str | None) -> None:
-    if address is not None:
-        services.auth_failures.count(address)
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]

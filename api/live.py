@@ -14,6 +14,7 @@ import re
 import uuid
 from datetime import timedelta
 
+import structlog
 from fastapi.concurrency import run_in_threadpool
 from temporalio.client import (
     RPCTimeoutOrCancelledError,
@@ -30,15 +31,17 @@ from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import Caller, Services
-from api.problems import Problem, refusal, unavailable
+from api.problems import Problem, for_resident, refusal, temporal_unavailable, unavailable
 from api.schemas import IssueOut, TaskOut
 from domain import errors
-from domain.access import LiveIssue, can_see, in_subtree, issue_actions, may_act, visible_view
+from domain.access import LiveIssue, can_see, in_subtree, is_staff, issue_actions, may_act, visible_view
 from domain.messages import ISSUE_ID_PATTERN, ActionRequest, IssueReport, issue_workflow_id
 from domain.state import IssueInput
 from domain.views import IssueView
 from store import action_keys
 from workflows import ResidentIssue
+
+log = structlog.get_logger("whistle.api")
 
 RPC_TIMEOUT = timedelta(seconds=10)
 #: a just-started issue answers once its first workflow task has opened it
@@ -59,7 +62,7 @@ def _unavailable(exc: RPCError, issue_id: str) -> Problem:
         return Problem("not-found", f"no issue {issue_id!r}")
     if exc.status == RPCStatusCode.DEADLINE_EXCEEDED:
         return Problem("timeout", f"issue {issue_id} did not answer; is a worker running?")
-    return unavailable(f"Temporal: {exc.message}")
+    return temporal_unavailable(exc)
 
 
 async def query_live(services: Services, issue_id: str, *, wait_s: float = 2.0) -> LiveIssue:
@@ -141,6 +144,7 @@ async def act(services: Services, caller: Caller, issue_id: str, task_id: str | 
         view, _ = await _update(services, caller, handle, issue_id, req, None)
         return issue_out(view, caller)
     fingerprint = action_fingerprint(task_id, action, data)
+    await visible_issue(services, caller, issue_id)  # no key is bound to an issue the caller may not see
     try:
         record = await run_in_threadpool(action_keys.claim, services.sessions, caller.id, issue_id, idempotency_key,
                                          fingerprint)
@@ -192,13 +196,15 @@ async def _update(services: Services, caller: Caller, handle: WorkflowHandle[Res
         except WorkflowUpdateFailedError as exc:
             cause = exc.cause
             if not (isinstance(cause, ApplicationError) and cause.type):
-                raise Problem("internal", f"the action failed: {cause}") from None
+                log.error("action_failed", issue_id=issue_id, cause=str(cause))
+                raise Problem("internal", "the action failed on our side; it is logged under the request id") from None
             if cause.type == errors.IssueNotVisible.__name__:
                 raise Problem("not-found", f"no issue {issue_id!r}") from None
             if "being opened" in cause.message and loop.time() < opening_until:
                 await asyncio.sleep(0.05)
                 continue
-            raise refusal(cause.type, cause.message) from None
+            message = cause.message if is_staff(caller.actor) else for_resident(cause.message, caller.id)
+            raise refusal(cause.type, message) from None
         except RPCTimeoutOrCancelledError:
             raise Problem("timeout", f"issue {issue_id} did not answer within {timeout_s:g} s; the action may still "
                           "take effect: send it again with the same Idempotency-Key to learn its outcome") from None
@@ -260,7 +266,7 @@ async def start_issue(services: Services, caller: Caller, report: IssueReport, b
     except (RPCTimeoutOrCancelledError, WorkflowUpdateFailedError):  # not open in time, refused, or never taken
         raise await _not_live(handle, report.issue_id, "being opened", reported=True) from None
     except RPCError as exc:
-        raise unavailable(f"Temporal: {exc.message}") from None
+        raise temporal_unavailable(exc) from None
 
 
 async def _started_by(handle: WorkflowHandle[ResidentIssue, object], issue_id: str, fingerprint: str) -> bool:

@@ -1,4 +1,5 @@
-"""ASGI middleware: cap request bodies, and bind a request's log context."""
+"""ASGI middleware: answer only to the Host names configured, send the security headers, cap request bodies,
+and bind a request's log context."""
 
 from __future__ import annotations
 
@@ -65,6 +66,53 @@ class BodyLimit:
         cap = self.larger.get(scope["path"], self.max_bytes)
         problem = Problem("body-too-large", f"request bodies here are limited to {cap} bytes")
         await problem_response(problem, scope.get("path"))(scope, receive, send)
+
+
+#: what a page of the console (or anything else this API serves) may load and do: its own scripts and
+#: styles (Element Plus sets inline styles), images from itself and https, no frames, no plugins, no one framing it
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                           "img-src 'self' data: https:; connect-src 'self'; font-src 'self' data:; "
+                           "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+SECURITY_HEADERS = [(b"x-content-type-options", b"nosniff"), (b"x-frame-options", b"DENY"),
+                    (b"referrer-policy", b"no-referrer")]
+#: Swagger UI and ReDoc pages (FastAPI's) bring their own inline script; they keep every header but the policy
+OWN_POLICY_PATHS = ("/docs", "/redoc")
+
+
+class SecureHeaders:
+    """Refuse a Host that is not this API's (a web page that rebinds its name to 127.0.0.1 cannot reach a local
+    ``make run``), and send the security headers with every answer."""
+
+    def __init__(self, app: ASGIApp, hosts: frozenset[str] | None) -> None:
+        self.app = app
+        self.hosts = hosts  # None: any
+
+    def _host_allowed(self, scope: Scope) -> bool:
+        if self.hosts is None:
+            return True
+        raw = dict(scope["headers"]).get(b"host", b"").decode("latin-1").strip().lower()
+        name = raw[1:raw.find("]")] if raw.startswith("[") else raw.rsplit(":", 1)[0] if raw.count(":") == 1 else raw
+        return name in self.hosts
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = message.setdefault("headers", [])
+                present = {k.lower() for k, _ in headers}
+                headers.extend(h for h in SECURITY_HEADERS if h[0] not in present)
+                if b"content-security-policy" not in present and not scope["path"].startswith(OWN_POLICY_PATHS):
+                    headers.append((b"content-security-policy", CONTENT_SECURITY_POLICY.encode()))
+            await send(message)
+
+        if not self._host_allowed(scope):
+            problem = Problem("bad-request", "this API does not answer to that Host name (WHISTLE_ALLOWED_HOSTS)")
+            await problem_response(problem, scope.get("path"))(scope, receive, with_headers)
+            return
+        await self.app(scope, receive, with_headers)
 
 
 class RequestContext:

@@ -8,6 +8,8 @@ A refusal of the workflow's validator keeps its class name in ``refusal``.
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -171,6 +173,22 @@ RETRY_AFTER_S = 5
 def unavailable(detail: str) -> Problem:
     """A 503: something Whistle needs does not answer; ``Retry-After`` says when to try again."""
     return Problem("unavailable", detail, headers={"Retry-After": str(RETRY_AFTER_S)})
+
+
+def temporal_unavailable(exc: Exception, doing: str = "") -> Problem:
+    """A 503 for Temporal's failure: its own words go to the log (with the request id), not to the caller."""
+    log.warning("temporal_call_failed", doing=doing or None, error=type(exc).__name__,
+                message=getattr(exc, "message", None) or str(exc))
+    return unavailable("Temporal did not answer as expected; try again shortly (the request id is in the log)")
+
+
+#: what looks like a principal's id (``handler@qh.hd.dept.water``) in a message
+_PRINCIPAL_ID = re.compile(r"[\w.-]+@[\w.-]+")
+
+
+def for_resident(message: str, own_id: str) -> str:
+    """A refusal's words as a resident reads them: anyone else's id (staff, another resident) becomes "someone else"."""
+    return _PRINCIPAL_ID.sub(lambda m: m.group(0) if m.group(0) == own_id else "someone else", message)
 
 
 def database_problem(exc: Exception) -> Problem | None:

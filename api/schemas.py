@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -25,8 +27,16 @@ def _within_calendar(value: datetime) -> datetime:
     return value
 
 
+#: the largest id or sequence number a query may name (a database's 64-bit integer)
+MAX_ID = 2**63 - 1
+
 #: an aware datetime whose UTC instant lies within the calendar: every datetime a query takes
 UtcDatetime = Annotated[AwareDatetime, AfterValidator(_within_calendar)]
+
+
+#: control characters that are not text (C0 but tab, line feed and carriage return; and XML's non-characters):
+#: stored, they would make the Open311 XML feed unparseable for everyone
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def _text(value: str) -> str:
@@ -34,11 +44,34 @@ def _text(value: str) -> str:
         value.encode("utf-8")
     except UnicodeEncodeError:
         raise ValueError("contains a lone surrogate (half of a UTF-16 pair), which is not text") from None
+    if _CONTROLS.search(value):
+        raise ValueError("contains a control character (U+0000–U+001F other than tab and line breaks)")
     return value
 
 
-#: a string that is text: JSON's ``"\ud800"`` (half a surrogate pair) is refused, not stored
+def text_problem(value: str) -> str | None:
+    """Why ``value`` is not text we store, or None."""
+    try:
+        _text(value)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+#: a string that is text: JSON's ``"\ud800"`` (half a surrogate pair) and control characters are refused
 Text = Annotated[str, AfterValidator(_text)]
+
+
+def _web_link(value: str) -> str:
+    """A link staff will click: an https URL (no ``javascript:``, ``data:`` or plain http)."""
+    parts = urlsplit(value)
+    if parts.scheme.lower() != "https" or not parts.netloc or any(c.isspace() for c in value):
+        raise ValueError("must be an https URL")
+    return value
+
+
+#: a photo (or other attachment) given by its address
+PhotoUrl = Annotated[Text, AfterValidator(_web_link), Field(max_length=2000)]
 
 #: how deep an action's ``data`` may nest (the payloads nest two or three levels)
 MAX_DATA_DEPTH = 32
@@ -86,7 +119,7 @@ class IssueCreate(BaseModel):
     location: Location | None = None
     reporter: ReporterIn | None = Field(default=None, description="defaults to the calling resident")
     urgent: bool = False
-    photos: list[Text] = Field(default_factory=list, max_length=20)
+    photos: list[PhotoUrl] = Field(default_factory=list, max_length=20, description="https URLs of photos")
     source: Source | None = None
 
 

@@ -65,6 +65,29 @@ class AuditReport(BaseModel):
         return "\n".join([head, *(f"  - {p}" for p in self.problems)])
 
 
+#: what stands for a reporter's name or phone in an audit read by someone who may not see them
+WITHHELD = "(withheld)"
+
+
+def without_personal(report: AuditReport) -> AuditReport:
+    """The audit with every reporter's name and phone withheld from the raw histories (the start input, the
+    "me too" signals): the timeline already leaves them out."""
+
+    def scrub(node: Any) -> Any:
+        if isinstance(node, dict):
+            out = {k: scrub(v) for k, v in node.items()}
+            reporter = out.get("reporter")
+            if isinstance(reporter, dict):
+                out["reporter"] = {k: (WITHHELD if k in ("name", "phone") and v else v) for k, v in reporter.items()}
+            return out
+        if isinstance(node, list):
+            return [scrub(v) for v in node]
+        return node
+
+    runs = [RunHistory(run_id=r.run_id, events=[scrub(e) for e in r.events]) for r in report.runs]
+    return report.model_copy(update={"runs": runs})
+
+
 def _decode(payloads: Any, kind: type[Any]) -> Any:
     return PLAIN_CONVERTER.payload_converter.from_payloads(list(payloads), [kind])[0]
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 import ipaddress
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from core.egress import Network, networks
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -58,6 +61,13 @@ class Settings(BaseSettings):
     api_port: int = Field(default=8000, ge=1, le=65535)
     #: where the command line finds the API (default: http://api_host:api_port)
     api_base_url: str | None = None
+    #: the reverse proxies and load balancers in front of the API (addresses or networks, comma-separated):
+    #: a request from one of them is from the client its ``X-Forwarded-For`` names; from anyone else, the
+    #: header is ignored. Set, it says the API is proxied, so the embedded placeholder secret is refused
+    trusted_proxies: str = ""
+    #: the Host names the API answers to (comma-separated; ``*`` for any). Unset: on loopback, only loopback names
+    #: (a web page cannot rebind its own name to a local ``make run``); beyond it, the host of ``api_base_url``
+    allowed_hosts: str = ""
     #: HS256 secret that signs tokens in the embedded mode (``whistle token``)
     jwt_secret: SecretStr = SecretStr(PLACEHOLDER_SECRET)  # a SecretStr: never printed, logged or repr'd
     jwt_issuer: str = "whistle"
@@ -75,8 +85,10 @@ class Settings(BaseSettings):
     auth_failure_limit: str = "30/minute"
     #: per principal, in the ``limits`` notation: ``120/minute``, ``10/second;1000/hour``
     rate_limit: str = "240/minute"
-    #: where the counters live: ``memory://`` per process, ``redis://host:6379`` shared by several API processes
-    rate_limit_storage: str = "memory://"
+    #: where the counters live: ``redis://host:6379``, shared by every API process; ``memory://`` counts per
+    #: process (N processes allow N times the limit). Unset: memory in the embedded mode; outside it the API
+    #: refuses to start until it is set (``memory://`` there says one process serves)
+    rate_limit_storage: str | None = None
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)
     #: how often a process asks whether a new directory version was loaded (seconds)
     directory_refresh_s: float = Field(default=5.0, ge=0, le=3600)
@@ -104,7 +116,16 @@ class Settings(BaseSettings):
     webhook_attempts: int = Field(default=8, ge=1, le=50)  # then the delivery is dead-lettered
     webhook_first_retry_s: float = Field(default=2.0, gt=0)
     webhook_max_retry_s: float = Field(default=300.0, gt=0)
-    webhook_timeout_s: float = Field(default=10.0, gt=0)
+    #: one attempt's whole budget: connecting, sending, and reading the answer (at most 64 KiB of it is read)
+    webhook_timeout_s: float = Field(default=10.0, gt=0, le=60)
+    #: deliveries run on their own task queue (``<task_queue>-webhooks``) with this many threads, apart from the
+    #: desk's work: a receiver that never answers holds these and nothing else
+    webhook_threads: int = Field(default=4, ge=1, le=64)
+    #: active subscriptions one integration may hold
+    webhook_max_subscriptions: int = Field(default=10, ge=1, le=1000)
+    #: private networks an on-premises receiver may sit in (http allowed there): ``10.20.0.0/16,192.168.7.4``.
+    #: Elsewhere only https to public addresses; loopback and link-local only if named here
+    webhook_private_networks: str = ""
 
     @field_validator("timezone")
     @classmethod
@@ -137,12 +158,23 @@ class Settings(BaseSettings):
         if self.mode != "embedded" and self.jwt_public_key_file is None and secret == PLACEHOLDER_SECRET:
             return ("WHISTLE_JWT_SECRET is the embedded placeholder; outside the embedded mode set a real secret "
                     "or WHISTLE_JWT_PUBLIC_KEY_FILE")
+        if self.proxies and self.jwt_public_key_file is None and secret == PLACEHOLDER_SECRET:
+            return ("WHISTLE_JWT_SECRET is the embedded placeholder, which anyone can read, and the API is behind a "
+                    "proxy (WHISTLE_TRUSTED_PROXIES): set a real secret (at least 32 characters) or "
+                    "WHISTLE_JWT_PUBLIC_KEY_FILE")
         if not self.api_on_loopback and self.jwt_public_key_file is None and secret == PLACEHOLDER_SECRET:
             return (f"WHISTLE_JWT_SECRET is the embedded placeholder, which anyone can read, and the API would listen "
                     f"on {self.api_host}, beyond loopback: set a real secret (at least 32 characters) or "
                     "WHISTLE_JWT_PUBLIC_KEY_FILE, or listen on 127.0.0.1")
         if self.mode != "embedded" and self.jwt_public_key_file is None and len(secret) < 32:
             return "WHISTLE_JWT_SECRET must be at least 32 characters outside the embedded mode"
+        return None
+
+    def rate_limit_problem(self) -> str | None:
+        """Why the API must not start counting its limits this way, or None."""
+        if self.mode != "embedded" and self.rate_limit_storage is None:
+            return ("set WHISTLE_RATE_LIMIT_STORAGE: redis://host:6379 shared by every API process (memory:// counts "
+                    "per process, so N processes would allow N times every limit; set it to say one process serves)")
         return None
 
     def temporal_security_problem(self) -> str | None:
@@ -156,6 +188,53 @@ class Settings(BaseSettings):
                     "be reachable by Whistle alone. If a private network already ensures that, set "
                     "WHISTLE_TEMPORAL_INSECURE_OK=true")
         return None
+
+    @property
+    def proxies(self) -> tuple[Network, ...]:
+        """The trusted proxies' networks (a bare address is a network of one)."""
+        return networks(self.trusted_proxies)
+
+    @property
+    def counters(self) -> str:
+        """Where the rate limits count (see ``rate_limit_storage``)."""
+        return self.rate_limit_storage or "memory://"
+
+    @field_validator("codec_cors_origins")
+    @classmethod
+    def _named_origins(cls, value: str | None) -> str | None:
+        if value and any(o.strip() == "*" for o in value.split(",")):
+            raise ValueError("name the Temporal Web UI's origin (https://temporal.example): * would let any web page "
+                             "a supervisor visits decrypt payloads with their cookie")
+        return value
+
+    @property
+    def host_names(self) -> frozenset[str] | None:
+        """The Host names answered to, or None for any."""
+        named = {h.strip().lower().strip("[]") for h in self.allowed_hosts.split(",") if h.strip()}
+        if "*" in named:
+            return None
+        if not named and not self.api_on_loopback and not self.api_base_url:
+            return None  # bound beyond loopback with nothing named: the deployment checklist asks for it
+        named |= {"localhost", "127.0.0.1", "::1"} if self.api_on_loopback else set()
+        if self.api_base_url:
+            named.add((urlsplit(self.api_base_url).hostname or "").lower())
+        named.add(self.api_host.strip("[]").lower())
+        return frozenset(named - {""})
+
+    @property
+    def webhook_networks(self) -> tuple[Network, ...]:
+        return networks(self.webhook_private_networks)
+
+    @field_validator("trusted_proxies", "webhook_private_networks")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        networks(value)
+        return value
+
+    @property
+    def placeholder_secret(self) -> bool:
+        """Tokens are signed with the placeholder anyone can read (the embedded mode's default)."""
+        return self.jwt_public_key_file is None and self.jwt_secret.get_secret_value() == PLACEHOLDER_SECRET
 
     @property
     def codec_origins(self) -> list[str]:

@@ -199,9 +199,10 @@ def reads_audit(actor: Actor) -> bool:
     return Role.supervisor in actor.roles
 
 
-def reads_payloads(actor: Actor) -> bool:
-    """Decrypting Temporal's payloads (the codec endpoint) shows residents' personal data: supervisors only."""
-    return Role.supervisor in actor.roles
+def reads_payloads(actor: Actor, at_the_top: bool) -> bool:
+    """Decrypting Temporal's payloads (the codec endpoint), and the reporter's name and phone in an audit, show
+    residents' personal data: the city's supervisors only (``at_the_top``: the actor's unit is the root)."""
+    return Role.supervisor in actor.roles and at_the_top
 
 
 class Capability(StrEnum):

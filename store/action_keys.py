@@ -3,19 +3,24 @@ fingerprint of the body it first came with.
 
 Temporal deduplicates update ids within one run of a workflow only, and an issue continues as new; the
 binding here outlives every run, so the same key with another body is refused however late it comes, and
-a key whose update already answered in an earlier run is not sent again.
+a key whose update already answered in an earlier run is not sent again. A key is remembered for
+:data:`KEPT_FOR` (30 days, as long as a client may sensibly retry); a principal's older keys go when they bind a
+new one.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from store import models
 from store.db import SessionFactory, transaction
+
+
+KEPT_FOR = timedelta(days=30)
 
 
 class KeyReused(ValueError):
@@ -43,8 +48,11 @@ def claim(sessions: SessionFactory, principal: str, issue_id: str, key: str, fin
             with transaction(sessions) as session:
                 row = session.scalars(select(models.ActionKey).where(*_where(principal, issue_id, key))).one_or_none()
                 if row is None:
+                    at = now or datetime.now(UTC)
+                    session.execute(delete(models.ActionKey).where(models.ActionKey.principal == principal,
+                                                                   models.ActionKey.created_at < at - KEPT_FOR))
                     session.add(models.ActionKey(principal=principal, issue_id=issue_id, key=key,
-                                                 fingerprint=fingerprint, created_at=now or datetime.now(UTC)))
+                                                 fingerprint=fingerprint, created_at=at))
                     record = KeyRecord(fingerprint=fingerprint, run_id=None, completed_at=None)
                 else:
                     record = KeyRecord(fingerprint=row.fingerprint, run_id=row.run_id, completed_at=row.completed_at)

@@ -264,6 +264,7 @@ class ApiKey(Base):
     secret_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]  # None: made before keys expired, so a year after created_at
 
 
 class Notification(Base):
@@ -302,6 +303,21 @@ class WebhookSubscription(Base):
     kinds: Mapped[str] = mapped_column(String(500))  # comma-separated notice kinds, or "*"
     created_at: Mapped[datetime]
     active: Mapped[bool] = mapped_column(Boolean)
+    #: after a rotation, the secret that still signs beside the new one until ``previous_until``
+    previous_secret: Mapped[str | None] = mapped_column(String(100))
+    previous_until: Mapped[datetime | None]
+
+
+class PayloadRead(Base):
+    """One decode of Temporal payloads through the codec endpoint: who, when, how many, which issues."""
+
+    __tablename__ = "payload_reads"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    principal_id: Mapped[str] = mapped_column(String(200), index=True)
+    at: Mapped[datetime]
+    payloads: Mapped[int] = mapped_column(Integer)
+    issue_ids: Mapped[str] = mapped_column(Text)  # comma-separated
 
 
 class WebhookDelivery(Base):

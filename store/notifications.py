@@ -33,6 +33,18 @@ def for_audiences(session: Session, principal_id: str, audiences: Sequence[str],
                             read=read_at is not None) for n, read_at in rows]
 
 
+def since(session: Session, after_id: int, limit: int = 500) -> list[tuple[str, NotificationOut]]:
+    """Every notification after ``after_id``, oldest first, with its audience (the live streams' one poll)."""
+    N = models.Notification
+    rows = session.scalars(select(N).where(N.id > after_id).order_by(N.id).limit(limit))
+    return [(n.audience, NotificationOut(id=n.id, issue_id=n.issue_id, kind=n.kind, text=n.text,
+                                         created_at=n.created_at, read=False)) for n in rows]
+
+
+def newest_id(session: Session) -> int:
+    return session.scalar(select(func.max(models.Notification.id))) or 0
+
+
 def latest_id(session: Session, audiences: Sequence[str]) -> int:
     N = models.Notification
     return session.scalar(select(func.max(N.id)).where(N.audience.in_(list(audiences)))) or 0

@@ -118,15 +118,14 @@ class Period(BaseModel):
             raise ValueError("give one of month, quarter, or from/to")
         if quarter is not None:
             year, sep, q = quarter.upper().partition("-Q")
-            if not (sep and year.isdigit() and q.isdigit() and len(year) == 4 and int(year) >= 1):
+            if not (sep and year.isdigit() and q.isdigit() and len(year) == 4 and q in ("1", "2", "3", "4")):
                 raise ValueError(f"quarter {quarter!r} is not like 2026-Q4")
-            return cls.quarter(int(year), int(q), tz)
+            return cls.quarter(_year(year), int(q), tz)
         if month is not None:
             year, sep, mm = month.partition("-")
-            if not (sep and year.isdigit() and mm.isdigit() and len(year) == 4 and 1 <= int(mm) <= 12
-                    and int(year) >= 1):
+            if not (sep and year.isdigit() and mm.isdigit() and len(year) == 4 and 1 <= int(mm) <= 12):
                 raise ValueError(f"month {month!r} is not like 2026-11")
-            return cls.month(int(year), int(mm), tz)
+            return cls.month(_year(year), int(mm), tz)
         if start is not None or end is not None:
             if start is None or end is None:
                 raise ValueError("a custom period needs both from and to")
@@ -138,6 +137,17 @@ class Period(BaseModel):
 
     def holds(self, when: datetime | None) -> bool:
         return when is not None and self.start <= when < self.end
+
+
+#: the years a month or quarter may be asked of (beyond them, a period's ends would leave the calendar in some zone)
+YEARS = range(1970, 9999)
+
+
+def _year(text: str) -> int:
+    year = int(text)
+    if year not in YEARS:
+        raise ValueError(f"the year must lie between {YEARS.start} and {YEARS.stop - 1}")
+    return year
 
 
 class Figure(BaseModel):

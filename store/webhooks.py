@@ -4,31 +4,44 @@ A delivery row is written in the projection's transaction, beside the notificati
 (notification, subscription) is delivered exactly once: the worker's pump starts one ``WebhookDelivery``
 workflow per row (its id is the row's, so a second start is refused), Temporal retries the POST with
 backoff, and after the last attempt the row is dead-lettered. ``replay`` sends a dead one again.
+
+Deliveries are signed as Standard Webhooks are (https://www.standardwebhooks.com): ``webhook-id`` (the
+delivery's id, the same on every attempt: receivers dedup by it), ``webhook-timestamp`` (when this attempt was
+signed: receivers refuse old ones, so a captured delivery cannot be replayed later) and ``webhook-signature``,
+``v1,<base64 HMAC-SHA256>`` over ``id.timestamp.body`` with the subscription's ``whsec_`` secret. During a
+rotation's grace period both the new and the previous secret sign, space-separated.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
 import secrets
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from domain.notices import NoticeKind
 from store import models
 
 PENDING, DELIVERED, DEAD = "pending", "delivered", "dead"
-SIGNATURE_HEADER = "X-Whistle-Signature"
+SECRET_PREFIX = "whsec_"
+#: how long the previous secret still signs after a rotation, so the receiver can switch without losing one
+ROTATION_GRACE = timedelta(hours=24)
 
 
 class WebhookError(ValueError):
     """Raised for an unknown subscription or delivery, or one that is not the caller's."""
+
+
+class TooManySubscriptions(WebhookError):
+    """Raised when an integration already holds as many active subscriptions as it may."""
 
 
 class SubscriptionOut(BaseModel):
@@ -45,6 +58,7 @@ class DeliveryOut(BaseModel):
     subscription_id: str
     notification_id: int
     status: str
+    active: bool  # the subscription still stands (ended ones get no more attempts)
     runs: int
     attempts: int
     last_error: str | None
@@ -59,6 +73,7 @@ class Outgoing(BaseModel):
     body: bytes
     headers: dict[str, str]
     status: str
+    active: bool  # the subscription still stands (ended ones get no more attempts)
 
 
 def _kinds(kinds: Sequence[str]) -> str:
@@ -68,9 +83,20 @@ def _kinds(kinds: Sequence[str]) -> str:
     return ",".join(sorted(set(kinds)))
 
 
-def subscribe(session: Session, principal_id: str, url: str, kinds: Sequence[str]) -> SubscriptionOut:
+def new_secret() -> str:
+    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(24)).decode()
+
+
+def subscribe(session: Session, principal_id: str, url: str, kinds: Sequence[str],
+              at_most: int = 10) -> SubscriptionOut:
+    S = models.WebhookSubscription
+    held = session.scalar(select(func.count()).select_from(S).where(S.principal_id == principal_id,
+                                                                     S.active.is_(True))) or 0
+    if held >= at_most:
+        raise TooManySubscriptions(f"{principal_id} already holds {held} active subscriptions, the most allowed; "
+                                   "end one first")
     row = models.WebhookSubscription(id=f"wh{secrets.token_hex(5)}", principal_id=principal_id, url=url,
-                                     secret=secrets.token_urlsafe(24), kinds=_kinds(kinds),
+                                     secret=new_secret(), kinds=_kinds(kinds),
                                      created_at=datetime.now(UTC), active=True)
     session.add(row)
     session.flush()
@@ -88,12 +114,41 @@ def subscriptions(session: Session, principal_id: str) -> list[SubscriptionOut]:
     return [_out(r) for r in rows]
 
 
-def unsubscribe(session: Session, principal_id: str, subscription_id: str) -> None:
+def _own(session: Session, principal_id: str, subscription_id: str) -> models.WebhookSubscription:
     row = session.get(models.WebhookSubscription, subscription_id)
     if row is None or row.principal_id != principal_id:
         raise WebhookError(f"no subscription {subscription_id!r}")
-    row.active = False
+    return row
+
+
+def unsubscribe(session: Session, principal_id: str, subscription_id: str) -> None:
+    """End a subscription: nothing more is sent, retries of deliveries under way included."""
+    _own(session, principal_id, subscription_id).active = False
     session.flush()
+
+
+def rotate(session: Session, principal_id: str, subscription_id: str, now: datetime | None = None) -> SubscriptionOut:
+    """A new signing secret, shown once; the previous one signs beside it for :data:`ROTATION_GRACE`."""
+    row = _own(session, principal_id, subscription_id)
+    if not row.active:
+        raise WebhookError(f"subscription {subscription_id} has ended")
+    now = now or datetime.now(UTC)
+    row.previous_secret, row.previous_until, row.secret = row.secret, now + ROTATION_GRACE, new_secret()
+    session.flush()
+    return _out(row, with_secret=True)
+
+
+def _key(secret: str) -> bytes:
+    """The HMAC key of a secret: a ``whsec_`` secret is base64 (as Standard Webhooks says); one made before
+    those is its own bytes (rotate to get a ``whsec_`` one)."""
+    if secret.startswith(SECRET_PREFIX):
+        return base64.b64decode(secret.removeprefix(SECRET_PREFIX))
+    return secret.encode()
+
+
+def sign(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
+    digest = hmac.new(_key(secret), f"{message_id}.{timestamp}.".encode() + body, hashlib.sha256).digest()
+    return "v1," + base64.b64encode(digest).decode()
 
 
 def enqueue(session: Session, notification: models.Notification) -> int:
@@ -128,7 +183,8 @@ def mark_started(session: Session, delivery_id: str, run: int) -> None:
         row.started_at, row.runs = datetime.now(UTC), max(row.runs, run)
 
 
-def outgoing(session: Session, delivery_id: str) -> Outgoing:
+def outgoing(session: Session, delivery_id: str, now: datetime | None = None) -> Outgoing:
+    """What an attempt posts, signed now."""
     row = session.get(models.WebhookDelivery, delivery_id)
     if row is None:
         raise WebhookError(f"no delivery {delivery_id!r}")
@@ -139,9 +195,19 @@ def outgoing(session: Session, delivery_id: str) -> Outgoing:
     payload: dict[str, Any] = {"delivery_id": row.id, "notification_id": note.id, "issue_id": note.issue_id,
                                "kind": note.kind, "text": note.text, "at": note.created_at.isoformat()}
     body = json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()
-    signature = hmac.new(sub.secret.encode(), body, hashlib.sha256).hexdigest()
-    return Outgoing(url=sub.url, body=body, status=row.status, headers={
-        "Content-Type": "application/json", "Idempotency-Key": row.id, SIGNATURE_HEADER: f"sha256={signature}"})
+    now = now or datetime.now(UTC)
+    stamp = int(now.timestamp())
+    secrets_now = [sub.secret]
+    if sub.previous_secret and sub.previous_until and _aware(sub.previous_until) > now:
+        secrets_now.append(sub.previous_secret)
+    signature = " ".join(sign(s, row.id, stamp, body) for s in secrets_now)
+    return Outgoing(url=sub.url, body=body, status=row.status, active=sub.active, headers={
+        "Content-Type": "application/json", "Idempotency-Key": row.id, "webhook-id": row.id,
+        "webhook-timestamp": str(stamp), "webhook-signature": signature})
+
+
+def _aware(at: datetime) -> datetime:
+    return at if at.tzinfo else at.replace(tzinfo=UTC)  # SQLite hands back naive UTC
 
 
 def record_attempt(session: Session, delivery_id: str, error: str | None) -> None:
@@ -184,7 +250,8 @@ def replay(session: Session, delivery_id: str) -> None:
     row.status, row.started_at, row.finished_at = PENDING, None, None
 
 
-def verify(secret: str, body: bytes, signature: str) -> bool:
-    """For receivers (and tests): does ``X-Whistle-Signature`` sign this body?"""
-    expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, signature)
+def ended(session: Session, delivery_id: str) -> None:
+    """The subscription ended while the delivery waited: it is dead, and says why."""
+    row = session.get(models.WebhookDelivery, delivery_id)
+    if row is not None and row.status == PENDING:
+        row.status, row.finished_at, row.last_error = DEAD, datetime.now(UTC), "subscription-ended"

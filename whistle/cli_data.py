@@ -1,7 +1,8 @@
 """Commands that change the deployment's data in the read model directly (operators on the server):
 
     whistle grids load FILE.geojson   replace a district's grids' shapes (refuses overlaps, gaps, missing grids)
-    whistle api-key create PRINCIPAL  a new Open311 api_key for an integration; printed once
+    whistle api-key create PRINCIPAL [--days N]  a new Open311 api_key for an integration, printed once; it
+                                      expires after N days (365 unless told)
     whistle api-key revoke KEY_ID     end a key
     whistle calendar load FILE.json   a year's official working-day arrangement; provisional deadlines recounted
 """
@@ -13,6 +14,7 @@ import asyncio
 import getpass
 import json
 import sys
+from datetime import timedelta
 from collections.abc import Callable
 from pathlib import Path
 
@@ -33,7 +35,9 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     load = grids.add_parser("load", help="replace a district's grids from a GeoJSON FeatureCollection")
     load.add_argument("file", type=Path)
     keys = sub.add_parser("api-key", help="Open311 api keys").add_subparsers(dest="key_command", required=True)
-    keys.add_parser("create", help="a new key for an integration principal").add_argument("principal")
+    create = keys.add_parser("create", help="a new key for an integration principal")
+    create.add_argument("principal")
+    create.add_argument("--days", type=int, default=api_keys.DEFAULT_LIFETIME.days, help="how long it lives")
     keys.add_parser("revoke", help="end a key").add_argument("key_id")
     cal = sub.add_parser("calendar", help="the official calendar").add_subparsers(dest="cal_command", required=True)
     cal.add_parser("load", help="load a year's arrangement (JSON: year, holidays, workdays)").add_argument(
@@ -65,7 +69,7 @@ def _api_key(settings: Settings, args: argparse.Namespace) -> int:
     try:
         with transaction(sessions) as session:
             if args.key_command == "create":
-                print(api_keys.create(session, args.principal))
+                print(api_keys.create(session, args.principal, timedelta(days=args.days)))
             else:
                 api_keys.revoke(session, args.key_id)
                 print(f"revoked {args.key_id}")

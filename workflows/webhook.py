@@ -20,6 +20,11 @@ class DeliveryInput(BaseModel):
     max_retry_s: float = 300.0
 
 
+def webhook_queue(task_queue: str) -> str:
+    """Deliveries run on a task queue of their own beside the issues' (a slow receiver holds only its pool)."""
+    return f"{task_queue}-webhooks"
+
+
 def delivery_workflow_id(delivery_id: str, run: int) -> str:
     return f"webhook-{delivery_id}-{run}"
 

@@ -27,7 +27,7 @@ from temporalio.service import RPCError
 
 from activities.assessment import Issued, IssueQuarter
 from api.deps import Caller, CallerDep, Services, ServicesDep
-from api.problems import COMMON_RESPONSES, Problem, invalid, unavailable
+from api.problems import COMMON_RESPONSES, Problem, invalid, temporal_unavailable, unavailable
 from api.routes.stats import CSV
 from domain.access import reads_statistics
 from domain.organisation import Level, Role, UnitKind
@@ -116,6 +116,9 @@ class IssueRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     period: str = Field(max_length=7, examples=["2026-Q3"], description="a quarter that has ended")
+    district: str | None = Field(default=None, max_length=200,
+                                 description="a district's supervisors issue their own district (the default); the "
+                                             "city's may name one, or leave it out for every district")
 
 
 @router.post("/issue", response_model=list[Issued],
@@ -127,15 +130,18 @@ async def issue_now(body: IssueRequest, caller: CallerDep, services: ServicesDep
     quarter = _quarter(services, body.period)
     if quarter.end > datetime.now(UTC):
         raise invalid("period", f"{quarter.label} has not ended yet")
+    whole_city = body.district is None and services.at_the_top(caller)
+    districts = None if whole_city else [_district(services, caller, body.district)]
+    run_id = f"assessment-{quarter.label}" + ("" if districts is None else f"-{districts[0]}")
     try:
         return await services.client.execute_workflow(
-            QuarterlyAssessment.run, IssueQuarter(period=quarter.label), id=f"assessment-{quarter.label}",
+            QuarterlyAssessment.run, IssueQuarter(period=quarter.label, districts=districts), id=run_id,
             task_queue=services.settings.task_queue, id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING)
     except WorkflowFailureError as exc:
-        raise unavailable(f"issuing failed: {exc.cause}") from None
+        raise temporal_unavailable(exc.cause or exc, "issuing the assessment") from None
     except RPCError as exc:
-        raise unavailable(f"Temporal: {exc.message}") from None
+        raise temporal_unavailable(exc) from None
 
 
 # --- renderings ------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
-"""``PUT /v1/calendar/{year}``: the city's supervisors load a year's official working-day arrangement; open
-issues whose deadlines in that year were provisional count them again."""
+"""``PUT /v1/calendar/{year}``: the city's supervisors load a year's official working-day arrangement; if its
+days changed, open issues whose deadlines were provisional count them again, in the background (the answer
+says ``"signalled": -1``, under way); loading the same days again signals nobody."""
 
 from __future__ import annotations
 
@@ -28,4 +29,4 @@ async def put_year(year: int, body: dict[str, Any], caller: CallerDep, services:
         raise invalid(".".join(str(p) for p in first["loc"]) or "body", first["msg"]) from None
     if arrangement.year != year:
         raise invalid("year", f"the body is for {arrangement.year}, the path for {year}")
-    return await load_year(services.client, services.sessions, arrangement, f"API, {caller.id}")
+    return await load_year(services.client, services.sessions, arrangement, f"API, {caller.id}", background=True)

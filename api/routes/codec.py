@@ -1,24 +1,37 @@
 """Temporal's codec-server protocol, for supervisors: the Web UI and ``temporal workflow show`` decrypt
 payloads here (DESIGN §9).
 
-``POST /codec/decode`` and ``POST /codec/encode`` take and answer ``{"payloads": [...]}`` in protobuf's
-JSON form. The caller is a supervisor, by ``Authorization: Bearer …`` (the CLI's ``--codec-auth``) or by
+``POST /codec/decode`` takes and answers ``{"payloads": [...]}`` in protobuf's JSON form (there is no
+``/codec/encode``: the Web UI only reads). Each decode is recorded: who, when, how many payloads, and the issues
+they speak of. The caller is a supervisor of the city, by ``Authorization: Bearer …`` (the CLI's ``--codec-auth``) or by
 the ``whistle_token`` cookie that ``POST /codec/session`` sets (the Web UI, with "include cross-origin
 credentials"). ``X-Namespace``, when sent, must be Whistle's namespace.
 """
 
 from __future__ import annotations
 
+import base64
+import contextlib
+import hashlib
+import re
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
+import structlog
+
 from fastapi import APIRouter, Body, Cookie, Header, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 from google.protobuf.json_format import MessageToDict, ParseDict, ParseError
 from temporalio.api.common.v1 import Payloads
 
-from api.deps import ServicesDep, caller_for_token, client_address
+from api.deps import Caller, ServicesDep, caller_for_token
 from api.problems import COMMON_RESPONSES, Problem, invalid
 from domain.access import reads_payloads
+from store import models
+from store.db import transaction
+
+log = structlog.get_logger("whistle.codec")
 
 router = APIRouter(prefix="/codec", tags=["codec"], responses=COMMON_RESPONSES)
 
@@ -30,18 +43,19 @@ PayloadsBody = Annotated[dict[str, Any], Body(examples=[_EXAMPLE])]
 
 
 def _caller_may_decode(services: Any, request: Request, authorization: str | None, cookie: str | None,
-                       namespace: str | None) -> None:
+                       namespace: str | None) -> Caller:
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token:
         token = cookie or ""
     if not token:
         raise Problem("unauthenticated", "send Authorization: Bearer <token>, or sign in at POST /codec/session",
                       headers={"WWW-Authenticate": 'Bearer realm="whistle"'})
-    caller = caller_for_token(services, token, client_address(request))
-    if not reads_payloads(caller.actor):
-        raise Problem("not-permitted", "the codec endpoint is for supervisors")
+    caller = caller_for_token(services, token, request)
+    if not reads_payloads(caller.actor, services.at_the_top(caller)):
+        raise Problem("not-permitted", "the codec endpoint is for the city's supervisors")
     if namespace not in (None, "", services.settings.temporal_namespace):
         raise Problem("not-permitted", f"namespace {namespace!r} is not Whistle's")
+    return caller
 
 
 def _payloads(body: dict[str, Any]) -> Payloads:
@@ -54,34 +68,49 @@ def _payloads(body: dict[str, Any]) -> Payloads:
     return message
 
 
-async def _run(services: Any, body: dict[str, Any], decode: bool) -> dict[str, Any]:
+async def _run(services: Any, body: dict[str, Any]) -> dict[str, Any]:
     message = _payloads(body)
     codec = services.client.data_converter.payload_codec
     if codec is None:
         return MessageToDict(message)
     try:
-        done = await (codec.decode(message.payloads) if decode else codec.encode(message.payloads))
+        done = await codec.decode(message.payloads)
     except Exception as exc:  # noqa: BLE001 - a payload this keyring cannot open is the caller's input
         raise invalid("payloads", "a payload could not be decoded", f"payloads: {type(exc).__name__}") from None
     return MessageToDict(Payloads(payloads=done))
 
 
-@router.post("/decode", summary="Decrypt payloads (supervisors)")
+@router.post("/decode", summary="Decrypt payloads (the city's supervisors; every decode is recorded)")
 async def decode(body: PayloadsBody, services: ServicesDep, request: Request,
                  authorization: Annotated[str | None, Header()] = None,
                  whistle_token: Annotated[str | None, Cookie()] = None,
                  x_namespace: Annotated[str | None, Header()] = None) -> dict[str, Any]:
-    _caller_may_decode(services, request, authorization, whistle_token, x_namespace)
-    return await _run(services, body, decode=True)
+    caller = _caller_may_decode(services, request, authorization, whistle_token, x_namespace)
+    decoded = await _run(services, body)
+    issues = sorted(set(_ISSUE_ID.findall(_plain_text(decoded))))[:MAX_RECORDED_ISSUES]
+    count = len(decoded.get("payloads", []))
+
+    def record() -> None:
+        with transaction(services.sessions) as session:
+            session.add(models.PayloadRead(principal_id=caller.id, at=datetime.now(UTC), payloads=count,
+                                           issue_ids=",".join(issues)))
+
+    await run_in_threadpool(record)
+    log.info("payloads_decoded", principal=caller.id, payloads=count, issues=issues)
+    return decoded
 
 
-@router.post("/encode", summary="Encrypt payloads (supervisors)")
-async def encode(body: PayloadsBody, services: ServicesDep, request: Request,
-                 authorization: Annotated[str | None, Header()] = None,
-                 whistle_token: Annotated[str | None, Cookie()] = None,
-                 x_namespace: Annotated[str | None, Header()] = None) -> dict[str, Any]:
-    _caller_may_decode(services, request, authorization, whistle_token, x_namespace)
-    return await _run(services, body, decode=False)
+#: the issues a decoded payload speaks of (a report, an action, a projection batch all carry ``issue_id``)
+_ISSUE_ID = re.compile(r'"issue_id"\s*:\s*"([A-Za-z0-9_.:-]{1,64})"')
+MAX_RECORDED_ISSUES = 50
+
+
+def _plain_text(decoded: dict[str, Any]) -> str:
+    out = []
+    for payload in decoded.get("payloads", []):
+        with contextlib.suppress(ValueError, TypeError):
+            out.append(base64.b64decode(payload.get("data", "")).decode("utf-8", errors="replace"))
+    return "\n".join(out)
 
 
 SIGN_IN_PAGE = """<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>Whistle codec sign-in</title>
@@ -99,9 +128,16 @@ document.getElementById("go").onclick = async () => {
 </script></html>"""
 
 
+_SCRIPT = SIGN_IN_PAGE.split("<script>", 1)[1].split("</script>", 1)[0]
+#: the page's one inline script, allowed by its hash and nothing else
+_SCRIPT_HASH = base64.b64encode(hashlib.sha256(_SCRIPT.encode()).digest()).decode()
+SIGN_IN_POLICY = (f"default-src 'none'; script-src 'sha256-{_SCRIPT_HASH}'; connect-src 'self'; "
+                  "frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
+
+
 @router.get("/session", response_class=HTMLResponse, include_in_schema=False)
 async def sign_in_page() -> HTMLResponse:
-    return HTMLResponse(SIGN_IN_PAGE)
+    return HTMLResponse(SIGN_IN_PAGE, headers={"Content-Security-Policy": SIGN_IN_POLICY})
 
 
 @router.post("/session", status_code=204, response_class=Response,
@@ -112,9 +148,9 @@ async def session(services: ServicesDep, request: Request,
     if scheme.lower() != "bearer" or not token:
         raise Problem("unauthenticated", "send Authorization: Bearer <token>",
                       headers={"WWW-Authenticate": 'Bearer realm="whistle"'})
-    caller = caller_for_token(services, token, client_address(request))
-    if not reads_payloads(caller.actor):
-        raise Problem("not-permitted", "the codec endpoint is for supervisors")
+    caller = caller_for_token(services, token, request)
+    if not reads_payloads(caller.actor, services.at_the_top(caller)):
+        raise Problem("not-permitted", "the codec endpoint is for the city's supervisors")
     response = Response(status_code=204)
     response.set_cookie(COOKIE, token, httponly=True, secure=True, samesite="none",
                         max_age=int(services.settings.token_ttl_hours * 3600), path="/codec")

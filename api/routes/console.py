@@ -2,12 +2,13 @@
 
 - ``GET /console/api/config`` — the mode, the deployment's time zone and the Temporal Web UI, before sign-in;
 - ``GET /console/api/principals`` and ``POST /console/api/token`` — the embedded mode's sign-in: the sample
-  principals, and a token for the one chosen (signed like ``whistle token``). Outside the embedded mode tokens
-  come from the single sign-on: both answer 404 and 403;
+  principals, and a token for the one chosen (signed like ``whistle token``), answered only to a browser on the
+  API's own machine (peer and Host loopback, nothing forwarded). Elsewhere, and outside the embedded mode, tokens
+  come from the single sign-on: both answer 403;
 - ``GET /console/api/me`` — who the token names: unit, roles, the community above (for the board);
 - ``GET /console/api/issues/{id}/report`` — the report as filed (description, address, point, photos), read
   from the start input of the issue's current run: the live view leaves it out. Staff who may see the issue
-  and the reporter; never the reporter's name or phone;
+  and the one who filed it (not the residents who followed it with "me too"); never the reporter's name or phone;
 - ``GET /console/api/issues/{id}/events`` — the staff timeline from the read model: who did what, when.
 """
 
@@ -23,7 +24,9 @@ from temporalio.service import RPCError
 
 from api import live
 from api.deps import CallerDep, ServicesDep, client_address
-from api.problems import COMMON_RESPONSES, Problem, invalid, unavailable
+from api.network import from_this_machine
+from api.problems import COMMON_RESPONSES, Problem, invalid, temporal_unavailable, unavailable
+from api.schemas import MAX_ID
 from audit import TimelineEntry, read_timeline
 from domain.access import Capability, capabilities, is_staff
 from domain.messages import Location, Source
@@ -89,9 +92,14 @@ def config(services: ServicesDep) -> ConsoleConfig:
 
 
 def _embedded_only(services: ServicesDep, request: Request) -> None:
-    services.limiter.check(f"ip:{client_address(request)}")
+    """The sample sign-in hands out any principal's token, so it answers only in the embedded mode and only to a
+    request made on this machine itself (never one forwarded by a proxy, whatever address it arrives from)."""
+    services.limiter.check(f"ip:{client_address(services, request)}")
     if services.settings.mode != "embedded" or not services.tokens.signs_locally:
         raise Problem("not-permitted", "tokens come from the single sign-on outside the embedded mode")
+    if not from_this_machine(request):
+        raise Problem("not-permitted", "the sample sign-in answers only on the machine the API runs on (a browser "
+                      "at 127.0.0.1, not through a proxy); elsewhere tokens come from the single sign-on")
 
 
 @router.get("/principals", response_model=list[SamplePrincipal],
@@ -131,7 +139,8 @@ def me(caller: CallerDep, services: ServicesDep) -> Me:
             summary="The report as filed: description, address, point, photos (staff who see it, the reporter)")
 async def report(issue_id: str, caller: CallerDep, services: ServicesDep) -> ReportOut:
     seen = await live.visible_issue(services, caller, issue_id)
-    if not is_staff(caller.actor) and caller.id not in seen.access.reporter_ids:
+    staff = is_staff(caller.actor)
+    if not staff and caller.id not in seen.access.reporter_ids:
         raise Problem("not-permitted", "the report is for the staff handling it and its reporter")
     handle = live.handle_of(services, issue_id)
     try:
@@ -142,8 +151,10 @@ async def report(issue_id: str, caller: CallerDep, services: ServicesDep) -> Rep
         else:
             raise Problem("not-found", f"no issue {issue_id!r}")
     except RPCError as exc:
-        raise unavailable(f"Temporal: {exc.message}") from None
+        raise temporal_unavailable(exc) from None
     r = start.report
+    if not staff and r.reporter.principal_id != caller.id:  # a follower ("me too") reads their own report only
+        raise Problem("not-permitted", "the report is for the staff handling it and its reporter")
     # a report that named no time of its own was made when its issue started
     reported_at = r.reported_at or event.event_time.ToDatetime(tzinfo=UTC)
     return ReportOut(issue_id=r.issue_id, title=r.title, description=r.description, matter_code=r.matter_code,
@@ -163,7 +174,7 @@ class StaffEntry(TimelineEntry):
 @router.get("/issues/{issue_id}/events", response_model=list[StaffEntry],
             summary="Staff: the issue's timeline from the read model (who did what, when, by name and unit)")
 async def events(issue_id: str, caller: CallerDep, services: ServicesDep,
-                 after: Annotated[int, Query(ge=0, description="only events after this sequence number")] = 0,
+                 after: Annotated[int, Query(ge=0, le=MAX_ID, description="only events after this sequence number")] = 0,
                  ) -> list[StaffEntry]:
     await live.visible_issue(services, caller, issue_id)
     if not is_staff(caller.actor):

@@ -1,8 +1,11 @@
-"""``/healthz``: the process is up. ``/readyz``: Temporal and the database answer."""
+"""``/healthz``: the process is up. ``/readyz``: Temporal and the database answer — checked at most once a second
+however many ask (callers within the second share the answer), so a flood of probes costs the database and
+Temporal nothing more."""
 
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import timedelta
 
 from fastapi import APIRouter
@@ -42,11 +45,23 @@ def _database(services: Services) -> str:
         return f"unreachable: {type(exc).__name__}"
 
 
+#: how long one check's answer serves every caller
+READY_FOR_S = 1.0
+
+
+async def _check(services: Services) -> Health:
+    temporal, database = await asyncio.gather(_temporal(services), run_in_threadpool(_database, services))
+    return Health(status="ok" if temporal == database == "ok" else "unavailable",
+                  checks={"temporal": temporal, "database": database})
+
+
 @router.get("/readyz", response_model=Health, responses={503: {"model": Health, "description": "not ready"}})
 async def readyz(services: ServicesDep) -> Health | JSONResponse:
-    temporal, database = await asyncio.gather(_temporal(services), run_in_threadpool(_database, services))
-    health = Health(status="ok" if temporal == database == "ok" else "unavailable",
-                    checks={"temporal": temporal, "database": database})
+    now = time.monotonic()
+    last = services.readiness
+    if last is None or now - last[0] > READY_FOR_S or (last[1].done() and last[1].cancelled()):
+        last = services.readiness = (now, asyncio.ensure_future(_check(services)))
+    health = await asyncio.shield(last[1])
     if health.status != "ok":
         return JSONResponse(health.model_dump(), status_code=503)
     return health

@@ -16,8 +16,16 @@ from api import live
 from api.deps import Caller, CallerDep, IdempotencyKey, Services, ServicesDep, SessionDep
 from api.problems import COMMON_RESPONSES, Problem, invalid
 from api.schemas import ActionIn, IssueCreate, IssueOut, IssuePage, IssueSummary, UtcDatetime
-from audit import AuditReport, audit_issue
-from domain.access import files_for_others, filing_sources, in_subtree, is_staff, may_file_for, reads_audit
+from audit import AuditReport, audit_issue, without_personal
+from domain.access import (
+    files_for_others,
+    filing_sources,
+    in_subtree,
+    is_staff,
+    may_file_for,
+    reads_audit,
+    reads_payloads,
+)
 from domain.messages import IssueReport, Reporter, Source
 from domain.organisation import Level, Role, UnitKind
 from domain.state import Status, Step
@@ -201,5 +209,6 @@ async def audit(issue_id: str, caller: CallerDep, services: ServicesDep) -> Audi
     await live.visible_issue(services, caller, issue_id)
     if not reads_audit(caller.actor):
         raise Problem("not-permitted", "the audit view is for supervisors")
-    return await audit_issue(services.client, services.sessions, issue_id)
+    report = await audit_issue(services.client, services.sessions, issue_id)
+    return report if reads_payloads(caller.actor, services.at_the_top(caller)) else without_personal(report)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import AsyncIterator
 from typing import Annotated
 
@@ -14,14 +15,15 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import Caller, CallerDep, Services, ServicesDep
-from api.problems import COMMON_RESPONSES
+from api.feed import STREAMS_PER_PRINCIPAL, TooManyStreams
+from api.problems import COMMON_RESPONSES, Problem
+from api.schemas import MAX_ID
 from domain.notices import audiences_of
 from store.db import transaction
 from store.notifications import NotificationOut, for_audiences, latest_id, mark_read
 
 router = APIRouter(prefix="/v1/notifications", tags=["notifications"], responses=COMMON_RESPONSES)
 
-POLL_S = 1.0
 HEARTBEAT_S = 15.0
 STREAM_MAX_S = 3600.0  # a stream ends after an hour; the browser's EventSource reconnects with Last-Event-ID
 
@@ -36,6 +38,10 @@ class MarkRead(BaseModel):
 
     ids: list[Annotated[int, Field(ge=1, le=2**31 - 1)]] | None = Field(
         default=None, max_length=1000, description="leave out to mark all read")
+
+
+def _token(request: Request) -> str:
+    return request.headers.get("authorization", "").partition(" ")[2]
 
 
 def _audiences(caller: Caller) -> list[str]:
@@ -57,39 +63,47 @@ def read(body: MarkRead, caller: CallerDep, services: ServicesDep) -> dict[str, 
         return {"marked": mark_read(session, caller.id, _audiences(caller), body.ids)}
 
 
-async def _events(services: Services, caller: Caller, after_id: int, request: Request) -> AsyncIterator[str]:
+async def _events(services: Services, caller: Caller, after_id: int, request: Request,
+                  expires_at: float) -> AsyncIterator[str]:
+    """The stream: what the process's one poller hands it, heartbeats, and an end when the token expires (or
+    after an hour): the browser reconnects with ``Last-Event-ID`` and a fresh token."""
     loop = asyncio.get_running_loop()
-    started = last_beat = loop.time()
-    yield "retry: 3000\n\n"
-    while loop.time() - started < STREAM_MAX_S:
-        if await request.is_disconnected():
-            return
-
-        def fresh(after: int = after_id) -> list[NotificationOut]:
-            with services.sessions() as session:
-                return for_audiences(session, caller.id, _audiences(caller), after_id=after, limit=100)
-
-        for n in sorted(await run_in_threadpool(fresh), key=lambda n: n.id):
-            after_id = n.id
-            yield f"id: {n.id}\nevent: notification\ndata: {json.dumps(n.model_dump(mode='json'))}\n\n"
-        if loop.time() - last_beat >= HEARTBEAT_S:
-            last_beat = loop.time()
-            yield ": heartbeat\n\n"
-        await asyncio.sleep(POLL_S)
+    ends = min(loop.time() + STREAM_MAX_S, loop.time() + max(0.0, expires_at - time.time()))
+    try:
+        async with services.feed.subscribe(caller.id, frozenset(_audiences(caller)), after_id) as queue:
+            yield "retry: 3000\n\n"
+            while loop.time() < ends:
+                if await request.is_disconnected():
+                    return
+                try:
+                    note = await asyncio.wait_for(queue.get(), timeout=min(HEARTBEAT_S, max(0.01, ends - loop.time())))
+                except TimeoutError:
+                    yield ": heartbeat\n\n"
+                    continue
+                if note is None:  # fell too far behind: end; the browser reconnects from its last id
+                    return
+                yield f"id: {note.id}\nevent: notification\ndata: {json.dumps(note.model_dump(mode='json'))}\n\n"
+    except TooManyStreams:
+        return  # counted again between the check and the start (a race of two opens): the second ends at once
 
 
 @router.get("/stream", summary="Your notifications as they come (text/event-stream)",
             responses={200: {"content": {"text/event-stream": {}}}})
 async def stream(request: Request, caller: CallerDep, services: ServicesDep,
                  last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=20)] = None,
-                 after: Annotated[int | None, Query(ge=0, description="the last id seen (default: now)")] = None,
+                 after: Annotated[int | None, Query(ge=0, le=MAX_ID, description="the last id seen (default: now)")]
+                 = None,
                  ) -> StreamingResponse:
-    if after is None and last_event_id and last_event_id.isdigit():
+    if after is None and last_event_id and last_event_id.isdigit() and int(last_event_id) <= MAX_ID:
         after = int(last_event_id)
+    if services.feed.held(caller.id) >= STREAMS_PER_PRINCIPAL:
+        raise Problem("rate-limited", f"at most {STREAMS_PER_PRINCIPAL} live streams at a time: close another tab's",
+                      headers={"Retry-After": "5"})
     if after is None:
         def newest() -> int:
             with services.sessions() as session:
                 return latest_id(session, _audiences(caller))
         after = await run_in_threadpool(newest)
-    return StreamingResponse(_events(services, caller, after, request), media_type="text/event-stream",
+    expires_at = services.tokens.expiry(_token(request))
+    return StreamingResponse(_events(services, caller, after, request, expires_at), media_type="text/event-stream",
                              headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})

@@ -1,9 +1,11 @@
 """Open311 GeoReport v2 under ``/open311/v2``: civic-issue apps report issues and follow them, unmodified.
 
 Services are the matter catalogue; requests are issues. Every resource answers as ``.json`` or ``.xml``.
-Reading needs no key (as the spec and its clients expect) and shows only what a public board may show:
-no names, phones or exact addresses (the grid stands for the place, its centre for the point). A
-deployment may require a key for reading (``WHISTLE_OPEN311_KEY_FOR_READS``). Posting always needs an
+Reading needs no key (as the spec and its clients expect), is rate-limited per client address, and shows only
+what a community's public board shows: no text a person wrote (the matter's name stands for the description,
+the kind of outcome for its text), no names, phones or exact addresses (the grid stands for the place, its
+centre for the point), and no withdrawn or duplicate issues. A deployment may require a key for reading
+(``WHISTLE_OPEN311_KEY_FOR_READS``). Posting always needs an
 integration's ``api_key``; the issue is filed by that integration for the resident named in the request,
 with the same idempotency (``Idempotency-Key``), rate limit and encryption as ``/v1``. Errors are the spec's
 ``[{"code", "description"}]`` with 400, 403, 404 (and 429, 503).
@@ -22,16 +24,16 @@ from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 from shapely.geometry import shape
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from api import live
-from api.deps import Caller, Services, ServicesDep
+from api.deps import Caller, Services, ServicesDep, client_address
 from api.problems import Problem
-from api.schemas import EARLIEST, LATEST
+from api.schemas import EARLIEST, LATEST, text_problem
 from domain.catalogue import Matter
 from domain.messages import IssueReport, Location, Reporter, Source
 from domain.organisation import Level, UnitKind
-from domain.state import Step
+from domain.state import Resolution, Step
 from store import api_keys, models
 from store.grids import OutsideEveryGrid
 
@@ -41,6 +43,16 @@ SPEC = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-11-24T00:00:00Z"
 MAX_REQUESTS = 1000
 DEFAULT_SPAN = timedelta(days=90)
+
+#: what the public reads about a closed request (status_notes): the kind of outcome, never its text
+OUTCOME_NOTES: dict[str, dict[str, str]] = {
+    "zh": {Resolution.resolved: "已办结", Resolution.resolved_on_site: "已即查即办",
+           Resolution.mediated: "已调解", Resolution.rejected: "不予受理"},
+    "en": {Resolution.resolved: "resolved", Resolution.resolved_on_site: "resolved on the spot",
+           Resolution.mediated: "settled by mediation", Resolution.rejected: "not accepted"},
+}
+#: issues the public never sees: withdrawn by their reporter, or filed twice
+UNPUBLISHED = (Resolution.withdrawn.value, Resolution.duplicate.value)
 
 #: what a resident reads about each step (status_notes), by language
 STEP_NOTES: dict[str, dict[Step, str]] = {
@@ -120,25 +132,37 @@ def _check_jurisdiction(services: Services, params: Mapping[str, str]) -> None:
         raise Open311Error(404, f"unknown jurisdiction_id {wanted!r}; this endpoint serves {root!r}")
 
 
-def _integration(services: Services, key: str | None) -> Caller:
+def _integration(services: Services, key: str | None, request: Request) -> Caller:
+    """The integration an ``api_key`` names. Wrong keys count against the client's address as bad tokens do:
+    beyond the limit the next wrong one gets 429."""
     if not key:
         raise Open311Error(403, "an api_key is required")
     with services.sessions() as session:
         principal_id = api_keys.principal_for(session, key)
     principal = services.organisation.principals.get(principal_id or "")
-    if principal is None:
-        raise Open311Error(403, "the api_key is not valid (unknown or revoked)")
     try:
+        if principal is None or not principal.active:
+            address = client_address(services, request)
+            services.auth_failures.refuse_if_spent(address)
+            services.auth_failures.count(address)
+            raise Open311Error(403, "the api_key is not valid (unknown, revoked or expired)")
         services.limiter.check(principal.id)
     except Problem as exc:
         raise Open311Error(exc.status, exc.detail or "too many requests", exc.headers) from None
     return Caller(principal=principal, subtree=services.subtree(principal.unit_id))
 
 
-def _reader(services: Services, params: Mapping[str, str]) -> None:
+def _reader(services: Services, request: Request) -> None:
+    """Anyone may read (rate-limited per client address), unless the deployment requires a key."""
+    params = request.query_params
     _check_jurisdiction(services, params)
-    if services.settings.open311_key_for_reads:
-        _integration(services, params.get("api_key"))
+    if services.settings.open311_key_for_reads or params.get("api_key"):
+        _integration(services, params.get("api_key"), request)
+        return
+    try:
+        services.limiter.check(f"ip:{client_address(services, request)}")
+    except Problem as exc:
+        raise Open311Error(exc.status, exc.detail or "too many requests", exc.headers) from None
 
 
 # --- services -----------------------------------------------------------------------------------------
@@ -180,7 +204,7 @@ def discovery(fmt: str, request: Request) -> Response:
 @router.get("/services.{fmt}", summary="The matter catalogue as Open311 services")
 def services_list(fmt: str, request: Request, services: ServicesDep) -> Response:
     try:
-        _reader(services, request.query_params)
+        _reader(services, request)
         lang = _language(request)
         body = [_service(m, lang) for m in services.catalogue.matters.values()]
         return _render(_fmt(fmt), "services", "service", body)
@@ -191,7 +215,7 @@ def services_list(fmt: str, request: Request, services: ServicesDep) -> Response
 @router.get("/services/{service_code}.{fmt}", summary="A service's attributes")
 def service_definition(service_code: str, fmt: str, request: Request, services: ServicesDep) -> Response:
     try:
-        _reader(services, request.query_params)
+        _reader(services, request)
         matter = services.catalogue.matters.get(service_code)
         if matter is None:
             raise Open311Error(404, f"unknown service_code {service_code!r}")
@@ -214,6 +238,13 @@ def _float(params: Mapping[str, str], name: str) -> float | None:
 
 
 def _report(services: Services, caller: Caller, params: Mapping[str, str], issue_id: str) -> IssueReport:
+    for name, value in params.items():
+        problem = text_problem(name) or text_problem(value)
+        if problem:
+            raise Open311Error(400, f"{name}: {problem}")
+    media = params.get("media_url") or ""
+    if media and not media.lower().startswith("https://"):
+        raise Open311Error(400, "media_url must be an https URL")
     code = params.get("service_code")
     matter = services.catalogue.matters.get(code or "")
     if matter is None:
@@ -257,10 +288,12 @@ def _report(services: Services, caller: Caller, params: Mapping[str, str], issue
 async def create_request(fmt: str, request: Request, services: ServicesDep) -> Response:
     try:
         fmt = _fmt(fmt)
+        if "api_key" in request.query_params:
+            raise Open311Error(400, "send the api_key in the form body: a URL is written to logs and proxies")
         raw = (await request.body()).decode("utf-8", errors="strict")
         params = {**dict(request.query_params), **dict(parse_qsl(raw, keep_blank_values=True))}
         _check_jurisdiction(services, params)
-        caller = _integration(services, params.get("api_key"))
+        caller = _integration(services, params.get("api_key"), request)
         key = request.headers.get("idempotency-key")
         issue_id = live.new_issue_id(caller, key)
         report = await run_in_threadpool(_report, services, caller, params, issue_id)  # may load the grids' shapes
@@ -315,11 +348,12 @@ def _public(services: Services, rows: Sequence[models.Issue], lang: str) -> list
         centre = centres.get(r.grid_id)
         grid = org.units.get(r.grid_id)
         closed = r.status != "open"
+        name = (matter.name if lang == "zh" else matter.name_en) if matter else r.matter_code
         out.append({
             "service_request_id": r.id, "status": "closed" if closed else "open",
-            "status_notes": (r.outcome or "") if closed else STEP_NOTES[lang].get(Step(r.step), r.step),
-            "service_name": (matter.name if lang == "zh" else matter.name_en) if matter else r.matter_code,
-            "service_code": r.matter_code, "description": r.title,
+            "status_notes": (OUTCOME_NOTES[lang].get(r.resolution or "", "") if closed
+                             else STEP_NOTES[lang].get(Step(r.step), r.step)),
+            "service_name": name, "service_code": r.matter_code, "description": name,
             "agency_responsible": (lead.name if lang == "zh" else lead.name_en) if lead else None,
             "service_notice": "", "requested_datetime": _dt(r.created_at),
             "updated_datetime": _dt(updated.get(r.id) or r.created_at), "expected_datetime": _dt(handling.get(r.id)),
@@ -331,13 +365,17 @@ def _public(services: Services, rows: Sequence[models.Issue], lang: str) -> list
     return out
 
 
+def _published() -> Any:
+    return or_(models.Issue.resolution.is_(None), models.Issue.resolution.not_in(UNPUBLISHED))
+
+
 @router.get("/requests.{fmt}", summary="Issues, as public requests")
 def list_requests(fmt: str, request: Request, services: ServicesDep) -> Response:
     try:
         fmt = _fmt(fmt)
         params = request.query_params
-        _reader(services, params)
-        query = select(models.Issue)
+        _reader(services, request)
+        query = select(models.Issue).where(_published())
         ids = [i.strip() for i in (params.get("service_request_id") or "").split(",") if i.strip()]
         if ids:  # overrides every other filter, as the spec says
             query = query.where(models.Issue.id.in_(ids[:MAX_REQUESTS]))
@@ -368,10 +406,10 @@ def list_requests(fmt: str, request: Request, services: ServicesDep) -> Response
 def get_request(service_request_id: str, fmt: str, request: Request, services: ServicesDep) -> Response:
     try:
         fmt = _fmt(fmt)
-        _reader(services, request.query_params)
+        _reader(services, request)
         with services.sessions() as session:
             row = session.get(models.Issue, service_request_id)
-        if row is None:
+        if row is None or row.resolution in UNPUBLISHED:
             raise Open311Error(404, f"no request {service_request_id!r}")
         return _render(fmt, "service_requests", "request", _public(services, [row], _language(request)))
     except Open311Error as exc:

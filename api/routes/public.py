@@ -15,6 +15,7 @@ from api import live
 from api.deps import CallerDep, ServicesDep, _bearer, caller_for_token, client_address
 from api.problems import COMMON_RESPONSES, Problem, invalid
 from domain.organisation import Level, UnitKind
+from store.stats import Period
 from store.public import Board, ResidentTimeline, community_board, resident_timeline
 
 router = APIRouter(prefix="/v1", tags=["public"], responses=COMMON_RESPONSES)
@@ -36,14 +37,11 @@ async def timeline(issue_id: str, caller: CallerDep, services: ServicesDep) -> R
 
 
 def _month(month: str | None, tz: ZoneInfo) -> tuple[datetime, datetime]:
-    now = datetime.now(tz)
     try:
-        year, mon = (int(p) for p in month.split("-")) if month else (now.year, now.month)
-        start = datetime(year, mon, 1, tzinfo=tz)
-    except ValueError:
-        raise invalid("month", "YYYY-MM", f"month: {month!r} is not YYYY-MM") from None
-    end = datetime(year + (mon == 12), mon % 12 + 1, 1, tzinfo=tz)
-    return start.astimezone(UTC), end.astimezone(UTC)
+        period = Period.parse(month=month, tz=tz) if month else Period.parse(tz=tz)
+    except ValueError as exc:
+        raise invalid("month", "YYYY-MM", f"month: {exc}") from None
+    return period.start.astimezone(UTC), period.end.astimezone(UTC)
 
 
 @router.get("/public/communities/{community_id}/board", response_model=Board,
@@ -57,12 +55,12 @@ async def board(community_id: str, request: Request, services: ServicesDep,
         raise Problem("not-found", f"no community {community_id!r}")
     credentials: HTTPAuthorizationCredentials | None = await _bearer(request)
     if credentials is not None:
-        caller = caller_for_token(services, credentials.credentials, client_address(request))
+        caller = caller_for_token(services, credentials.credentials, request)
         inside = org.in_subtree(caller.unit_id, community_id) or community_id in caller.subtree
         if not (inside or services.settings.public_board_open):
             raise Problem("not-found", f"no community {community_id!r}")
     elif services.settings.public_board_open:
-        services.limiter.check(f"ip:{request.client.host if request.client else 'unknown'}")
+        services.limiter.check(f"ip:{client_address(services, request)}")
     else:
         raise Problem("unauthenticated", "the board is for the community's residents: send a bearer token",
                       headers={"WWW-Authenticate": 'Bearer realm="whistle"'})

@@ -1,15 +1,18 @@
-"""``/v1/webhooks``: integrations subscribe to the notices addressed to them (HMAC-signed POSTs, delivered by
-Temporal with retries); they and the city's supervisors see the deliveries and replay dead ones."""
+"""``/v1/webhooks``: integrations subscribe to the notices addressed to them (POSTs signed as Standard Webhooks
+are, delivered by Temporal with retries); they and the city's supervisors see the deliveries and replay dead
+ones. A subscription's URL is https to a public address (or a private network the deployment names,
+``WHISTLE_WEBHOOK_PRIVATE_NETWORKS``); its secret rotates with a day's grace."""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, UrlConstraints
 
 from api.deps import Caller, CallerDep, Services, ServicesDep
 from api.problems import COMMON_RESPONSES, Problem, invalid
+from core.egress import Refused, check_url
 from domain.organisation import Role
 from store import webhooks
 from store.db import transaction
@@ -20,7 +23,7 @@ router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"], responses=COMMON_RE
 class SubscriptionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    url: AnyHttpUrl
+    url: Annotated[AnyHttpUrl, UrlConstraints(max_length=2000)] = Field(examples=["https://hotline.example/hooks"])
     kinds: list[str] = Field(min_length=1, max_length=10, examples=[["result", "evaluation_request"]])
 
 
@@ -39,8 +42,15 @@ def _operator(caller: Caller, services: Services) -> bool:
 def subscribe(body: SubscriptionIn, caller: CallerDep, services: ServicesDep) -> webhooks.SubscriptionOut:
     _integration(caller)
     try:
+        check_url(str(body.url), services.settings.webhook_networks)
+    except Refused as exc:
+        raise invalid("url", str(exc)) from None
+    try:
         with transaction(services.sessions) as session:
-            return webhooks.subscribe(session, caller.id, str(body.url), body.kinds)
+            return webhooks.subscribe(session, caller.id, str(body.url), body.kinds,
+                                      at_most=services.settings.webhook_max_subscriptions)
+    except webhooks.TooManySubscriptions as exc:
+        raise Problem("wrong-state", str(exc)) from None
     except webhooks.WebhookError as exc:
         raise invalid("kinds", str(exc)) from None
 
@@ -60,6 +70,17 @@ def unsubscribe(subscription_id: str, caller: CallerDep, services: ServicesDep) 
             webhooks.unsubscribe(session, caller.id, subscription_id)
     except webhooks.WebhookError as exc:
         raise Problem("not-found", str(exc)) from None
+
+
+@router.post("/{subscription_id}/rotate", response_model=webhooks.SubscriptionOut,
+             summary="A new signing secret (shown once); the previous one signs beside it for a day")
+def rotate(subscription_id: str, caller: CallerDep, services: ServicesDep) -> webhooks.SubscriptionOut:
+    _integration(caller)
+    try:
+        with transaction(services.sessions) as session:
+            return webhooks.rotate(session, caller.id, subscription_id)
+    except webhooks.WebhookError as exc:
+        raise Problem("not-found" if "no subscription" in str(exc) else "wrong-state", str(exc)) from None
 
 
 @router.get("/deliveries", response_model=list[webhooks.DeliveryOut],

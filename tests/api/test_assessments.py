@@ -68,7 +68,16 @@ async def test_an_ended_quarter_is_issued_once_and_kept_as_issued(api: Api) -> N
     first = await api.post("/v1/assessments/issue", DISTRICT_SUPERVISOR, json={"period": "2026-Q1"})
     assert first.status_code == 200, first.text
     issued = {(i["district_id"], i["level"]): i for i in first.json()}
-    assert set(issued) == {(d, lv) for d in ("qh.hd", "qh.hx") for lv in ("street", "department")}
+    assert set(issued) == {("qh.hd", lv) for lv in ("street", "department")}  # their own district only
+    for who in (DISTRICT_SUPERVISOR, "supervisor@qh.hd.dept.heating"):  # not another district's
+        other = await api.post("/v1/assessments/issue", who, json={"period": "2026-Q1", "district": "qh.hx"})
+        assert other.status_code == 404, (who, other.text)
+    hx = (await api.get("/v1/assessments?period=2026-Q1&level=street", "supervisor@qh.hx")).json()
+    assert hx["provisional"] is True  # still not issued by anyone of its own
+    city = (await api.post("/v1/assessments/issue", "supervisor@qh", json={"period": "2026-Q1"})).json()
+    assert {(i["district_id"], i["level"]) for i in city} == {(d, lv) for d in ("qh.hd", "qh.hx")
+                                                             for lv in ("street", "department")}
+    assert all(not i["issued_now"] for i in city if i["district_id"] == "qh.hd")
     got = (await api.get("/v1/assessments?period=2026-Q1&level=street", DISTRICT_SUPERVISOR)).json()
     assert got["provisional"] is False and got["content_hash"] == issued[("qh.hd", "street")]["content_hash"]
     assert got["issued_at"] is not None

@@ -67,7 +67,10 @@ def test_the_placeholder_secret_is_refused_outside_embedded_mode() -> None:
         create_app(Settings(mode="production"))
     with pytest.raises(RuntimeError, match="32 characters"):
         create_app(Settings(mode="production", jwt_secret="short"))
-    assert create_app(Settings(mode="production", jwt_secret="s" * 40, temporal_insecure_ok=True)) is not None
+    with pytest.raises(RuntimeError, match="RATE_LIMIT_STORAGE"):  # N processes would allow N times the limit
+        create_app(Settings(mode="production", jwt_secret="s" * 40, temporal_insecure_ok=True))
+    assert create_app(Settings(mode="production", jwt_secret="s" * 40, temporal_insecure_ok=True,
+                               rate_limit_storage="memory://")) is not None
     assert Settings().jwt_secret.get_secret_value() == PLACEHOLDER_SECRET and create_app(Settings()) is not None
     assert PLACEHOLDER_SECRET not in repr(Settings()) and PLACEHOLDER_SECRET not in str(Settings().model_dump())
     with_password = Settings(database_url="postgresql+psycopg2://whistle:hunter2-secret@db/whistle")
@@ -151,7 +154,8 @@ async def test_single_sign_on_finds_the_person_by_the_configured_claim(tmp_path:
                    p.model_copy(update={"subject": "E1002", "active": False}) if p.id == "handler@qh.hd.cy" else p
                    for p in city.principals)
     settings = Settings(mode="production", jwt_public_key_file=tmp_path / "issuer.pem", jwt_issuer="https-sso",
-                        jwt_principal_claim="employee_no", temporal_insecure_ok=True,
+                        jwt_principal_claim="employee_no", temporal_insecure_ok=True, allowed_hosts="sso.test",
+                        rate_limit_storage="memory://",
                         database_url=api_services.settings.database_url)
     services = build_services(settings, None, api_services.sessions,
                               directory=DirectoryCache.fixed(city.model_copy(update={"principals": people})))

@@ -18,6 +18,7 @@ from store import directory as store_directory
 from store.db import make_engine, session_factory, transaction
 from store.directory_files import read_workbook, to_workbook
 from store.migrate import upgrade
+from tests.api.client import TEST_SECRET
 from tests.districts import generate_district
 
 
@@ -28,7 +29,7 @@ async def desk(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[tuple[
     with transaction(session_factory(make_engine(url))) as session:
         store_directory.load(session, read_workbook(to_workbook(generate_district())), author="clerk",
                              reason="going live", source="workbook")
-    services = build_services(Settings(database_url=url, rate_limit="100000/minute"), None)
+    services = build_services(Settings(jwt_secret=TEST_SECRET, allowed_hosts="seeds.test", database_url=url, rate_limit="100000/minute"), None)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(services=services)),
                                  base_url="http://seeds.test", timeout=60) as http:
         yield http, services.tokens

@@ -117,6 +117,7 @@ class Silent:
         self.sock.listen(16)
         self.sock.settimeout(0.1)
         self.port: int = self.sock.getsockname()[1]
+        self.accepted = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -126,6 +127,7 @@ class Silent:
             with contextlib.suppress(TimeoutError, OSError):
                 conn, _ = self.sock.accept()
                 held.append((time.monotonic() + self.hold_s, conn))
+                self.accepted += 1
             now = time.monotonic()
             for item in [h for h in held if h[0] <= now]:
                 item[1].close()
@@ -182,6 +184,13 @@ async def test_link_duplicate_to_an_issue_the_caller_may_not_see_is_404_like_a_m
     assert linked.status_code == 200, linked.text
     assert linked.json()["duplicate_of"] == original["issue_id"]
     assert (await api.get(f"/v1/issues/{original['issue_id']}", WORKER)).json()["followers"] == [mine["issue_id"]]
+
+    # the follower follows the original's progress, but its filed report (description, address, point, photos)
+    # stays its reporter's
+    filed = f"/console/api/issues/{original['issue_id']}/report"
+    assert (await api.get(filed, f"resident2@{GRID}")).status_code == 200
+    assert (await api.get(f"/v1/issues/{original['issue_id']}", RESIDENT)).status_code == 200
+    _problem(await api.get(filed, RESIDENT), 403)
 
 
 # --- 2. filing for others -------------------------------------------------------------------------------
@@ -440,8 +449,8 @@ async def test_bad_tokens_are_throttled_per_client_address(api_services: Service
         throttled = _problem(await guesser.http.get("/v1/matters", headers={"Authorization": "Bearer guess"}), 429)
         assert 1 <= int((await guesser.http.get("/v1/matters", headers={"Authorization": "Bearer g"})
                          ).headers["retry-after"]) <= 60, throttled
-        # while throttled, even a right guess is not told apart
-        assert (await guesser.get("/v1/matters", RESIDENT)).status_code == 429
+        # a token that verifies is never refused (behind a proxy the guesser may share an address with the desk)
+        assert (await guesser.get("/v1/matters", RESIDENT)).status_code == 200
         assert (await neighbour.get("/v1/matters", RESIDENT)).status_code == 200
         assert (await neighbour.http.get("/v1/matters")).status_code == 401  # no token: not a guess
 

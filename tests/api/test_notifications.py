@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections.abc import Callable
+from datetime import timedelta
+
+import httpx
+
+from api.deps import Services
 from domain.notices import NoticeKind, notices_for
 from domain.state import TimelineEvent
 from tests.api.client import GRID, RESIDENT, Api, walk_to_closed, walk_to_handling
@@ -53,3 +61,43 @@ def test_who_hears_of_what() -> None:
     assert [n.audience for n in notices_for(ev("escalated", to_unit_id="qh.hd", reason="r"), {}, [])] == \
         ["unit:qh.hd:leader"]
     assert notices_for(ev("comment", text="t"), {}, ["r@g"]) == []
+
+
+# --- the live streams (issue 20, item 9) ------------------------------------------------------------------
+
+
+async def _stream(api: Api, who: str, seconds: float) -> httpx.Response:
+    """A stream read whole: it ends when its token (of ``seconds``) expires."""
+    token = api.tokens.issue(who, ttl=timedelta(seconds=seconds))
+    return await api.http.get("/v1/notifications/stream", headers={"Authorization": f"Bearer {token}"})
+
+
+async def _until(check: Callable[[], bool]) -> None:
+    for _ in range(200):
+        if check():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("never happened")
+
+
+async def test_a_stream_ends_when_its_token_expires(api: Api) -> None:
+    started = time.monotonic()
+    resp = await _stream(api, RESIDENT, 2)
+    assert resp.status_code == 200 and resp.text.startswith("retry:")
+    assert time.monotonic() - started < 10  # not the hour a stream otherwise lasts
+
+
+async def test_two_streams_per_principal_and_one_poller_for_all(api: Api, api_services: Services) -> None:
+    feed = api_services.feed
+    polls = feed.polls
+    people = [RESIDENT, f"resident2@{GRID}", f"grid_worker@{GRID}", "supervisor@qh"]
+    open_ = [asyncio.create_task(_stream(api, RESIDENT, 3)), asyncio.create_task(_stream(api, RESIDENT, 3))]
+    open_ += [asyncio.create_task(_stream(api, p, 3)) for p in people[1:]]
+    await _until(lambda: feed.held(RESIDENT) == 2 and feed.streams == 5)
+    third = await api.get("/v1/notifications/stream", RESIDENT)
+    assert third.status_code == 429 and "at most 2" in third.json()["detail"]
+    answers = await asyncio.gather(*open_)
+    assert all(a.status_code == 200 for a in answers)
+    # five streams for about three seconds: the database was asked about once a second, not five times
+    assert feed.polls - polls <= 5, feed.polls - polls
+    assert feed.held(RESIDENT) == 0 and feed.streams == 0

@@ -159,3 +159,96 @@ async def test_a_deployment_may_require_a_key_for_reading(api: Api, api_services
         assert (await api.http.get(f"{V2}/services.json", params={"api_key": api_key})).status_code == 200
     finally:
         api_services.settings.open311_key_for_reads = False
+
+
+async def _projected(api: Api, issue_id: str, status: str) -> None:
+    for _ in range(200):
+        view = (await api.get(f"/v1/issues/{issue_id}", "supervisor@qh")).json()
+        if view["status"] == status and view["projected_seq"] >= view["last_seq"]:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{issue_id} never reached {status} in the read model")
+
+
+async def test_public_reads_show_what_the_board_shows_and_no_more(api: Api) -> None:
+    """No text a person wrote (title, withdraw reason, reject reason), no withdrawn or duplicate issues."""
+    open_one = await api.report(title="CANARY-TITLE 3-201 王先生")
+    withdrawn = await api.report(title="CANARY-WITHDRAWN")
+    rejected = await api.report(title="CANARY-REJECTED")
+    assert (await api.post(f"/v1/issues/{withdrawn['issue_id']}/actions", RESIDENT,
+                           {"action": "withdraw", "data": {"reason": "CANARY-REASON my neighbour fixed it"}})
+            ).status_code == 200
+    verify = rejected["open_tasks"][0]["task_id"]
+    assert (await api.post(f"/v1/issues/{rejected['issue_id']}/actions", f"grid_worker@{GRID}",
+                           {"task_id": verify, "action": "reject", "data": {"reason": "CANARY-REJECT-TEXT"}})
+            ).status_code == 200
+    await _projected(api, withdrawn["issue_id"], "withdrawn")
+    await _projected(api, rejected["issue_id"], "rejected")
+    await _projected(api, open_one["issue_id"], "open")
+    ids = ",".join(i["issue_id"] for i in (open_one, withdrawn, rejected))
+    for fmt in ("json", "xml"):
+        listed = await api.http.get(f"{V2}/requests.{fmt}", params={"service_request_id": ids})
+        assert listed.status_code == 200 and "CANARY" not in listed.text, listed.text
+        whole = await api.http.get(f"{V2}/requests.{fmt}")
+        assert "CANARY" not in whole.text and withdrawn["issue_id"] not in whole.text
+    shown = {r["service_request_id"]: r for r in (await api.http.get(
+        f"{V2}/requests.json", params={"service_request_id": ids})).json()}
+    assert set(shown) == {open_one["issue_id"], rejected["issue_id"]}
+    assert shown[open_one["issue_id"]]["description"] == "No heating"  # the matter's name, not the title
+    assert shown[rejected["issue_id"]]["status"] == "closed"
+    assert shown[rejected["issue_id"]]["status_notes"] == "not accepted"
+    assert (await api.http.get(f"{V2}/requests/{withdrawn['issue_id']}.json")).status_code == 404
+
+
+async def test_public_reads_are_rate_limited_per_client(api_services: Services) -> None:
+    from api.app import build_services, create_app
+
+    services = build_services(api_services.settings.model_copy(update={"rate_limit": "3/minute"}),
+                              api_services.client, api_services.sessions)
+    app = create_app(services=services)
+    for address, expected in (("198.51.100.1", [200, 200, 200, 429]), ("198.51.100.2", [200])):
+        transport = httpx.ASGITransport(app=app, client=(address, 4000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://whistle.test") as http:
+            codes = [(await http.get(f"{V2}/requests.json")).status_code for _ in expected]
+            assert codes == expected, address
+            if expected[-1] == 429:
+                refused = await http.get(f"{V2}/services.xml")
+                assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 1
+
+
+async def test_control_characters_and_links_that_are_not_https_are_refused(api: Api, api_key: str) -> None:
+    for over in ({"description": "bell\x07"}, {"attribute[title]": "nul\x00"}, {"address_string": "esc\x1b"},
+                 {"media_url": "javascript:alert(1)"}, {"media_url": "http://img.example/1.jpg"}):
+        resp = await _post(api, _form(api_key, **over))
+        assert resp.status_code == 400 and resp.json()[0]["code"] == 400, (over, resp.text)
+
+
+async def test_keys_go_in_the_body_wrong_ones_are_throttled_and_keys_expire(api_services: Services,
+                                                                            api_key: str) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from api.app import build_services, create_app
+    from store import models
+
+    services = build_services(api_services.settings.model_copy(update={"auth_failure_limit": "3/minute"}),
+                              api_services.client, api_services.sessions)
+    transport = httpx.ASGITransport(app=create_app(services=services), client=("198.51.100.30", 4000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://whistle.test") as http:
+        in_url = await http.post(f"{V2}/requests.json", params={"api_key": api_key}, data=_form(""), headers=FORM)
+        assert in_url.status_code == 400 and "form body" in in_url.json()[0]["description"]
+        codes = [(await http.post(f"{V2}/requests.json", data=_form(f"k0.guess{n}"), headers=FORM)).status_code
+                 for n in range(4)]
+        assert codes == [403, 403, 403, 429]
+    with transaction(api_services.sessions) as session:
+        key = api_keys.create(session, "hotline@qh", timedelta(days=1))
+        assert api_keys.principal_for(session, key) == "hotline@qh"
+        assert api_keys.principal_for(session, key, now=datetime.now(UTC) + timedelta(days=2)) is None
+        old = api_keys.create(session, "hotline@qh")
+        row = session.get(models.ApiKey, old.split(".")[0])
+        assert row is not None
+        row.expires_at = None  # made before keys expired: a year after it was made
+        row.created_at = datetime.now(UTC) - timedelta(days=366)
+        session.flush()
+        assert api_keys.principal_for(session, old) is None
+        with pytest.raises(api_keys.ApiKeyError):
+            api_keys.create(session, "hotline@qh", timedelta(days=5000))

@@ -35,8 +35,8 @@ from tests.pg import PostgresServer
 from whistle.stack import stop_process
 
 FULL = os.environ.get("WHISTLE_CHAOS") == "full"
-ISSUES = int(os.environ.get("WHISTLE_CHAOS_ISSUES", 60 if FULL else 30))
-KILLS = int(os.environ.get("WHISTLE_CHAOS_KILLS", 10 if FULL else 5))
+ISSUES = int(os.environ.get("WHISTLE_CHAOS_ISSUES", 60 if FULL else 15))
+KILLS = int(os.environ.get("WHISTLE_CHAOS_KILLS", 10 if FULL else 3))
 SEED = int(os.environ.get("WHISTLE_CHAOS_SEED", "7"))
 CASE_TIMEOUT_S = 600
 

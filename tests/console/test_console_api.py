@@ -22,23 +22,25 @@ ROOT = Path(__file__).resolve().parents[2]
 GRID_WORKER = "grid_worker@qh.hd.cy.c1.g1"
 
 
-async def _client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+async def _client(settings: Settings, base_url: str = "http://whistle.test") -> AsyncIterator[httpx.AsyncClient]:
     # the sample city as the directory (these tests need no read model)
     app = create_app(services=build_services(settings, None, directory=DirectoryCache.fixed(sample_city.directory())))
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://whistle.test") as http:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base_url) as http:
         yield http
 
 
 @pytest.fixture
 async def embedded(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
-    async for http in _client(Settings(database_url=f"sqlite:///{tmp_path / 'r.db'}", rate_limit="1000/minute")):
+    # a browser on the API's own machine, as `make run` serves it
+    async for http in _client(Settings(database_url=f"sqlite:///{tmp_path / 'r.db'}", rate_limit="1000/minute"),
+                              "http://127.0.0.1:8000"):
         yield http
 
 
 @pytest.fixture
 async def production(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
     settings = Settings(mode="production", jwt_secret="a-production-secret-of-at-least-32-chars",
-                        temporal_insecure_ok=True,
+                        temporal_insecure_ok=True, allowed_hosts="whistle.test", rate_limit_storage="memory://",
                         database_url=f"sqlite:///{tmp_path / 'r.db'}", rate_limit="1000/minute")
     async for http in _client(settings):
         yield http

@@ -22,6 +22,7 @@ from store import directory as store_directory
 from store.db import make_engine, session_factory, transaction
 from store.directory_files import read_workbook, to_workbook
 from store.migrate import upgrade
+from tests.api.client import TEST_SECRET
 from tests.districts import small_district
 from worker import build_worker
 
@@ -61,7 +62,7 @@ async def district(local_env: WorkflowEnvironment, executor: ThreadPoolExecutor,
                                        reason="going live", source="workbook")
     assert applied.version == 1
     settings = Settings(database_url=url, task_queue=f"district-{uuid.uuid4().hex[:8]}", calendar_overrides="",
-                        rate_limit="100000/minute")
+                        rate_limit="100000/minute", jwt_secret=TEST_SECRET, allowed_hosts="district.test")
     async with build_worker(local_env.client, settings, executor, task_queue=settings.task_queue):
         services = build_services(settings, local_env.client)
         app = create_app(services=services)

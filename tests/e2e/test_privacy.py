@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import sqlite3
 from pathlib import Path
 
 import httpx
@@ -65,12 +66,24 @@ async def test_canaries_are_nowhere_but_the_codec_endpoint_decodes_them_for_supe
                               "data": base64.b64encode(sealed.data).decode()}]}
 
         ok = await http.post("/codec/decode", json=body,
-                             headers={**stack.auth("supervisor@qh.hd"), "X-Namespace": "default"})
+                             headers={**stack.auth("supervisor@qh"), "X-Namespace": "default"})
         assert ok.status_code == 200, ok.text
         plain = base64.b64decode(ok.json()["payloads"][0]["data"]).decode()
         assert CANARIES["name"] in plain and CANARIES["address"] in plain and CANARIES["phone"] in plain
-        assert (await http.post("/codec/decode", json=body, headers=stack.auth("handler@qh.hd.dept.water"))
-                ).status_code == 403
+        for who in ("handler@qh.hd.dept.water", "supervisor@qh.hd"):  # the city's supervisors only
+            assert (await http.post("/codec/decode", json=body, headers=stack.auth(who))).status_code == 403, who
+        assert (await http.post("/codec/encode", json=body, headers=stack.auth("supervisor@qh"))).status_code in (
+            404, 405)  # the Web UI only reads
+        # the decode is on record: who, and which issue
+        with sqlite3.connect(data_dir / "whistle.db") as db:
+            reads = db.execute("SELECT principal_id, payloads, issue_ids FROM payload_reads").fetchall()
+        assert ("supervisor@qh", 1, issue_id) in reads, reads
+        # the audit shows the reporter's name and phone to the city's supervisors only
+        city = (await http.get(f"/v1/issues/{issue_id}/audit", headers=stack.auth("supervisor@qh"))).text
+        district = await http.get(f"/v1/issues/{issue_id}/audit", headers=stack.auth("supervisor@qh.hd"))
+        assert CANARIES["name"] in city and CANARIES["phone"] in city
+        assert district.status_code == 200 and CANARIES["address"] in district.text
+        assert CANARIES["name"] not in district.text and CANARIES["phone"] not in district.text
         assert (await http.post("/codec/decode", json=body)).status_code == 401
         # the Web UI's way: a cookie, and the CORS answer for its origin
         ui = f"http://127.0.0.1:{stack.env['WHISTLE_TEMPORAL_UI_PORT']}"

@@ -117,3 +117,21 @@ describe('StepProgress', () => {
     expect(closed.find('[aria-current=step]').exists()).toBe(false)
   })
 })
+
+describe('ReportCard', () => {
+  it('links only http(s) photos: a javascript: or data: address stays text that no click runs', async () => {
+    const { default: ReportCard } = await import('@/components/ReportCard.vue')
+    const photos = ['https://img.example/1.jpg', 'javascript:alert(document.cookie)', 'data:text/html,<b>x</b>',
+      ' JaVaScRiPt:alert(1)', 'not a url']
+    const card = mountWith(ReportCard, { props: { report: {
+      issue_id: 'i1', title: 't', description: 'd', matter_code: 'heating.no_heat', grid_id: 'qh.hd.cy.c1.g1',
+      address: 'a', location: null, urgent: false, photos, source: 'resident', reported_at: '2026-11-24T00:00:00Z',
+    } } })
+    await flushPromises()
+    const links = card.findAll('a')
+    expect(links.map((a) => a.attributes('href'))).toEqual(['https://img.example/1.jpg'])
+    expect(card.html()).not.toContain('href="javascript')
+    expect(card.html()).not.toContain('href="data:')
+    expect(card.findAll('.photo')).toHaveLength(photos.length)
+  })
+})

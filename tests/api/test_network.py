@@ -1,0 +1,197 @@
+"""Where a request comes from (issue 20, items 1 and 3): the sample sign-in and the placeholder secret only on the
+API's own machine; the client's address read through the trusted proxies; a token that verifies never refused
+because someone else behind the same proxy guessed."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from starlette.requests import Request
+
+from api import network
+from api.app import build_services, create_app
+from api.deps import Services
+from api.routes.health import READY_FOR_S
+from core.settings import Settings
+from store.directory_cache import DirectoryCache
+from tests import sample_city
+from tests.api.client import RESIDENT, TEST_SECRET, Api
+
+SUPERVISOR = "supervisor@qh"
+PROXY = "10.0.0.2"
+
+
+def _request(peer: str | None, host: str = "127.0.0.1:8000", **headers: str) -> Request:
+    raw = [(b"host", host.encode())] + [(k.replace("_", "-").encode(), v.encode()) for k, v in headers.items()]
+    return Request({"type": "http", "method": "GET", "path": "/", "headers": raw,
+                    "client": (peer, 5000) if peer else None})
+
+
+def test_from_this_machine_means_loopback_peer_loopback_host_and_nothing_forwarded() -> None:
+    for peer, host in (("127.0.0.1", "127.0.0.1:8000"), ("::1", "[::1]:8000"), ("127.0.0.5", "localhost")):
+        assert network.from_this_machine(_request(peer, host)), (peer, host)
+    assert not network.from_this_machine(_request("10.1.2.3"))  # another machine
+    assert not network.from_this_machine(_request(None))
+    assert not network.from_this_machine(_request("127.0.0.1", "whistle.example.org"))  # DNS rebinding, a proxy
+    assert not network.from_this_machine(_request("127.0.0.1", "127.0.0.1.evil.example"))
+    for header in network.FORWARDING:  # a reverse proxy on the same host forwards the world from 127.0.0.1
+        assert not network.from_this_machine(_request("127.0.0.1", **{header.replace("-", "_"): "203.0.113.9"}))
+
+
+def test_the_client_address_is_read_through_trusted_proxies_only() -> None:
+    proxies = Settings(trusted_proxies=f"{PROXY}, 10.9.0.0/16").proxies
+    assert network.client_address(_request("203.0.113.9", x_forwarded_for="1.2.3.4"), proxies) == "203.0.113.9"
+    assert network.client_address(_request(PROXY, x_forwarded_for="203.0.113.9"), proxies) == "203.0.113.9"
+    # the client may invent hops on the left; the last one our proxies did not add is the client
+    chain = "6.6.6.6, 203.0.113.9, 10.9.4.4"
+    assert network.client_address(_request(PROXY, x_forwarded_for=chain), proxies) == "203.0.113.9"
+    assert network.client_address(_request(PROXY), proxies) == PROXY  # no header: the proxy itself
+    assert network.client_address(_request(PROXY, x_forwarded_for="not-an-ip"), proxies) == PROXY
+    with pytest.raises(ValueError, match="not an address"):
+        Settings(trusted_proxies="10.0.0.0/33")
+
+
+@given(st.lists(st.ip_addresses(v=4).map(str), min_size=1, max_size=5), st.ip_addresses(v=4).map(str))
+def test_a_client_behind_a_trusted_proxy_cannot_pass_for_another(invented: list[str], real: str) -> None:
+    """Whatever a client writes in X-Forwarded-For, the address the proxy appended is the one used."""
+    proxies = Settings(trusted_proxies=PROXY).proxies
+    if real == PROXY:
+        return
+    header = ", ".join([*invented, real])
+    assert network.client_address(_request(PROXY, x_forwarded_for=header), proxies) == real
+
+
+def test_placeholder_secret_and_a_proxy_refuse_to_start() -> None:
+    with pytest.raises(RuntimeError, match="proxy"):
+        create_app(Settings(trusted_proxies=PROXY))  # on 127.0.0.1, but behind a proxy: the world reaches it
+    assert create_app(Settings(trusted_proxies=PROXY, jwt_secret=TEST_SECRET)) is not None
+
+
+@contextlib.asynccontextmanager
+async def _http(services: Services, peer: str, base_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=create_app(services=services), client=(peer, 40000))
+    async with httpx.AsyncClient(transport=transport, base_url=base_url, timeout=30) as http:
+        yield http
+
+
+def _embedded(tmp_path: Path, **settings: object) -> Services:
+    settings = {"allowed_hosts": "*", **settings}
+    return build_services(Settings(database_url=f"sqlite:///{tmp_path / 'r.db'}", rate_limit="1000/minute",
+                                   **settings),  # type: ignore[arg-type]
+                          None, directory=DirectoryCache.fixed(sample_city.directory()))
+
+
+async def test_the_sample_sign_in_answers_only_on_the_apis_own_machine(tmp_path: Path) -> None:
+    services = _embedded(tmp_path)
+    ask = {"principal_id": SUPERVISOR}
+    async with _http(services, "127.0.0.1", "http://127.0.0.1:8000") as local:
+        assert (await local.post("/console/api/token", json=ask)).status_code == 200
+        forwarded = await local.post("/console/api/token", json=ask, headers={"X-Forwarded-For": "203.0.113.9"})
+        assert forwarded.status_code == 403 and "machine" in forwarded.json()["detail"]
+        assert (await local.get("/console/api/principals", headers={"Forwarded": "for=203.0.113.9"})).status_code == 403
+        rebound = await local.post("/console/api/token", json=ask, headers={"Host": "attacker.example"})
+        assert rebound.status_code == 403
+    async with _http(services, "192.168.1.20", "http://192.168.1.5:8000") as neighbour:
+        assert (await neighbour.post("/console/api/token", json=ask)).status_code == 403
+        assert (await neighbour.get("/console/api/principals")).status_code == 403
+
+
+async def test_placeholder_tokens_count_only_on_the_apis_own_machine(tmp_path: Path) -> None:
+    placeholder = _embedded(tmp_path)
+    token = {"Authorization": f"Bearer {placeholder.tokens.issue(SUPERVISOR)}"}
+    async with _http(placeholder, "127.0.0.1", "http://127.0.0.1:8000") as local:
+        assert (await local.get("/console/api/me", headers=token)).status_code == 200
+        proxied = await local.get("/console/api/me", headers={**token, "X-Forwarded-For": "203.0.113.9"})
+        assert proxied.status_code == 401 and "WHISTLE_JWT_SECRET" in proxied.json()["detail"]
+    real = _embedded(tmp_path, jwt_secret=TEST_SECRET, api_host="0.0.0.0")
+    token = {"Authorization": f"Bearer {real.tokens.issue(SUPERVISOR)}"}
+    async with _http(real, "192.168.1.20", "http://whistle.example") as remote:
+        assert (await remote.get("/console/api/me", headers=token)).status_code == 200
+
+
+async def test_guessing_behind_a_proxy_locks_out_the_guesser_not_the_desk(api_services: Services) -> None:
+    settings = api_services.settings.model_copy(update={"auth_failure_limit": "3/minute", "trusted_proxies": PROXY})
+    services = build_services(settings, api_services.client, api_services.sessions)
+    async with _http(services, PROXY, "http://whistle.test") as http:
+        api = Api(http, services.tokens)
+        guesser, colleague = {"X-Forwarded-For": "203.0.113.9"}, {"X-Forwarded-For": "203.0.113.10"}
+        bad = {"Authorization": "Bearer guess"}
+        for _ in range(3):
+            assert (await http.get("/v1/matters", headers={**bad, **guesser})).status_code == 401
+        throttled = await http.get("/v1/matters", headers={**bad, **guesser})
+        assert throttled.status_code == 429 and 1 <= int(throttled.headers["retry-after"]) <= 61
+        # everyone else behind the same proxy, and the guesser's own good token, go on
+        assert (await http.get("/v1/matters", headers={**bad, **colleague})).status_code == 401
+        assert (await api.get("/v1/matters", RESIDENT, headers=colleague)).status_code == 200
+        assert (await api.get("/v1/matters", RESIDENT, headers=guesser)).status_code == 200
+    # without the proxy trusted, the header is the client's to invent: counted by the peer
+    spoofing = build_services(api_services.settings.model_copy(update={"auth_failure_limit": "2/minute"}),
+                              api_services.client, api_services.sessions)
+    async with _http(spoofing, "198.51.100.7", "http://whistle.test") as http:
+        for n in range(3):
+            resp = await http.get("/v1/matters", headers={**bad, "X-Forwarded-For": f"1.1.1.{n}"})
+        assert resp.status_code == 429
+
+
+async def test_every_answer_carries_the_security_headers_and_only_our_host_names_are_answered(
+        tmp_path: Path) -> None:
+    services = _embedded(tmp_path, allowed_hosts="")  # the default: on loopback, loopback names only
+    async with _http(services, "127.0.0.1", "http://127.0.0.1:8000") as http:
+        for path in ("/console/api/config", "/open311/v2/discovery.json", "/v1/matters", "/console/", "/nothing"):
+            resp = await http.get(path)
+            assert resp.headers["x-content-type-options"] == "nosniff", path
+            policy = resp.headers["content-security-policy"]
+            assert "frame-ancestors 'none'" in policy and "script-src 'self'" in policy, path
+        page = await http.get("/codec/session")
+        assert "'unsafe-inline'" not in page.headers["content-security-policy"].split("script-src")[1].split(";")[0]
+        assert page.headers["x-content-type-options"] == "nosniff"
+        # a page on another name, rebound to 127.0.0.1, reaches the API with its own Host: refused
+        for host in ("attacker.example", "attacker.example:8000", "127.0.0.1.nip.example"):
+            rebound = await http.get("/console/api/config", headers={"Host": host})
+            assert rebound.status_code == 400 and "Host" in rebound.json()["detail"], host
+        for host in ("localhost:8000", "127.0.0.1", "[::1]:8000"):
+            assert (await http.get("/console/api/config", headers={"Host": host})).status_code == 200, host
+    named = _embedded(tmp_path, allowed_hosts="whistle.example", jwt_secret=TEST_SECRET, api_host="0.0.0.0")
+    async with _http(named, "192.168.1.20", "http://whistle.example") as http:
+        assert (await http.get("/console/api/config")).status_code == 200
+        assert (await http.get("/console/api/config", headers={"Host": "other.example"})).status_code == 400
+
+
+async def test_a_flood_of_readiness_probes_checks_once_a_second(api_services: Services) -> None:
+    opened = 0
+    real = api_services.sessions
+
+    def counting():  # type: ignore[no-untyped-def]
+        nonlocal opened
+        opened += 1
+        return real()
+
+    services = build_services(api_services.settings, api_services.client, counting,  # type: ignore[arg-type]
+                              directory=api_services.directory)
+    async with _http(services, "203.0.113.20", "http://whistle.test") as http:
+        answers = await asyncio.gather(*(http.get("/readyz") for _ in range(50)))
+        assert {a.status_code for a in answers} == {200}
+        assert opened == 1, opened  # fifty probes, one look at the database
+        await asyncio.sleep(READY_FOR_S + 0.1)
+        assert (await http.get("/readyz")).status_code == 200 and opened == 2
+
+
+def test_rate_limits_are_shared_or_declared_per_process_outside_the_embedded_mode() -> None:
+    production = {"mode": "production", "jwt_secret": TEST_SECRET, "temporal_insecure_ok": True}
+    with pytest.raises(RuntimeError, match="RATE_LIMIT_STORAGE"):
+        create_app(Settings(**production))  # type: ignore[arg-type]
+    assert create_app(Settings(**production, rate_limit_storage="memory://")) is not None  # type: ignore[arg-type]
+    assert Settings().counters == "memory://"  # the embedded mode: one process on one machine
+
+
+def test_any_origin_is_refused_for_the_codec() -> None:
+    with pytest.raises(ValueError, match="origin"):
+        Settings(codec_cors_origins="https://temporal.example, *")
+    assert Settings(codec_cors_origins="https://temporal.example").codec_origins == ["https://temporal.example"]

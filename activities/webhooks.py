@@ -2,9 +2,10 @@
 
 Deliveries run on their own task queue with a small pool of their own (``WHISTLE_WEBHOOK_THREADS``), so a
 receiver that never answers holds those threads and nothing of the desk's. Each attempt has one budget
-(``WHISTLE_WEBHOOK_TIMEOUT_S``) that connecting, sending and reading each wait within, reads at most :data:`MAX_RESPONSE_BYTES` of the answer, posts only to an
-address :mod:`core.egress` allows (checked as it is resolved, and the one connected to), and records what went
-wrong as a class (``timeout``, ``http-503``…), never a raw error a subscriber could use to map the network.
+(``WHISTLE_WEBHOOK_TIMEOUT_S``) that connecting, sending and reading each wait within, reads at most
+:data:`MAX_RESPONSE_BYTES` of the answer, posts only to an address :mod:`core.egress` allows (checked as it is
+resolved, and the one connected to), and records what went wrong as a class (``timeout``, ``http-503``…),
+never a raw error a subscriber could use to map the network.
 """
 
 from __future__ import annotations
@@ -67,13 +68,16 @@ class WebhookActivities:
                 request = client.build_request("POST", target.pinned_url, content=body,
                                                headers={**headers, "Host": target.host_header},
                                                extensions={"sni_hostname": target.host})
-                with client.send(request, stream=True) as resp:
+                resp = client.send(request, stream=True)
+                try:
                     read = 0
                     for chunk in resp.iter_raw():
                         read += len(chunk)
                         if read > MAX_RESPONSE_BYTES or time.monotonic() > deadline:
                             break  # the status is in; the rest is not ours to wait for
-                    return None if 200 <= resp.status_code < 300 else f"http-{resp.status_code}"
+                finally:
+                    resp.close()
+                return None if 200 <= resp.status_code < 300 else f"http-{resp.status_code}"
         except httpx.TimeoutException:
             return "timeout"
         except httpx.ConnectError as exc:

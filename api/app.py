@@ -16,6 +16,7 @@ from temporalio.client import Client
 from api import problems
 from api.auth import TokenService
 from api.deps import RateLimiter, Services
+from api.feed import NotificationFeed
 from api.middleware import BodyLimit, RequestContext, SecureHeaders
 from api.routes import (
     actions,

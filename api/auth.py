@@ -103,6 +103,8 @@ class TokenService:
                 claims = self._decode_asymmetric(token, options)
         except jwt.ExpiredSignatureError:
             raise InvalidToken("the token has expired") from None
+        except jwt.MissingRequiredClaimError as exc:  # the sign-on's configuration, not a forgery: say which
+            raise InvalidToken(f"the token has no {exc.claim!r} claim (WHISTLE_JWT_PRINCIPAL_CLAIM names it)") from None
         except jwt.InvalidTokenError:
             # why (PyJWT's words: which claim, which check) helps only someone forging one
             raise InvalidToken("the token is not valid (its signature, issuer, audience or claims)") from None

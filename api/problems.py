@@ -9,7 +9,6 @@ A refusal of the workflow's validator keeps its class name in ``refusal``.
 from __future__ import annotations
 
 import re
-
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -175,7 +174,7 @@ def unavailable(detail: str) -> Problem:
     return Problem("unavailable", detail, headers={"Retry-After": str(RETRY_AFTER_S)})
 
 
-def temporal_unavailable(exc: Exception, doing: str = "") -> Problem:
+def temporal_unavailable(exc: BaseException, doing: str = "") -> Problem:
     """A 503 for Temporal's failure: its own words go to the log (with the request id), not to the caller."""
     log.warning("temporal_call_failed", doing=doing or None, error=type(exc).__name__,
                 message=getattr(exc, "message", None) or str(exc))

@@ -19,7 +19,6 @@ from sqlalchemy.exc import IntegrityError
 from store import models
 from store.db import SessionFactory, transaction
 
-
 KEPT_FOR = timedelta(days=30)
 
 

@@ -58,7 +58,6 @@ class DeliveryOut(BaseModel):
     subscription_id: str
     notification_id: int
     status: str
-    active: bool  # the subscription still stands (ended ones get no more attempts)
     runs: int
     attempts: int
     last_error: str | None

@@ -14,8 +14,8 @@ import asyncio
 import getpass
 import json
 import sys
-from datetime import timedelta
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 from pydantic import ValidationError

@@ -27,7 +27,7 @@ from temporalio.service import RPCError
 
 from activities.assessment import Issued, IssueQuarter
 from api.deps import Caller, CallerDep, Services, ServicesDep
-from api.problems import COMMON_RESPONSES, Problem, invalid, temporal_unavailable, unavailable
+from api.problems import COMMON_RESPONSES, Problem, invalid, temporal_unavailable
 from api.routes.stats import CSV
 from domain.access import reads_statistics
 from domain.organisation import Level, Role, UnitKind

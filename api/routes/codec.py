@@ -18,7 +18,6 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import structlog
-
 from fastapi import APIRouter, Body, Cookie, Header, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse

@@ -25,7 +25,7 @@ from temporalio.service import RPCError
 from api import live
 from api.deps import CallerDep, ServicesDep, client_address
 from api.network import from_this_machine
-from api.problems import COMMON_RESPONSES, Problem, invalid, temporal_unavailable, unavailable
+from api.problems import COMMON_RESPONSES, Problem, invalid, temporal_unavailable
 from api.schemas import MAX_ID
 from audit import TimelineEntry, read_timeline
 from domain.access import Capability, capabilities, is_staff
@@ -174,7 +174,8 @@ class StaffEntry(TimelineEntry):
 @router.get("/issues/{issue_id}/events", response_model=list[StaffEntry],
             summary="Staff: the issue's timeline from the read model (who did what, when, by name and unit)")
 async def events(issue_id: str, caller: CallerDep, services: ServicesDep,
-                 after: Annotated[int, Query(ge=0, le=MAX_ID, description="only events after this sequence number")] = 0,
+                 after: Annotated[int, Query(ge=0, le=MAX_ID, description="only events after this sequence number")]
+                 = 0,
                  ) -> list[StaffEntry]:
     await live.visible_issue(services, caller, issue_id)
     if not is_staff(caller.actor):

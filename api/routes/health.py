@@ -61,7 +61,7 @@ async def readyz(services: ServicesDep) -> Health | JSONResponse:
     last = services.readiness
     if last is None or now - last[0] > READY_FOR_S or (last[1].done() and last[1].cancelled()):
         last = services.readiness = (now, asyncio.ensure_future(_check(services)))
-    health = await asyncio.shield(last[1])
+    health: Health = await asyncio.shield(last[1])
     if health.status != "ok":
         return JSONResponse(health.model_dump(), status_code=503)
     return health

@@ -28,7 +28,8 @@ async def api_services(local_env: WorkflowEnvironment, executor: ThreadPoolExecu
     upgrade(url)
     with transaction(session_factory(make_engine(url))) as session:
         sample_city.load_into(session)
-    settings = Settings(jwt_secret=TEST_SECRET, allowed_hosts="whistle.test", database_url=url, task_queue=f"api-{uuid.uuid4().hex[:8]}", rate_limit="100000/minute",
+    settings = Settings(jwt_secret=TEST_SECRET, allowed_hosts="whistle.test", database_url=url,
+                        task_queue=f"api-{uuid.uuid4().hex[:8]}", rate_limit="100000/minute",
                         calendar_overrides="", directory_refresh_s=0)
     worker: Worker = build_worker(local_env.client, settings, executor, task_queue=settings.task_queue)
     async with worker:

@@ -120,7 +120,7 @@ async def test_production_talks_to_temporal_over_mtls_or_not_at_all(tmp_path: Pa
     connection unless told the network isolates it; with a client certificate it connects over mTLS."""
     from core.temporal import TemporalSecurityError, connect, tls_config
 
-    plain = Settings(mode="production", jwt_secret="s" * 40)
+    plain = Settings(mode="production", jwt_secret="s" * 40, rate_limit_storage="memory://")
     with pytest.raises(RuntimeError, match="mTLS"):
         create_app(plain)
     with pytest.raises(TemporalSecurityError, match="INSECURE_OK"):

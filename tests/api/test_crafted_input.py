@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from api.deps import Services
-
 from tests.api.client import GRID, RESIDENT, Api, report_body
 
 SUPERVISOR = "supervisor@qh.hd"
@@ -49,7 +48,7 @@ async def test_staff_timeline_after_past_64_bits_is_422(api: Api) -> None:
     assert resp.status_code == 422
 
 
-@pytest.mark.parametrize("bad", ["a\x00b", "bell\x07", "esc\x1b[31m", "x\x0b", "\ufffe"])
+@pytest.mark.parametrize("bad", ["a\x00b", "bell\x07", "esc\x1b[31m", "x\x0by", "\ufffe!"])
 async def test_control_characters_in_text_are_refused_everywhere_text_comes_in(api: Api, bad: str) -> None:
     for field in ("title", "description", "address"):
         resp = await api.post("/v1/issues", RESIDENT, report_body(**{field: f"ok {bad}"}))
@@ -74,7 +73,7 @@ async def test_the_xml_feed_parses_whatever_was_reported(api: Api) -> None:
 async def test_photos_are_https_urls(api: Api, photo: str) -> None:
     resp = await api.post("/v1/issues", RESIDENT, report_body(photos=[photo]))
     assert resp.status_code == 422, resp.text
-    assert resp.json()["errors"][0]["field"].startswith("photos")
+    assert resp.json()["errors"][0]["field"] == "body.photos.0"
     ok = await api.post("/v1/issues", RESIDENT, report_body(photos=["https://img.example/1.jpg"]))
     assert ok.status_code == 201
 

@@ -47,9 +47,9 @@ from temporalio.worker import (
 from api.app import build_services, create_app
 from api.auth import TokenService
 from api.deps import Services
-from core.settings import PLACEHOLDER_SECRET, Settings
+from core.settings import Settings
 from domain.messages import issue_workflow_id
-from tests.api.client import GRID, RESIDENT, Api, report_body
+from tests.api.client import GRID, RESIDENT, TEST_SECRET, Api, report_body
 from tests.conftest import TEST_KEYS
 from worker import build_worker
 
@@ -423,7 +423,7 @@ async def test_tokens_that_live_too_long_are_refused(api: Api) -> None:
     now = datetime.now(UTC)
 
     def signed(**claims: Any) -> dict[str, str]:
-        token = jwt.encode({"sub": RESIDENT, "iss": "whistle", "aud": "whistle-api", **claims}, PLACEHOLDER_SECRET,
+        token = jwt.encode({"sub": RESIDENT, "iss": "whistle", "aud": "whistle-api", **claims}, TEST_SECRET,
                            algorithm="HS256")
         return {"Authorization": f"Bearer {token}"}
 

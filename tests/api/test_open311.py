@@ -13,7 +13,7 @@ from api.deps import Services
 from store import api_keys
 from store.db import transaction
 from tests import sample_city
-from tests.api.client import GRID, Api, report_body
+from tests.api.client import GRID, RESIDENT, Api, report_body
 
 V2 = "/open311/v2"
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}

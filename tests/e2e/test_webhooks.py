@@ -15,13 +15,12 @@ from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from standardwebhooks import Webhook
+from standardwebhooks.webhooks import WebhookVerificationError
 from temporalio.testing import WorkflowEnvironment
 
 from core.settings import Settings
-from standardwebhooks import Webhook
-from standardwebhooks.webhooks import WebhookVerificationError
-from store import webhooks
-from store import models
+from store import models, webhooks
 from store.db import SessionFactory, make_engine, session_factory, transaction
 from tests import sample_city
 from tests.api.test_hostile import Silent

@@ -14,6 +14,7 @@ They agree when
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 from typing import Any
 
@@ -74,6 +75,8 @@ def without_personal(report: AuditReport) -> AuditReport:
     "me too" signals): the timeline already leaves them out."""
 
     def scrub(node: Any) -> Any:
+        if isinstance(node, dict) and isinstance(node.get("data"), str) and isinstance(node.get("metadata"), dict):
+            return {**node, "data": _scrubbed_payload(node["data"], scrub)}  # a payload: JSON in base64
         if isinstance(node, dict):
             out = {k: scrub(v) for k, v in node.items()}
             reporter = out.get("reporter")
@@ -86,6 +89,14 @@ def without_personal(report: AuditReport) -> AuditReport:
 
     runs = [RunHistory(run_id=r.run_id, events=[scrub(e) for e in r.events]) for r in report.runs]
     return report.model_copy(update={"runs": runs})
+
+
+def _scrubbed_payload(data: str, scrub: Any) -> str:
+    try:
+        value = json.loads(base64.b64decode(data, validate=True))
+    except ValueError:
+        return data  # not JSON (or still sealed): nothing readable to withhold
+    return base64.b64encode(json.dumps(scrub(value), ensure_ascii=False).encode()).decode()
 
 
 def _decode(payloads: Any, kind: type[Any]) -> Any:

@@ -32,7 +32,7 @@ async def desk(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[tuple[
     services = build_services(Settings(jwt_secret=TEST_SECRET, database_url=url,
                                        rate_limit="100000/minute"), None)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(services=services)),
-                                 base_url="http://127.0.0.1:8000", timeout=60) as http:  # the sample sign-in lists the people
+                                 base_url="http://127.0.0.1:8000", timeout=60) as http:  # sample sign-in: people
         yield http, services.tokens
 
 

@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from temporalio.client import Client
 
-from api import problems
+from api import docs, problems
 from api.auth import TokenService
 from api.deps import RateLimiter, Services
 from api.feed import NotificationFeed
@@ -112,13 +112,15 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             with contextlib.suppress(asyncio.CancelledError):
                 await connecting
 
-    app = FastAPI(title="Whistle API", version="1", description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(title="Whistle API", version="1", description=DESCRIPTION, lifespan=lifespan, docs_url=None,
+                  redoc_url=None)
     if services is not None:
         app.state.services = services
     problems.install(app)
     for module in (issues, public, tasks, actions, notifications, webhooks, stats, assessments, directory, admin,
                    saved_filters, grids, calendar, health, codec, open311, console):
         app.include_router(module.router)
+    docs.mount(app)  # Swagger UI from the installed package, not a CDN
     console_files.mount(app)  # the built web console under /console, after every route
     app.add_middleware(CORSMiddleware, allow_origins=settings.codec_origins, allow_credentials=True,
                        allow_methods=["POST", "OPTIONS"],

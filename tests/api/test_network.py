@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -195,3 +196,13 @@ def test_any_origin_is_refused_for_the_codec() -> None:
     with pytest.raises(ValueError, match="origin"):
         Settings(codec_cors_origins="https://temporal.example, *")
     assert Settings(codec_cors_origins="https://temporal.example").codec_origins == ["https://temporal.example"]
+
+
+async def test_the_api_docs_load_nothing_from_elsewhere(tmp_path: Path) -> None:
+    async with _http(_embedded(tmp_path), "127.0.0.1", "http://127.0.0.1:8000") as http:
+        page = await http.get("/docs")
+        assert page.status_code == 200 and "swagger-ui-bundle.js" in page.text
+        assert not re.search(r"""(src|href|url)\s*[=:(]\s*["']?(https?:)?//""", page.text), page.text
+        for asset in ("/docs/static/swagger-ui-bundle.js", "/docs/static/swagger-ui.css"):
+            assert (await http.get(asset)).status_code == 200, asset
+        assert (await http.get("/redoc")).status_code == 404

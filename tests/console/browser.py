@@ -69,6 +69,9 @@ class Console:
                                            timezone_id="Asia/Shanghai", is_mobile=phone, has_touch=phone,
                                            device_scale_factor=1)
         self.context.set_default_timeout(TIMEOUT_MS)
+        # axe-core, before each page's own scripts: injected by the browser, so the console's Content-Security-
+        # Policy (which refuses inline scripts, as a page's own would be) stays in force for everything else
+        self.context.add_init_script(path=str(AXE))
         self.page: Page = self.context.new_page()
         self.page.on("console", problems.console)
         self.page.on("pageerror", problems.page_error)
@@ -122,8 +125,7 @@ class Console:
         assert not self.problems.items, "\n".join(self.problems.items)
 
     def axe(self, where: str) -> None:
-        if not self.page.evaluate("() => typeof window.axe !== 'undefined'"):
-            self.page.add_script_tag(path=str(AXE))
+        assert self.page.evaluate("() => typeof window.axe !== 'undefined'"), "axe-core was not injected"
         result: dict[str, Any] = self.page.evaluate(
             """async () => {
                  const r = await axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'best-practice'],

@@ -42,7 +42,7 @@ run: system-run $(STAMP) console
 # everything CI runs: the linters, the console's type check and unit tests, the whole pytest suite
 test: system-test $(STAMP) console lint
 	npm --prefix console run test:unit
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=25
 
 # the inner loop: the pure domain and the API on the in-process stack (no browser, no dev server), in about a minute
 quick: $(STAMP)

@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test quick install lint clean histories bench fuzz fuzz-api console chaos system-run system-test
+.PHONY: run test quick install lint clean histories bench fuzz fuzz-api console chaos screenshots system-run system-test
 
 # Debian's packages (Node.js and npm; for the tests also PostgreSQL, Redis, Chromium, a Chinese font), installed
 # when missing and running as root, otherwise one line says what to install
@@ -69,6 +69,10 @@ fuzz-api: $(STAMP)
 # more issues and kills than `make test`'s short form; figures printed (docs/RELIABILITY.md records a run)
 chaos: $(STAMP)
 	WHISTLE_CHAOS=full $(BIN)/python -m pytest tests/chaos -p no:cacheprovider
+
+# the browser test again, keeping a screenshot of every console page in both languages (data/screenshots/console)
+screenshots: system-test $(STAMP) console
+	WHISTLE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/console/test_browser.py -p no:cacheprovider
 
 histories: $(STAMP)
 	$(BIN)/python -m tests.histories.record

@@ -419,7 +419,7 @@ def _examples() -> int:
 
 
 #: walks in `make test`'s fixed-seed form (every pair and timeout reached, asserted below); `make fuzz` runs more
-CI_EXAMPLES = 400
+CI_EXAMPLES = 600
 
 #: pairs no walk can reach, with the reason (kept tiny)
 UNREACHABLE: dict[tuple[str, str], str] = {}

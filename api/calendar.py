@@ -14,6 +14,7 @@ import asyncio
 
 import structlog
 from temporalio.client import Client
+from temporalio.service import RPCError
 
 from store.calendar import Arrangement, store_arrangement
 from store.db import SessionFactory, transaction
@@ -41,6 +42,8 @@ async def signal_provisional(client: Client) -> int:
         try:
             await client.get_workflow_handle(workflow_id).signal(RECOUNT_SIGNAL)
             told += 1
+        except RPCError as exc:  # closed since it was listed: nothing left to recount
+            log.info("calendar_recount_skipped", workflow_id=workflow_id, error=exc.message)
         finally:
             gate.release()
 

@@ -43,6 +43,7 @@ class NotificationFeed:
         self._held: Counter[str] = Counter()
         self._poller: asyncio.Task[None] | None = None
         self._last = 0
+        self._starting = asyncio.Lock()  # two streams opening at once start one poller
         self.polls = 0  # how many times the database was asked (one per poll, whatever the streams)
 
     @property
@@ -62,9 +63,10 @@ class NotificationFeed:
         self._held[principal_id] += 1
         sub = _Subscriber(principal_id, audiences)
         try:
-            if self._poller is None or self._poller.done():
-                self._last = await run_in_threadpool(self._newest)
-                self._poller = asyncio.create_task(self._poll())
+            async with self._starting:
+                if self._poller is None or self._poller.done():
+                    self._last = await run_in_threadpool(self._newest)
+                    self._poller = asyncio.create_task(self._poll())
             upto = self._last
             self._subscribers.add(sub)  # from here the poller hands it everything after ``upto``
             missed = await run_in_threadpool(self._missed, principal_id, audiences, after_id, upto)

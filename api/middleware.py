@@ -77,6 +77,8 @@ SECURITY_HEADERS = [(b"x-content-type-options", b"nosniff"), (b"x-frame-options"
                     (b"referrer-policy", b"no-referrer")]
 #: Swagger UI and ReDoc pages (FastAPI's) bring their own inline script; they keep every header but the policy
 OWN_POLICY_PATHS = ("/docs", "/redoc")
+#: a load balancer's or a container's health check sends whatever Host it likes (the target's address)
+UNCHECKED_HOST_PATHS = frozenset({"/healthz", "/readyz"})
 
 
 class SecureHeaders:
@@ -108,7 +110,7 @@ class SecureHeaders:
                     headers.append((b"content-security-policy", CONTENT_SECURITY_POLICY.encode()))
             await send(message)
 
-        if not self._host_allowed(scope):
+        if not self._host_allowed(scope) and scope["path"] not in UNCHECKED_HOST_PATHS:
             problem = Problem("bad-request", "this API does not answer to that Host name (WHISTLE_ALLOWED_HOSTS)")
             await problem_response(problem, scope.get("path"))(scope, receive, with_headers)
             return

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Sequence
+from urllib.parse import urlsplit
 
 from starlette.requests import HTTPConnection
 
@@ -21,27 +22,33 @@ def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     elif text.count(":") == 1:  # v4:port
         text = text.split(":")[0]
     try:
-        return ipaddress.ip_address(text)
+        ip = ipaddress.ip_address(text)
     except ValueError:
         return None
+    return ip.ipv4_mapped or ip if isinstance(ip, ipaddress.IPv6Address) else ip
 
 
 def client_address(request: HTTPConnection, proxies: Sequence[Network] = ()) -> str:
-    """The client's address. A request from a trusted proxy is from the last address in its
+    """The client, as the rate limits count it. A request from a trusted proxy is from the last address in its
     ``X-Forwarded-For`` that is not itself a trusted proxy (the ones before it are the client's to invent);
-    from anyone else, the peer, whatever the headers say."""
+    from anyone else, the peer, whatever the headers say. An IPv6 client is its /64 (one subscriber's
+    network: it can pick any address within it)."""
     peer = request.client.host if request.client else "unknown"
     address = _ip(peer)
     if address is None or not any(address in net for net in proxies):
-        return peer
+        return _counted(address) if address is not None else peer
     hops = [h for h in ",".join(request.headers.getlist("x-forwarded-for")).split(",") if h.strip()]
     for hop in reversed(hops):
         ip = _ip(hop)
         if ip is None:
-            return peer  # a hop we cannot read: do not guess past it
+            return _counted(address)  # a hop we cannot read: do not guess past it
         if not any(ip in net for net in proxies):
-            return str(ip)
-    return peer
+            return _counted(ip)
+    return _counted(address)
+
+
+def _counted(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
+    return str(ipaddress.ip_network(f"{ip}/64", strict=False)) if ip.version == 6 else str(ip)
 
 
 def _loopback_host(host: str) -> bool:
@@ -57,11 +64,16 @@ def _loopback_host(host: str) -> bool:
 
 
 def from_this_machine(request: HTTPConnection) -> bool:
-    """Made on this machine and not forwarded: the peer is loopback, the Host names loopback, and no proxy
-    header is present (a reverse proxy on the same host forwards the world's requests from 127.0.0.1)."""
+    """Made on this machine and not forwarded: the peer is loopback, the Host names loopback, no proxy header
+    is present (a reverse proxy on the same host forwards the world's requests from 127.0.0.1), and a browser's
+    ``Origin``, when there is one, is this machine too (a proxy that adds no header still passes the page's
+    origin on)."""
     peer = _ip(request.client.host) if request.client else None
     if peer is None or not peer.is_loopback:
         return False
     if not _loopback_host(request.headers.get("host", "")):
+        return False
+    origin = request.headers.get("origin")
+    if origin is not None and not _loopback_host(urlsplit(origin).netloc):
         return False
     return not any(h in request.headers for h in FORWARDING)

@@ -41,7 +41,8 @@ class Target:
     @property
     def host_header(self) -> str:
         default = 443 if self.scheme == "https" else 80
-        return self.host if self.port == default else f"{self.host}:{self.port}"
+        host = f"[{self.host}]" if ":" in self.host else self.host  # an IPv6 literal
+        return host if self.port == default else f"{host}:{self.port}"
 
 
 def networks(spec: str) -> tuple[Network, ...]:
@@ -63,11 +64,33 @@ def _literal(host: str) -> Address | None:
         return None
 
 
+#: IPv6 prefixes that carry an IPv4 address in their last 32 bits (NAT64, the old IPv4-compatible form)
+_EMBEDDING = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"),
+              ipaddress.ip_network("::/96"))
+
+
+def _embedded_v4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if address.teredo is not None:
+        return address.teredo[1]
+    if any(address in net for net in _EMBEDDING):
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
+
+
 def allowed(address: Address, scheme: str, private: Sequence[Network]) -> bool:
     """A named private network may be reached over http or https; anything else only over https, and only if
-    it is a public (globally routable) address."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    it is a public (globally routable) address — an IPv6 address that carries an IPv4 one (mapped, 6to4,
+    Teredo, NAT64) is judged by the IPv4 address it reaches."""
+    if isinstance(address, ipaddress.IPv6Address):
+        inner = _embedded_v4(address)
+        if inner is not None and address.ipv4_mapped is not None:
+            return allowed(inner, scheme, private)  # ::ffff:a.b.c.d is a.b.c.d
+        if inner is not None and not allowed(inner, scheme, private):
+            return False
     if any(address in net for net in private):
         return True
     return scheme == "https" and address.is_global and not address.is_multicast

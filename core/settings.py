@@ -117,7 +117,7 @@ class Settings(BaseSettings):
     webhook_first_retry_s: float = Field(default=2.0, gt=0)
     webhook_max_retry_s: float = Field(default=300.0, gt=0)
     #: one attempt's whole budget: connecting, sending, and reading the answer (at most 64 KiB of it is read)
-    webhook_timeout_s: float = Field(default=10.0, gt=0, le=60)
+    webhook_timeout_s: float = Field(default=10.0, gt=0, le=25)  # within the activity's 30 s start-to-close
     #: deliveries run on their own task queue (``<task_queue>-webhooks``) with this many threads, apart from the
     #: desk's work: a receiver that never answers holds these and nothing else
     webhook_threads: int = Field(default=4, ge=1, le=64)

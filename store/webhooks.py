@@ -196,13 +196,17 @@ def outgoing(session: Session, delivery_id: str, now: datetime | None = None) ->
     body = json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()
     now = now or datetime.now(UTC)
     stamp = int(now.timestamp())
+    return Outgoing(url=sub.url, body=body, status=row.status, active=sub.active, headers={
+        "Content-Type": "application/json", "Idempotency-Key": row.id, "webhook-id": row.id,
+        "webhook-timestamp": str(stamp), "webhook-signature": signature(sub, row.id, stamp, body, now)})
+
+
+def signature(sub: models.WebhookSubscription, message_id: str, stamp: int, body: bytes, now: datetime) -> str:
+    """``webhook-signature``: by the subscription's secret, and by the previous one during a rotation's grace."""
     secrets_now = [sub.secret]
     if sub.previous_secret and sub.previous_until and _aware(sub.previous_until) > now:
         secrets_now.append(sub.previous_secret)
-    signature = " ".join(sign(s, row.id, stamp, body) for s in secrets_now)
-    return Outgoing(url=sub.url, body=body, status=row.status, active=sub.active, headers={
-        "Content-Type": "application/json", "Idempotency-Key": row.id, "webhook-id": row.id,
-        "webhook-timestamp": str(stamp), "webhook-signature": signature})
+    return " ".join(sign(s, message_id, stamp, body) for s in secrets_now)
 
 
 def _aware(at: datetime) -> datetime:

@@ -83,8 +83,8 @@ async def _events(services: Services, caller: Caller, after_id: int, request: Re
                 if note is None:  # fell too far behind: end; the browser reconnects from its last id
                     return
                 yield f"id: {note.id}\nevent: notification\ndata: {json.dumps(note.model_dump(mode='json'))}\n\n"
-    except TooManyStreams:
-        return  # counted again between the check and the start (a race of two opens): the second ends at once
+    except TooManyStreams:  # counted again between the check and the start (two opened at once): come back later
+        yield "retry: 30000\n\n"
 
 
 @router.get("/stream", summary="Your notifications as they come (text/event-stream)",

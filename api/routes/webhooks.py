@@ -20,6 +20,10 @@ from store.db import transaction
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"], responses=COMMON_RESPONSES)
 
 
+#: the longest URL stored (the subscriptions' column)
+MAX_URL = 2000
+
+
 class SubscriptionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -41,6 +45,8 @@ def _operator(caller: Caller, services: Services) -> bool:
              summary="Subscribe (the answer shows the signing secret once)")
 def subscribe(body: SubscriptionIn, caller: CallerDep, services: ServicesDep) -> webhooks.SubscriptionOut:
     _integration(caller)
+    if len(str(body.url)) > MAX_URL:  # as stored: non-ASCII grows when percent-encoded
+        raise invalid("url", f"at most {MAX_URL} characters once encoded")
     try:
         check_url(str(body.url), services.settings.webhook_networks)
     except Refused as exc:

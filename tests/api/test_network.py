@@ -42,6 +42,9 @@ def test_from_this_machine_means_loopback_peer_loopback_host_and_nothing_forward
     assert not network.from_this_machine(_request(None))
     assert not network.from_this_machine(_request("127.0.0.1", "whistle.example.org"))  # DNS rebinding, a proxy
     assert not network.from_this_machine(_request("127.0.0.1", "127.0.0.1.evil.example"))
+    # a same-host proxy that adds no header still passes the browser's origin on
+    assert not network.from_this_machine(_request("127.0.0.1", origin="https://whistle.example"))
+    assert network.from_this_machine(_request("127.0.0.1", origin="http://127.0.0.1:8000"))
     for header in network.FORWARDING:  # a reverse proxy on the same host forwards the world from 127.0.0.1
         assert not network.from_this_machine(_request("127.0.0.1", **{header.replace("-", "_"): "203.0.113.9"}))
 
@@ -55,6 +58,11 @@ def test_the_client_address_is_read_through_trusted_proxies_only() -> None:
     assert network.client_address(_request(PROXY, x_forwarded_for=chain), proxies) == "203.0.113.9"
     assert network.client_address(_request(PROXY), proxies) == PROXY  # no header: the proxy itself
     assert network.client_address(_request(PROXY, x_forwarded_for="not-an-ip"), proxies) == PROXY
+    # a dual-stack socket shows the proxy as ::ffff:10.0.0.2: still the proxy
+    assert network.client_address(_request(f"::ffff:{PROXY}", x_forwarded_for="203.0.113.9"), proxies) == "203.0.113.9"
+    # an IPv6 client picks any address in its /64: counted as the /64
+    assert network.client_address(_request("2001:db8:1:2::5"), ()) == network.client_address(
+        _request("2001:db8:1:2:ffff::9"), ()) == "2001:db8:1:2::/64"
     with pytest.raises(ValueError, match="not an address"):
         Settings(trusted_proxies="10.0.0.0/33")
 
@@ -159,6 +167,8 @@ async def test_every_answer_carries_the_security_headers_and_only_our_host_names
             assert rebound.status_code == 400 and "Host" in rebound.json()["detail"], host
         for host in ("localhost:8000", "127.0.0.1", "[::1]:8000"):
             assert (await http.get("/console/api/config", headers={"Host": host})).status_code == 200, host
+        # a balancer's health check names the target by its address: answered
+        assert (await http.get("/healthz", headers={"Host": "10.0.3.7:8000"})).status_code == 200
     named = _embedded(tmp_path, allowed_hosts="whistle.example", jwt_secret=TEST_SECRET, api_host="0.0.0.0")
     async with _http(named, "192.168.1.20", "http://whistle.example") as http:
         assert (await http.get("/console/api/config")).status_code == 200

@@ -121,6 +121,7 @@ class Console:
         self.settle()
         for lang in LANGUAGES:
             self.language(lang)
+            self.transitions_done()
             if SCREENSHOTS:
                 self.page.wait_for_timeout(300)  # charts redraw their labels
                 self.page.screenshot(path=str(self.shots / f"{name}.{lang}.png"), full_page=True)
@@ -128,6 +129,15 @@ class Console:
         self.language("zh-CN")
         self.keyboard(name)
         assert not self.problems.items, "\n".join(self.problems.items)
+
+    def transitions_done(self) -> None:
+        """The pointer off every control, and no element mid-transition (a tag fading in, a button easing back
+        from its hover colour has not its final colours yet: axe would judge those)."""
+        self.page.mouse.move(0, 0)
+        self.page.wait_for_function(
+            """() => !document.querySelector('[class*="-enter-active"], [class*="-leave-active"]')
+                 && document.getAnimations().every(a => a.playState !== 'running'
+                      || a.effect?.getComputedTiming().iterations === Infinity)""")
 
     def axe(self, where: str) -> None:
         assert self.page.evaluate("() => typeof window.axe !== 'undefined'"), "axe-core was not injected"

@@ -42,7 +42,7 @@ class TokenService:
         self.claim = settings.jwt_principal_claim
         self.max_lifetime = timedelta(hours=settings.token_max_hours)
         self.ttl = min(timedelta(hours=settings.token_ttl_hours), self.max_lifetime)
-        self._secret = settings.jwt_secret.get_secret_value()
+        self._secret = settings.signing_secret() if settings.jwt_public_key_file is None else ""
         self._public_keys: list[str] = []
         self._verified: OrderedDict[str, tuple[str, float]] = OrderedDict()  # token → (principal, expiry)
         self._lock = threading.Lock()

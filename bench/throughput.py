@@ -9,6 +9,7 @@ import time
 import uuid
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -50,7 +51,7 @@ class Whistle:
     def __init__(self, stack: Stack) -> None:
         self.http = httpx.AsyncClient(base_url=stack.api_url, timeout=60,
                                       limits=httpx.Limits(max_connections=200, max_keepalive_connections=200))
-        tokens = TokenService(Settings())
+        tokens = TokenService(Settings(data_dir=Path(stack.env["WHISTLE_DATA_DIR"])))  # the stack's own secret
         self.auth = {p: {"Authorization": f"Bearer {tokens.issue(p)}"} for p in {w[2] for w in WALK} | {RESIDENT}}
 
     async def issue(self, s: Samples) -> None:

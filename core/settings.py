@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ipaddress
+import os
+import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -16,8 +18,10 @@ from core.egress import Network, networks
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
-#: the embedded mode's signing secret; anyone can read it here, so it is refused in production
+#: the embedded mode's signing secret as configured; anyone can read it here, so it stands for "a random secret
+#: of this installation" (:meth:`Settings.signing_secret`) and is refused in production
 PLACEHOLDER_SECRET = "whistle-embedded-only-not-a-secret"
+TOKEN_SECRET_FILE = "token.secret"
 
 
 class Settings(BaseSettings):
@@ -230,6 +234,28 @@ class Settings(BaseSettings):
     def _networks(cls, value: str) -> str:
         networks(value)
         return value
+
+    def signing_secret(self) -> str:
+        """The key tokens are signed with. Left at the placeholder, it is a random secret of this installation,
+        made on first use in ``data_dir/token.secret`` (readable by its owner only) and shared by the API and
+        ``whistle token`` on this machine: the placeholder itself, which anyone can read, signs nothing."""
+        secret = self.jwt_secret.get_secret_value()
+        if secret != PLACEHOLDER_SECRET:
+            return secret
+        path = self.data_dir / TOKEN_SECRET_FILE
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.{os.getpid()}")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as out:
+                out.write(secrets.token_urlsafe(32))
+            try:
+                os.link(tmp, path)  # atomic, and refused if another process was first: theirs is the secret
+            except FileExistsError:
+                pass
+            finally:
+                tmp.unlink()
+        return path.read_text().strip()
 
     @property
     def placeholder_secret(self) -> bool:

@@ -216,3 +216,22 @@ async def test_the_api_docs_load_nothing_from_elsewhere(tmp_path: Path) -> None:
         for asset in ("/docs/static/swagger-ui-bundle.js", "/docs/static/swagger-ui.css"):
             assert (await http.get(asset)).status_code == 200, asset
         assert (await http.get("/redoc")).status_code == 404
+
+
+def test_the_placeholder_signs_nothing_each_installation_has_its_own_secret(tmp_path: Path) -> None:
+    """Left at the placeholder, the signing key is a random secret of the installation (data_dir/token.secret,
+    owner-only): a token signed with the placeholder everyone can read verifies nowhere."""
+    import jwt
+
+    from api.auth import InvalidToken, TokenService
+    from core.settings import PLACEHOLDER_SECRET, TOKEN_SECRET_FILE
+
+    here, there = TokenService(Settings(data_dir=tmp_path / "a")), TokenService(Settings(data_dir=tmp_path / "b"))
+    assert (tmp_path / "a" / TOKEN_SECRET_FILE).stat().st_mode & 0o777 == 0o600
+    assert TokenService(Settings(data_dir=tmp_path / "a")).principal_id(here.issue(SUPERVISOR)) == SUPERVISOR
+    with pytest.raises(InvalidToken):
+        there.principal_id(here.issue(SUPERVISOR))  # another installation's token
+    forged = jwt.encode({"sub": SUPERVISOR, "iss": "whistle", "aud": "whistle-api", "exp": 2_000_000_000,
+                         "iat": 1_999_990_000}, PLACEHOLDER_SECRET, algorithm="HS256")
+    with pytest.raises(InvalidToken):
+        here.principal_id(forged)

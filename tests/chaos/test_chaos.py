@@ -91,7 +91,7 @@ async def test_worker_killed_again_and_again(data_dir: Path, capsys: pytest.Capt
     rng = random.Random(SEED)
     tally = Tally()
     with stack(data_dir, floor=False, WHISTLE_UPDATE_TIMEOUT_S="5") as s:
-        walker = Walker(s.api_url, tally)
+        walker = Walker(s.api_url, tally, Path(s.env["WHISTLE_DATA_DIR"]))
         try:
             walks = [asyncio.create_task(walker.report_and_walk()) for _ in range(ISSUES)]
             t0 = time.monotonic()
@@ -130,7 +130,7 @@ async def test_temporal_restarted_on_its_database(data_dir: Path, capsys: pytest
     tally = Tally()
     scale = 240
     with stack(data_dir, floor=False, WHISTLE_UPDATE_TIMEOUT_S="5", WHISTLE_TIME_SCALE=str(scale)) as s:
-        walker = Walker(s.api_url, tally)
+        walker = Walker(s.api_url, tally, Path(s.env["WHISTLE_DATA_DIR"]))
         try:
             waiting = [await walker.walk(await walker.report(), TO_SUMMONS) for _ in range(5)]
             walks = [asyncio.create_task(walker.report_and_walk()) for _ in range(ISSUES)]
@@ -198,8 +198,8 @@ async def test_postgresql_outage(data_dir: Path, capsys: pytest.CaptureFixture[s
     try:
         url = pg.create_database("whistle")
         with stack(data_dir, floor=False, DATABASE_URL=url, WHISTLE_DB_CONNECT_TIMEOUT_S="2") as s:
-            free = Walker(s.api_url, tally, keyed=False)
-            keyed = Walker(s.api_url, Tally())
+            free = Walker(s.api_url, tally, Path(s.env["WHISTLE_DATA_DIR"]), keyed=False)
+            keyed = Walker(s.api_url, Tally(), Path(s.env["WHISTLE_DATA_DIR"]))
             try:
                 views = [await free.report() for _ in range(ISSUES)]
                 extra = await keyed.report()

@@ -15,6 +15,7 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -43,11 +44,11 @@ class Tally:
 
 
 class Walker:
-    def __init__(self, base_url: str, tally: Tally, *, keyed: bool = True, retry_for_s: float = 120.0,
-                 request_timeout_s: float = 30.0) -> None:
+    def __init__(self, base_url: str, tally: Tally, data_dir: Path, *, keyed: bool = True,
+                 retry_for_s: float = 120.0, request_timeout_s: float = 30.0) -> None:
         self.http = httpx.AsyncClient(base_url=base_url, timeout=request_timeout_s,
                                       limits=httpx.Limits(max_connections=100, max_keepalive_connections=100))
-        tokens = TokenService(Settings())
+        tokens = TokenService(Settings(data_dir=data_dir))  # the stack's own signing secret
         people = {w[2] for w in WALK} | {RESIDENT, AUDITOR}
         self.auth = {p: {"Authorization": f"Bearer {tokens.issue(p)}"} for p in people}
         self.tally = tally

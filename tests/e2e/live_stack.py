@@ -64,7 +64,7 @@ def live_stack(data_dir: Path, **extra_env: str) -> Iterator[LiveStack]:
                     raise
                 continue
             try:
-                yield LiveStack(url=url, env=env, tokens=TokenService(Settings()))
+                yield LiveStack(url=url, env=env, tokens=TokenService(Settings(data_dir=data_dir)))
             finally:
                 stop_process(proc, timeout=45)
             return

@@ -81,7 +81,7 @@ async def test_two_workers_and_two_apis_lose_and_double_nothing(
            "WHISTLE_RATE_LIMIT": f"{LIMIT}/minute", "WHISTLE_RATE_LIMIT_STORAGE": redis_url,
            "WHISTLE_DATA_DIR": str(tmp_path)}
     with _processes(env, tmp_path) as urls:
-        tokens = TokenService(Settings())
+        tokens = TokenService(Settings(data_dir=tmp_path))
         heads = {who: {"Authorization": f"Bearer {tokens.issue(who)}"} for who in
                  {w[2] for w in WALK} | {f"resident1@{GRID}", f"resident2@{GRID}", "supervisor@qh"}}
         clients = [httpx.AsyncClient(base_url=u, timeout=60) for u in urls]

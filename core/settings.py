@@ -122,8 +122,8 @@ class Settings(BaseSettings):
     webhook_max_retry_s: float = Field(default=300.0, gt=0)
     #: one attempt's whole budget: connecting, sending, and reading the answer (at most 64 KiB of it is read)
     webhook_timeout_s: float = Field(default=10.0, gt=0, le=25)  # within the activity's 30 s start-to-close
-    #: deliveries run on their own task queue (``<task_queue>-webhooks``) with this many threads, apart from the
-    #: desk's work: a receiver that never answers holds these and nothing else
+    #: deliveries run on their own task queue (``<task_queue>-webhooks``), this many at once, apart from the
+    #: desk's work: a receiver that never answers holds these slots and nothing else
     webhook_threads: int = Field(default=4, ge=1, le=64)
     #: active subscriptions one integration may hold
     webhook_max_subscriptions: int = Field(default=10, ge=1, le=1000)

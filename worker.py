@@ -79,14 +79,14 @@ def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecuto
     )
 
 
-def build_webhook_worker(client: Client, settings: Settings, executor: ThreadPoolExecutor,
-                         task_queue: str | None = None, sessions: SessionFactory | None = None) -> Worker:
-    """The deliveries' worker, on their own queue with their own ``executor`` (``webhook_threads`` of them)."""
+def build_webhook_worker(client: Client, settings: Settings, task_queue: str | None = None,
+                         sessions: SessionFactory | None = None) -> Worker:
+    """The deliveries' worker, on their own queue: ``webhook_threads`` deliveries at once (async, so they hold
+    no thread of the desk's)."""
     sessions = sessions or session_factory(make_engine(settings.db_url))
     hooks = WebhookActivities(sessions, settings.webhook_timeout_s, settings.webhook_networks)
     return Worker(client, task_queue=webhook_queue(task_queue or settings.task_queue), workflows=[WebhookDelivery],
-                  activities=[hooks.deliver, hooks.dead_letter], activity_executor=executor,
-                  max_concurrent_activities=getattr(executor, "_max_workers", settings.webhook_threads))
+                  activities=[hooks.deliver, hooks.dead_letter], max_concurrent_activities=settings.webhook_threads)
 
 
 async def pump_webhooks(client: Client, settings: Settings, sessions: SessionFactory, stop: asyncio.Event,
@@ -135,10 +135,9 @@ async def run_worker(settings: Settings) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     sessions = session_factory(make_engine(settings.db_url))
-    with ThreadPoolExecutor(max_workers=settings.activity_threads) as executor, \
-            ThreadPoolExecutor(max_workers=settings.webhook_threads, thread_name_prefix="webhook") as posting:
+    with ThreadPoolExecutor(max_workers=settings.activity_threads) as executor:
         async with build_worker(client, settings, executor, sessions=sessions), \
-                build_webhook_worker(client, settings, posting, sessions=sessions):
+                build_webhook_worker(client, settings, sessions=sessions):
             try:
                 await ensure_assessment_schedule(client, settings)
             except RPCError as exc:  # the worker still serves issues; the next start tries again

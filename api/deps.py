@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -85,8 +86,9 @@ class Services:
     #: the last readiness check: when it started, and its answer (shared by the callers of that second)
     readiness: tuple[float, asyncio.Future[Any]] | None = None
 
-    @property
+    @functools.cached_property
     def proxies(self) -> tuple[network.Network, ...]:
+        """The trusted proxies' networks, parsed once (every bad token and rate-limited read asks)."""
         return self.settings.proxies
 
     def _loaded(self) -> Loaded:

@@ -14,7 +14,6 @@ first start; there is no built-in key.
 from __future__ import annotations
 
 import base64
-import os
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,6 +24,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from google.protobuf.message import Message
 from temporalio.api.common.v1 import Payload
 from temporalio.converter import PayloadCodec
+
+from core.files import write_once
 
 ENCODING = b"binary/encrypted"
 KEY_ID = "encryption-key-id"
@@ -86,19 +87,8 @@ class Keyring:
 def embedded_key_file(data_dir: Path) -> Path:
     """The embedded mode's key file, created with one random key on first start (readable by its owner only)."""
     path = data_dir / KEY_FILE_NAME
-    if not path.exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as out:
-            out.write("# Whistle's payload encryption keys: id=base64key, the last one encrypts. Keep it secret.\n")
-            out.write(Keyring.new_line() + "\n")
-        try:
-            os.link(tmp, path)  # atomic, and refused if another process was first: theirs is the key
-        except FileExistsError:
-            pass
-        finally:
-            tmp.unlink()
+    write_once(path, "# Whistle's payload encryption keys: id=base64key, the last one encrypts. Keep it secret.\n"
+               + Keyring.new_line() + "\n")
     return path
 
 

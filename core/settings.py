@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipaddress
-import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -15,6 +14,7 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.egress import Network, networks
+from core.files import write_once
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -243,18 +243,7 @@ class Settings(BaseSettings):
         if secret != PLACEHOLDER_SECRET:
             return secret
         path = self.data_dir / TOKEN_SECRET_FILE
-        if not path.exists():
-            self.data_dir.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{path.name}.{os.getpid()}")
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "w") as out:
-                out.write(secrets.token_urlsafe(32))
-            try:
-                os.link(tmp, path)  # atomic, and refused if another process was first: theirs is the secret
-            except FileExistsError:
-                pass
-            finally:
-                tmp.unlink()
+        write_once(path, secrets.token_urlsafe(32))
         return path.read_text().strip()
 
     @property

@@ -204,13 +204,9 @@ def outgoing(session: Session, delivery_id: str, now: datetime | None = None) ->
 def signature(sub: models.WebhookSubscription, message_id: str, stamp: int, body: bytes, now: datetime) -> str:
     """``webhook-signature``: by the subscription's secret, and by the previous one during a rotation's grace."""
     secrets_now = [sub.secret]
-    if sub.previous_secret and sub.previous_until and _aware(sub.previous_until) > now:
+    if sub.previous_secret and sub.previous_until and sub.previous_until > now:
         secrets_now.append(sub.previous_secret)
     return " ".join(sign(s, message_id, stamp, body) for s in secrets_now)
-
-
-def _aware(at: datetime) -> datetime:
-    return at if at.tzinfo else at.replace(tzinfo=UTC)  # SQLite hands back naive UTC
 
 
 def record_attempt(session: Session, delivery_id: str, error: str | None) -> None:

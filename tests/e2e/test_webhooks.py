@@ -6,10 +6,11 @@ delays neither a report nor an action; an ended subscription gets nothing more."
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,6 +19,7 @@ import pytest
 from sqlalchemy.orm import Session
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
+from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from core.settings import Settings
@@ -92,50 +94,43 @@ async def test_every_notice_delivered_once_and_the_dead_one_replayed(
         flaky = webhooks.subscribe(session, "hotline@qh", f"{receiver.url}/flaky", ["*"])
         down = webhooks.subscribe(session, "hotline@qh", f"{receiver.url}/down", ["result"])
     queue = f"hooks-{time.monotonic_ns()}"
-    stop = asyncio.Event()
-    async with build_worker(local_env.client, settings, executor, task_queue=queue, sessions=sessions), \
-            build_webhook_worker(local_env.client, settings, executor, task_queue=queue, sessions=sessions):
-        pump = asyncio.create_task(pump_webhooks(local_env.client, settings, sessions, stop, queue, every_s=0.2))
-        try:
-            d = await Driver.start(local_env.client, queue, report(source="hotline", principal=None,
-                                                                      submitted_by="hotline@qh"))
-            await whistle_to_dispatch(d)
-            await route_and_check_in(d, [HEATING])
-            await finish_handling(d)
-            await d.act("verify_result", "accept")
-            await evaluate_all(d)
-            await d.result()
+    async with _delivering(local_env.client, settings, executor, sessions, queue, every_s=0.2):
+        d = await Driver.start(local_env.client, queue, report(source="hotline", principal=None,
+                                                              submitted_by="hotline@qh"))
+        await whistle_to_dispatch(d)
+        await route_and_check_in(d, [HEATING])
+        await finish_handling(d)
+        await d.act("verify_result", "accept")
+        await evaluate_all(d)
+        await d.result()
 
-            def by_status() -> dict[str, list[webhooks.DeliveryOut]]:
-                with sessions() as session:
-                    rows = webhooks.deliveries(session, "hotline@qh", None)
-                out: dict[str, list[webhooks.DeliveryOut]] = {}
-                for row in rows:
-                    out.setdefault(row.status, []).append(row)
-                return out
+        def by_status() -> dict[str, list[webhooks.DeliveryOut]]:
+            with sessions() as session:
+                rows = webhooks.deliveries(session, "hotline@qh", None)
+            out: dict[str, list[webhooks.DeliveryOut]] = {}
+            for row in rows:
+                out.setdefault(row.status, []).append(row)
+            return out
 
-            for _ in range(150):
-                now = by_status()
-                if not now.get("pending") and now.get("dead"):
-                    break
-                await asyncio.sleep(0.2)
-            to_flaky = [x for x in now.get("delivered", []) if x.subscription_id == flaky.id]
-            dead = now.get("dead", [])
-            # the hotline is asked to evaluate and told the answer and the close: 3 to /flaky, 2 results to /down
-            assert len(to_flaky) == 3 and all(x.attempts == 3 for x in to_flaky)
-            assert len(dead) == 2 and all(x.subscription_id == down.id and x.attempts == 4 for x in dead)
-            receiver.fixed = True
-            with transaction(sessions) as session:
-                for x in dead:
-                    webhooks.replay(session, x.id)
-            for _ in range(100):
-                if len(by_status().get("delivered", [])) == 5:
-                    break
-                await asyncio.sleep(0.2)
-            assert len(by_status()["delivered"]) == 5
-        finally:
-            stop.set()
-            await pump
+        for _ in range(150):
+            now = by_status()
+            if not now.get("pending") and now.get("dead"):
+                break
+            await asyncio.sleep(0.2)
+        to_flaky = [x for x in now.get("delivered", []) if x.subscription_id == flaky.id]
+        dead = now.get("dead", [])
+        # the hotline is asked to evaluate and told the answer and the close: 3 to /flaky, 2 results to /down
+        assert len(to_flaky) == 3 and all(x.attempts == 3 for x in to_flaky)
+        assert len(dead) == 2 and all(x.subscription_id == down.id and x.attempts == 4 for x in dead)
+        receiver.fixed = True
+        with transaction(sessions) as session:
+            for x in dead:
+                webhooks.replay(session, x.id)
+        for _ in range(100):
+            if len(by_status().get("delivered", [])) == 5:
+                break
+            await asyncio.sleep(0.2)
+        assert len(by_status()["delivered"]) == 5
     assert sorted(receiver.applied) == sorted({x.id for x in to_flaky} | {x.id for x in dead})
     assert len(receiver.applied) == len(set(receiver.applied)) == 5  # none applied twice
     # verified as a receiver would, by the Standard Webhooks package, unmodified
@@ -151,6 +146,21 @@ async def test_every_notice_delivered_once_and_the_dead_one_replayed(
         captured = webhooks.outgoing(session, to_flaky[0].id, now=datetime.now(UTC) - timedelta(minutes=10))
     with pytest.raises(WebhookVerificationError, match="too old"):
         Webhook(flaky.secret or "").verify(captured.body, captured.headers)
+
+
+@contextlib.asynccontextmanager
+async def _delivering(client: Client, settings: Settings, executor: ThreadPoolExecutor, sessions: SessionFactory,
+                      queue: str, every_s: float) -> AsyncIterator[None]:
+    """The issues' worker, the deliveries' worker and the pump, on ``queue``, for the block's length."""
+    stop = asyncio.Event()
+    async with build_worker(client, settings, executor, task_queue=queue, sessions=sessions), \
+            build_webhook_worker(client, settings, task_queue=queue, sessions=sessions):
+        pump = asyncio.create_task(pump_webhooks(client, settings, sessions, stop, queue, every_s=every_s))
+        try:
+            yield
+        finally:
+            stop.set()
+            await pump
 
 
 async def _in_read_model(sessions: SessionFactory, issue_id: str) -> None:
@@ -196,38 +206,31 @@ async def test_a_receiver_that_never_answers_delays_no_report_and_no_action(
             with pytest.raises(webhooks.TooManySubscriptions):
                 webhooks.subscribe(session, "hotline@qh", f"http://127.0.0.1:{silent.port}/one-more", ["*"])
         queue = f"blackhole-{time.monotonic_ns()}"
-        stop = asyncio.Event()
-        with ThreadPoolExecutor(max_workers=settings.webhook_threads) as posting:
-            async with build_worker(local_env.client, settings, executor, task_queue=queue, sessions=sessions), \
-                    build_webhook_worker(local_env.client, settings, posting, task_queue=queue, sessions=sessions):
-                pump = asyncio.create_task(pump_webhooks(local_env.client, settings, sessions, stop, queue,
-                                                         every_s=0.1))
-                try:
-                    first = report(source="hotline", principal=None, submitted_by="hotline@qh")
-                    await Driver.start(local_env.client, queue, first)
-                    await _in_read_model(sessions, first.issue_id)
-                    assert _notices(sessions, first.issue_id, 3) == 3 * len(subs)
-                    for _ in range(200):  # every delivery thread is held by the receiver that never answers
-                        if silent.accepted >= settings.webhook_threads:
-                            break
-                        await asyncio.sleep(0.05)
-                    assert silent.accepted >= settings.webhook_threads
-                    # meanwhile the desk: a new report, its context, its deadlines, a whistle and a dispatch
-                    second = await Driver.start(local_env.client, queue, report())
-                    await whistle_to_dispatch(second)
-                    await route_and_check_in(second, [HEATING])
-                    ours = {s.id for s in subs}
-                    with sessions() as session:
-                        rows = [r for r in webhooks.deliveries(session, "hotline@qh", None)
-                                if r.subscription_id in ours]
-                    # all of it done while no delivery had yet given up on the silent receiver
-                    assert len(rows) == 30 and all(r.attempts == 0 and r.status == "pending" for r in rows)
-                finally:
-                    stop.set()
-                    await pump
-                    for sub in subs:  # ending them ends the retries too
-                        with transaction(sessions) as session:
-                            webhooks.unsubscribe(session, "hotline@qh", sub.id)
+        async with _delivering(local_env.client, settings, executor, sessions, queue, every_s=0.1):
+            try:
+                first = report(source="hotline", principal=None, submitted_by="hotline@qh")
+                await Driver.start(local_env.client, queue, first)
+                await _in_read_model(sessions, first.issue_id)
+                assert _notices(sessions, first.issue_id, 3) == 3 * len(subs)
+                for _ in range(200):  # every delivery thread is held by the receiver that never answers
+                    if silent.accepted >= settings.webhook_threads:
+                        break
+                    await asyncio.sleep(0.05)
+                assert silent.accepted >= settings.webhook_threads
+                # meanwhile the desk: a new report, its context, its deadlines, a whistle and a dispatch
+                second = await Driver.start(local_env.client, queue, report())
+                await whistle_to_dispatch(second)
+                await route_and_check_in(second, [HEATING])
+                ours = {s.id for s in subs}
+                with sessions() as session:
+                    rows = [r for r in webhooks.deliveries(session, "hotline@qh", None)
+                            if r.subscription_id in ours]
+                # all of it done while no delivery had yet given up on the silent receiver
+                assert len(rows) == 30 and all(r.attempts == 0 and r.status == "pending" for r in rows)
+            finally:
+                for sub in subs:  # ending them ends the retries too
+                    with transaction(sessions) as session:
+                        webhooks.unsubscribe(session, "hotline@qh", sub.id)
 
 
 async def test_an_ended_subscription_gets_nothing_more(
@@ -241,32 +244,25 @@ async def test_an_ended_subscription_gets_nothing_more(
         _none_active(session, "hotline@qh")
         down = webhooks.subscribe(session, "hotline@qh", f"{receiver.url}/down", ["*"])
     queue = f"ended-{time.monotonic_ns()}"
-    stop = asyncio.Event()
-    async with build_worker(local_env.client, settings, executor, task_queue=queue, sessions=sessions), \
-            build_webhook_worker(local_env.client, settings, executor, task_queue=queue, sessions=sessions):
-        pump = asyncio.create_task(pump_webhooks(local_env.client, settings, sessions, stop, queue, every_s=0.1))
-        try:
-            rep = report(source="hotline", principal=None, submitted_by="hotline@qh")
-            await Driver.start(local_env.client, queue, rep)
-            await _in_read_model(sessions, rep.issue_id)
-            _notices(sessions, rep.issue_id, 1)
-            for _ in range(100):
-                if sum(receiver.seen.values()) >= 2:
-                    break
-                await asyncio.sleep(0.1)
-            with transaction(sessions) as session:
-                webhooks.unsubscribe(session, "hotline@qh", down.id)
-            for _ in range(100):
-                with sessions() as session:
-                    (row,) = [r for r in webhooks.deliveries(session, "hotline@qh", None)
-                              if r.subscription_id == down.id]
-                if row.status != "pending":
-                    break
-                await asyncio.sleep(0.1)
-            assert row.status == "dead" and row.last_error == "subscription-ended"
-            seen = sum(receiver.seen.values())
-            await asyncio.sleep(1.0)  # several retry intervals: no attempt follows
-            assert sum(receiver.seen.values()) == seen and seen < 20
-        finally:
-            stop.set()
-            await pump
+    async with _delivering(local_env.client, settings, executor, sessions, queue, every_s=0.1):
+        rep = report(source="hotline", principal=None, submitted_by="hotline@qh")
+        await Driver.start(local_env.client, queue, rep)
+        await _in_read_model(sessions, rep.issue_id)
+        _notices(sessions, rep.issue_id, 1)
+        for _ in range(100):
+            if sum(receiver.seen.values()) >= 2:
+                break
+            await asyncio.sleep(0.1)
+        with transaction(sessions) as session:
+            webhooks.unsubscribe(session, "hotline@qh", down.id)
+        for _ in range(100):
+            with sessions() as session:
+                (row,) = [r for r in webhooks.deliveries(session, "hotline@qh", None)
+                          if r.subscription_id == down.id]
+            if row.status != "pending":
+                break
+            await asyncio.sleep(0.1)
+        assert row.status == "dead" and row.last_error == "subscription-ended"
+        seen = sum(receiver.seen.values())
+        await asyncio.sleep(1.0)  # several retry intervals: no attempt follows
+        assert sum(receiver.seen.values()) == seen and seen < 20

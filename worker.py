@@ -65,7 +65,7 @@ def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecuto
     read_model = ReadModelActivities(sessions)
     hooks = WebhookActivities(sessions, settings.webhook_timeout_s, settings.webhook_networks)
     assess = AssessmentActivities(sessions, directory, settings.timezone,
-                                  settings.assessment_bands, settings.no_answer_policy)
+                                  settings.assessment_bands, settings.no_answer_policy, acts.calendar)
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
@@ -73,7 +73,7 @@ def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecuto
         workflows=[ResidentIssue, WebhookDelivery, QuarterlyAssessment],
         activities=[acts.load_issue_context, acts.load_matter_context, acts.compute_deadlines, read_model.project,
                     read_model.project_local,
-                    hooks.deliver, hooks.dead_letter, assess.issue_quarter],
+                    hooks.deliver, hooks.dead_letter, assess.plan, assess.issue_quarter],
         activity_executor=executor,
         max_concurrent_activities=getattr(executor, "_max_workers", settings.activity_threads),
     )

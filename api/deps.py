@@ -7,6 +7,7 @@ import functools
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Annotated, Any
 
 import structlog
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 from starlette.requests import HTTPConnection
 from temporalio.client import Client
 
+from activities.calendar import WorkingCalendar, parse_overrides
 from api import network
 from api.auth import InvalidToken, TokenService
 from api.feed import NotificationFeed
@@ -27,10 +29,12 @@ from core.settings import Settings
 from domain.catalogue import Catalogue
 from domain.messages import Actor
 from domain.organisation import Organisation, Principal, Role
+from store.calendar import load_arrangements
 from store.db import SessionFactory
 from store.directory_cache import DirectoryCache, DirectoryEmpty, Loaded
+from store.figures import Scope
 from store.grids import CachedIndex, GridIndex, load_index
-from store.stats import Scope
+from store.seed import load_calendar_overrides
 
 
 class RateLimiter:
@@ -85,6 +89,20 @@ class Services:
     _version: int | None = None
     #: the last readiness check: when it started, and its answer (shared by the callers of that second)
     readiness: tuple[float, asyncio.Future[Any]] | None = None
+
+    @functools.cached_property
+    def calendar(self) -> WorkingCalendar:
+        """The working calendar, as the worker reads it: the official one corrected by the deployment's tables."""
+        def overrides() -> dict[date, bool]:
+            with self.sessions() as session:
+                return load_calendar_overrides(session)
+
+        def arrangements() -> dict[int, dict[date, bool]]:
+            with self.sessions() as session:
+                return load_arrangements(session)
+
+        return WorkingCalendar(parse_overrides(self.settings.calendar_overrides), self.settings.timezone,
+                               loader=overrides, arrangements=arrangements)
 
     @functools.cached_property
     def proxies(self) -> tuple[network.Network, ...]:

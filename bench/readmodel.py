@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import text
 
 from domain.organisation import Level, UnitKind
-from store import stats
+from store import figures as stats
 from store.db import make_engine, session_factory
 from store.migrate import upgrade
 from store.queries import IssueFilters, Scope, inbox, list_issues

@@ -28,6 +28,7 @@ from domain.engine import (
     cancel_open,
     close_issue,
     close_task,
+    concerned_task,
     conclude,
     dispatch_level_for,
     enter_step,
@@ -392,7 +393,14 @@ def _apply_issue_action(state: IssueState, d: Decision, now: datetime) -> None:
         state.recent_actions = [r for r in state.recent_actions if r.at > day_ago]
         state.recent_actions.append(RecentAction(action=d.action, principal_id=who, at=now))
     payload = d.payload.model_dump(mode="json")
-    record(state, now, EventKind(d.action), actor=who, unit_id=d.actor.unit_id, **payload)
+    if d.action in ("urge", "supervise") and state.rules >= 3:
+        # charged to, and told to, the unit concerned: the one holding the late task, else the lead
+        task = concerned_task(state, now)
+        unit = task.unit_id if task is not None else state.lead_unit_id
+        record(state, now, EventKind(d.action), actor=who, unit_id=unit, task_id=task.task_id if task else None,
+               by_unit_id=d.actor.unit_id, roles=[r.value for r in task.roles] if task else [], **payload)
+    else:
+        record(state, now, EventKind(d.action), actor=who, unit_id=d.actor.unit_id, **payload)
     if d.action == "withdraw":
         reason = d.payload_as(ReasonPayload).reason
         state.resolution = Resolution.withdrawn

@@ -54,6 +54,17 @@ def unit_at(state: IssueState, level: Level) -> str:
     return state.context.ladder[level].id
 
 
+def concerned_task(state: IssueState, now: datetime) -> Task | None:
+    """The task an urge or a supervision of the whole issue is about: the open task most overdue, else the lead's
+    handling, else the open task due first (what the issue waits on). A resident's evaluation is nobody's lateness."""
+    waiting = sorted((t for t in state.open_tasks() if t.kind is not TaskKind.evaluate),
+                     key=lambda t: (t.due_at is None, t.due_at or now, t.task_id))
+    late = [t for t in waiting if t.due_at is not None and t.due_at <= now]
+    lead = [t for t in waiting if t.kind is TaskKind.handle and t.unit_id == state.lead_unit_id]
+    found = late or lead or waiting
+    return found[0] if found else None
+
+
 def task_level(state: IssueState, task: Task) -> Level:
     """The level a task sits at: its own, else its unit's place on the ladder (departments: the city's)."""
     return task.level or level_of(state, task.unit_id) or Level.city
@@ -131,14 +142,16 @@ def close_issue(state: IssueState, now: datetime, status: Status, outcome: str, 
 
 
 def escalate(state: IssueState, now: datetime, task: Task, to_unit: str | None, to_level: Level | None,
-             reason: str, by: str | None = SYSTEM, *, from_level: Level | None = None) -> None:
+             reason: str, by: str | None = SYSTEM, *, from_level: Level | None = None,
+             charged: str | None = None) -> None:
     """Record that ``task``'s matter moves up to ``to_level``; ``from_level`` when the task's unit is not
-    where the issue stood (a department, or the whistler checking a result of a street's round)."""
+    where the issue stood (a department, or the whistler checking a result of a street's round); ``charged``
+    when the escalation is raised against another unit than the task's (the lead whose work was returned)."""
     from_level = from_level or level_of(state, task.unit_id)
     state.escalations.append(Escalation(at=now, from_level=from_level, to_level=to_level,
-                                        from_unit_id=task.unit_id, to_unit_id=to_unit, by=by, reason=reason,
-                                        task_kind=task.kind))
-    record(state, now, EventKind.escalated, actor=by, unit_id=task.unit_id, task_id=task.task_id,
+                                        from_unit_id=charged or task.unit_id, to_unit_id=to_unit, by=by,
+                                        reason=reason, task_kind=task.kind))
+    record(state, now, EventKind.escalated, actor=by, unit_id=charged or task.unit_id, task_id=task.task_id,
            to_unit_id=to_unit, to_level=to_level.value if to_level else None, reason=reason)
     if to_level is not None and to_level.rank > state.level.rank:
         state.level = to_level
@@ -243,11 +256,13 @@ def after_report_change(state: IssueState, now: datetime) -> None:
 
 def restart_round(state: IssueState, now: datetime, reason: str, task: Task, by: str | None) -> None:
     """A fresh round of summoning by the dispatcher one level above the one that dispatched this round
-    (at the city, the city's again: there is nowhere higher to go)."""
+    (at the city, the city's again: there is nowhere higher to go); from rules 3 the escalation is charged to the
+    lead whose work was returned."""
     here = state.dispatch_level or Level.street
     above = here.above()
+    charged = state.lead_unit_id if state.rules >= 3 else None
     if above is not None:
-        escalate(state, now, task, unit_at(state, above), above, reason, by, from_level=here)
+        escalate(state, now, task, unit_at(state, above), above, reason, by, from_level=here, charged=charged)
     elif state.rules < 2:
         escalate(state, now, task, unit_at(state, here), here, reason, by)
     state.summoned, state.checked_in, state.declined = [], [], []

@@ -21,7 +21,8 @@ class NoticeKind(StrEnum):
     task_opened = "task_opened"  # someone must act
     reminder = "reminder"
     warning = "warning"  # yellow or red, to the unit's leader
-    supervision = "supervision"  # 督办: the supervisor above must decide
+    supervision = "supervision"  # 督办: the supervisor above must decide, or a supervisor tells the unit concerned
+    urge = "urge"  # 催办: a resident or a supervisor asks the unit holding the late task to hurry
     escalation = "escalation"  # the issue climbed to this level
     evaluation_request = "evaluation_request"  # the resident is asked to rate the result
     result = "result"  # the resident is told the answer / the close
@@ -71,6 +72,14 @@ def notices_for(event: TimelineEvent, task_roles: Mapping[str, Sequence[Role]],
     if kind == EventKind.supervise and unit and event.actor_id is None:
         return [Notice(audience=unit_role(unit, Role.supervisor), kind=NoticeKind.supervision,
                        text=str(data.get("note", "")))]
+    # a person's urge or supervision (from rules 3; a supervision task's urge always): the unit concerned
+    if kind in (EventKind.urge, EventKind.supervise) and unit and ("by_unit_id" in data or event.task_id):
+        what = NoticeKind.urge if kind == EventKind.urge else NoticeKind.supervision
+        held = data.get("roles")
+        roles = [Role.leader, *(task_roles.get(event.task_id or "", ()) if not isinstance(held, list)
+                                else [Role(r) for r in held if r in Role.__members__])]
+        return [Notice(audience=unit_role(unit, r), kind=what, text=str(data.get("note", "")))
+                for r in dict.fromkeys(roles)]
     if kind == EventKind.escalated and isinstance(data.get("to_unit_id"), str):
         return [Notice(audience=unit_role(str(data["to_unit_id"]), Role.leader), kind=NoticeKind.escalation,
                        text=str(data.get("reason", "")))]

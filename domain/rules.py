@@ -41,6 +41,9 @@ class Rules(BaseModel):
     #: the two reminders of a handling task, as fractions of its time (50 % and 80 %)
     reminders: tuple[float, float] = (0.5, 0.8)
     mediation_days: MediationDays = MediationDays()
+    #: a period's assessment is issued this many working days after it ends, at 01:00 on the day after: when the
+    #: last evaluation window of its issues can have closed
+    assessment_after_working_days: int = Field(default=5, ge=0, le=30)
 
     @model_validator(mode="after")
     def _reminders_within(self) -> Rules:

@@ -306,8 +306,10 @@ class Follower(BaseModel):
 
 #: The rules an issue runs by. 1: issues started before the review of the step table (their histories
 #: replay unchanged); 2: a late approval dispatches at the street, reworks are limited per round, stopped
-#: time is working time, red opens a supervision task, a late follower is asked to evaluate.
-CURRENT_RULES = 2
+#: time is working time, red opens a supervision task, a late follower is asked to evaluate; 3: an urge or a
+#: supervision is charged to (and tells) the unit holding the late task, and the escalation after the last return
+#: for rework is charged to the lead whose work was returned.
+CURRENT_RULES = 3
 
 
 class IssueState(BaseModel):

@@ -374,15 +374,35 @@ class AssessmentRecord(Base):
     a row is never rewritten."""
 
     __tablename__ = "assessments"
-    __table_args__ = (UniqueConstraint("period", "level", "district_id", name="uq_assessments"),)
+    __table_args__ = (UniqueConstraint("period", "level", "district_id", "version", name="uq_assessments"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     period: Mapped[str] = mapped_column(String(10))
     level: Mapped[str] = mapped_column(String(20))
     district_id: Mapped[str] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     issued_at: Mapped[datetime]
     content_hash: Mapped[str] = mapped_column(String(64))
     body: Mapped[str] = mapped_column(Text)
+    #: an amendment's author and reason (none for version 1)
+    amended_by: Mapped[str | None] = mapped_column(String(200))
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class Inquiry(Base):
+    """A question a grid, community or street answered without dispatch (回复咨询): counted apart from issues."""
+
+    __tablename__ = "inquiries"
+    __table_args__ = (Index("ix_inquiries_unit_at", "unit_id", "at"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    unit_id: Mapped[str] = mapped_column(String(200))
+    principal_id: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime]
+    channel: Mapped[str] = mapped_column(String(20))
+    question: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str] = mapped_column(Text)
+    matter_code: Mapped[str | None] = mapped_column(String(100))
 
 
 class SavedFilter(Base):

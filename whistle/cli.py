@@ -30,7 +30,7 @@ from typing import Any
 
 from core.logging import configure_logging
 from core.settings import get_settings
-from store.stats import Period
+from store.figures import Period
 from whistle import cli_api, cli_data, cli_directory
 from whistle.cli_directory import directory_in_force
 
@@ -67,8 +67,9 @@ def _period(args: argparse.Namespace) -> Period:
 
 
 def _stats(args: argparse.Namespace) -> int:
+    from api.figure_tables import to_csv
     from store.db import make_engine, session_factory
-    from store.stats import Scope, ranking, to_csv
+    from store.figures import Scope, ranking
 
     settings = get_settings()
     units = args.unit.split(",")

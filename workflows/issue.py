@@ -61,6 +61,8 @@ PROJECTION_PATCH = "read-model-projection"
 #: issues started before rules 2 (see ``domain.state.CURRENT_RULES``) keep the rules they started with
 #: until they continue as new
 RULES_PATCH = "rules-2"
+#: urges, supervisions and the escalation after the last rework charged to the unit concerned (rules 3)
+RULES3_PATCH = "rules-3"
 #: deadlines come from a local activity (no task round trip through the server); older issues keep the
 #: regular activity they recorded
 LOCAL_DEADLINES_PATCH = "local-deadlines"
@@ -115,13 +117,15 @@ class ResidentIssue:
     async def run(self, inp: IssueInput) -> IssueRecord:
         self._baseline = workflow.patched(BASELINE_PATCH)
         if self._baseline:
-            self._projecting, rules_version, self._publishes_provisional = True, CURRENT_RULES, True
+            self._projecting, rules_version, self._publishes_provisional = True, 2, True
         else:
             self._projecting = workflow.patched(PROJECTION_PATCH)
-            rules_version = CURRENT_RULES if workflow.patched(RULES_PATCH) else 1
+            rules_version = 2 if workflow.patched(RULES_PATCH) else 1
             self._publishes_provisional = workflow.patched(PROVISIONAL_PATCH)
             self._projects_locally = (self._projecting and not workflow.patched(REGULAR_PROJECTION_PATCH)
                                       and workflow.patched(LOCAL_PROJECTION_PATCH))
+        if workflow.patched(RULES3_PATCH):
+            rules_version = CURRENT_RULES
         if self._state is None:
             try:
                 context = await self._lookup(IssueActivities.load_issue_context, inp.report, LOCAL_CONTEXT_PATCH)

@@ -15,8 +15,8 @@ from api import live
 from api.deps import CallerDep, ServicesDep, _bearer, caller_for_token, client_address
 from api.problems import COMMON_RESPONSES, Problem, invalid
 from domain.organisation import Level, UnitKind
+from store.figures import Period
 from store.public import Board, ResidentTimeline, community_board, resident_timeline
-from store.stats import Period
 
 router = APIRouter(prefix="/v1", tags=["public"], responses=COMMON_RESPONSES)
 

@@ -9,11 +9,12 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from api.deps import Caller, CallerDep, Services, ServicesDep
+from api.figure_tables import to_csv
 from api.problems import COMMON_RESPONSES, Problem, invalid
 from api.schemas import UtcDatetime
 from domain.access import reads_statistics
 from domain.organisation import Level, UnitKind
-from store.stats import Period, RankRow, UnitStats, ranking, to_csv
+from store.figures import HUB, SUMMONED, Period, RankRow, ScoreRule, UnitStats, ranking
 
 router = APIRouter(prefix="/v1/stats", tags=["stats"], responses=COMMON_RESPONSES)
 
@@ -52,7 +53,8 @@ async def unit_figures(request: Request, caller: CallerDep, services: ServicesDe
     if unit not in caller.subtree:
         raise Problem("not-found", f"no unit {unit!r} in your jurisdiction")
     period = _period(services, month, quarter, start, end)
-    rows = await run_in_threadpool(_rank, services, [unit], period)
+    kind = services.organisation.unit(unit).kind
+    rows = await run_in_threadpool(_rank, services, [unit], period, rule=score_rule(kind))
     if _wants_csv(request):
         return Response(to_csv(rows), media_type=CSV)
     return rows[0].stats
@@ -69,12 +71,18 @@ async def unit_ranking(request: Request, caller: CallerDep, services: ServicesDe
     period = _period(services, month, quarter, start, end)
     units = sorted(u for u in caller.subtree
                    if (unit := services.organisation.units[u]).level is level and unit.kind is kind)
-    rows = await run_in_threadpool(_rank, services, units, period, with_ids=False)
+    rows = await run_in_threadpool(_rank, services, units, period, with_ids=False, rule=score_rule(kind))
     if _wants_csv(request):
         return Response(to_csv(rows), media_type=CSV)
     return rows
 
 
-def _rank(services: Services, units: list[str], period: Period, with_ids: bool = True) -> list[RankRow]:
+def score_rule(kind: UnitKind) -> ScoreRule:
+    """A territorial unit is scored as the hub of its territory, a department as a summoned unit."""
+    return HUB if kind is UnitKind.territorial else SUMMONED
+
+
+def _rank(services: Services, units: list[str], period: Period, with_ids: bool = True,
+          rule: ScoreRule = SUMMONED) -> list[RankRow]:
     with services.sessions() as session:
-        return ranking(session, units, period, scope=services.figures_scope(), with_ids=with_ids)
+        return ranking(session, units, period, scope=services.figures_scope(), with_ids=with_ids, rule=rule)

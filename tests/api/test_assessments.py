@@ -4,8 +4,12 @@ who may read it and what each reader sees."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 
+from api.deps import Services
+from store import models
+from store.db import transaction
 from tests.api.client import Api
 
 DISTRICT_SUPERVISOR = "supervisor@qh.hd"
@@ -76,7 +80,8 @@ async def test_an_ended_quarter_is_issued_once_and_kept_as_issued(api: Api) -> N
     assert hx["provisional"] is True  # still not issued by anyone of its own
     city = (await api.post("/v1/assessments/issue", "supervisor@qh", json={"period": "2026-Q1"})).json()
     assert {(i["district_id"], i["level"]) for i in city} == {(d, lv) for d in ("qh.hd", "qh.hx")
-                                                             for lv in ("street", "department")}
+                                                             for lv in ("street", "department")} | {
+        ("qh", "city_department")}  # and the city's own departments (power, gas, water, transport)
     assert all(not i["issued_now"] for i in city if i["district_id"] == "qh.hd")
     got = (await api.get("/v1/assessments?period=2026-Q1&level=street", DISTRICT_SUPERVISOR)).json()
     assert got["provisional"] is False and got["content_hash"] == issued[("qh.hd", "street")]["content_hash"]
@@ -90,3 +95,63 @@ async def test_an_ended_quarter_is_issued_once_and_kept_as_issued(api: Api) -> N
     assert kept == got
     page = (await api.get("/v1/assessments/print?period=2026-Q1&level=street", DISTRICT_SUPERVISOR)).text
     assert got["content_hash"] in page
+
+
+async def test_an_issued_assessment_is_amended_in_the_open(api: Api, api_services: Services) -> None:
+    """A correction is a new version beside the old: both kept with their hashes, the reason shown everywhere."""
+    issued = await api.post("/v1/assessments/issue", "supervisor@qh", json={"period": "2026-Q2", "district": "qh.hd"})
+    assert issued.status_code == 200, issued.text
+    first = (await api.get("/v1/assessments?period=2026-Q2&level=street", DISTRICT_SUPERVISOR)).json()
+    assert first["version"] == 1 and [v["version"] for v in first["history"]] == [1]
+    one = first["id"]
+    amend = f"/v1/assessments/{one}/amendments"
+    assert (await api.post(amend, DISTRICT_SUPERVISOR, json={"reason": "late ratings"})).status_code == 403
+    same = await api.post(amend, "supervisor@qh", json={"reason": "nothing changed"})
+    assert same.status_code == 409 and "nothing to amend" in same.json()["detail"]
+    assert (await api.post(amend, "supervisor@qh", json={"reason": ""})).status_code == 422
+    assert (await api.post("/v1/assessments/999999/amendments", "supervisor@qh",
+                           json={"reason": "x"})).status_code == 404
+
+    # evidence that came in after the issue: an inquiry the street's grid answered in the quarter
+    with transaction(api_services.sessions) as session:
+        session.add(models.Inquiry(id=f"late-{uuid.uuid4().hex[:8]}", unit_id="qh.hd.cy.c1.g1",
+                                   principal_id="grid_worker@qh.hd.cy.c1.g1", channel="visit", question="q",
+                                   answer="a", at=datetime(2026, 5, 12, 3, tzinfo=UTC)))
+    amended = await api.post(amend, "supervisor@qh", json={"reason": "an inquiry recorded late"})
+    assert amended.status_code == 201, amended.text
+    two = amended.json()
+    assert two["version"] == 2 and two["amended_by"] == "supervisor@qh" and two["reason"] == "an inquiry recorded late"
+    assert [(v["version"], v["content_hash"]) for v in two["history"]] == [
+        (1, first["content_hash"]), (2, two["content_hash"])]
+    assert two["content_hash"] != first["content_hash"]
+    got = (await api.get("/v1/assessments?period=2026-Q2&level=street", DISTRICT_SUPERVISOR)).json()
+    assert got == two
+    row = next(r for r in got["rows"] if r["unit_id"] == "qh.hd.cy")
+    before = next(r for r in first["rows"] if r["unit_id"] == "qh.hd.cy")
+    assert row["stats"]["inquiries_answered"]["numerator"] == before["stats"]["inquiries_answered"]["numerator"] + 1
+    again = await api.post(amend, "supervisor@qh", json={"reason": "twice"})  # version 1 is no longer in force
+    assert again.status_code == 409 and f"id {two['id']}" in again.json()["detail"]
+
+    page = (await api.get("/v1/assessments/print?period=2026-Q2&level=street", DISTRICT_SUPERVISOR)).text
+    assert "第 2 版" in page and "an inquiry recorded late" in page and first["content_hash"] in page
+    csv_text = (await api.get("/v1/assessments?period=2026-Q2&level=street", DISTRICT_SUPERVISOR,
+                              headers={"Accept": "text/csv"})).text
+    header, line = csv_text.splitlines()[:2]
+    assert "version" in header.split(",") and "amended_by" in header.split(",")
+    assert ",2,supervisor@qh," in line
+    pdf = await api.get("/v1/assessments/print?period=2026-Q2&level=street&format=pdf", DISTRICT_SUPERVISOR)
+    assert pdf.content.startswith(b"%PDF")
+
+
+async def test_the_year_and_the_citys_departments(api: Api) -> None:
+    year = await api.get("/v1/assessments?period=2025&level=department", DISTRICT_SUPERVISOR)
+    assert year.status_code == 200 and year.json()["period"] == "2025"
+    city = (await api.get("/v1/assessments?period=2025-Q4&level=city_department", "supervisor@qh")).json()
+    assert city["district_id"] == "qh" and city["rows"]
+    assert all(r["unit_id"].startswith("qh.dept.") for r in city["rows"])
+    district = (await api.get("/v1/assessments?period=2025-Q4&level=department", DISTRICT_SUPERVISOR)).json()
+    assert not {r["unit_id"] for r in district["rows"]} & {r["unit_id"] for r in city["rows"]}
+    assert (await api.get("/v1/assessments?period=2025-Q4&level=city_department&district=qh.hd",
+                          "supervisor@qh")).status_code == 404
+    assert (await api.get("/v1/assessments?period=20255&level=street", DISTRICT_SUPERVISOR)).status_code == 422
+

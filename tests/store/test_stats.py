@@ -1,6 +1,7 @@
 """The assessment figures on a generated set of a few thousand issues, on both databases, checked against an
 independent computation over the generator's own records — with issues exactly at 00:00 and at 07:59 Beijing
-time on the 1st of a month, which belong to that month."""
+time on the 1st of a month, which belong to that month. Each figure's definition is in ``store/figures``; the
+computation here mirrors it, figure by figure."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ import pytest
 from store import models
 from store.db import make_engine, session_factory, transaction
 from store.migrate import upgrade
-from store.stats import Figure, Period, Scope, UnitStats, figures, rank, ranking, to_csv, unit_stats
+from api.figure_tables import to_csv
+from store.figures import HUB, Figure, Period, Scope, UnitStats, figures, rank, ranking, unit_stats
 from tests import sample_city
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -24,7 +26,8 @@ GRIDS = ["qh.hd.cy.c1.g1", "qh.hd.cy.c1.g2", "qh.hd.cy.c2.g1"]
 TERRITORIAL = ["qh.hd.cy", "qh.hd.cy.c1", "qh.hd.cy.c2", *GRIDS]
 UNITS = [*DEPTS, *TERRITORIAL]
 LADDER = {g: [g, g.rsplit(".", 1)[0], "qh.hd.cy"] for g in GRIDS}  # grid, community, street
-MEDIATION_MATTER, PLAIN_MATTER = "parking.space_dispute", "property.elevator_fault"
+MEDIATION_MATTER, PLAIN_MATTER, SPOT_MATTER = "parking.space_dispute", "property.elevator_fault", \
+    "parking.illegal_parking"  # a dispute; neither; a matter a grid may settle on the spot
 START = datetime(2026, 7, 1, tzinfo=BEIJING)
 NOW = datetime(2026, 11, 20, tzinfo=UTC)
 N_ISSUES = 3000
@@ -36,6 +39,7 @@ class Gen:
     tasks: list[dict] = field(default_factory=list)
     ratings: list[dict] = field(default_factory=list)
     events: list[dict] = field(default_factory=list)
+    inquiries: list[dict] = field(default_factory=list)
 
 
 def _created(rng: random.Random, n: int) -> datetime:
@@ -53,7 +57,9 @@ def generate(seed: int = 11) -> Gen:
         iid = f"g{n:05d}"
         created = _created(rng, n)
         grid = rng.choice(GRIDS)
-        matter = rng.choice([MEDIATION_MATTER, PLAIN_MATTER, PLAIN_MATTER])
+        matter = rng.choice([MEDIATION_MATTER, PLAIN_MATTER, PLAIN_MATTER, SPOT_MATTER])
+        source = rng.choice(["grid_worker", "grid_worker", "resident", "hotline"])
+        due_at = None if rng.random() < 0.3 else created + timedelta(hours=rng.randrange(24, 24 * 60))
         at = created  # the edge cases keep every record of theirs at the exact instant
         edge = n % 50 in (0, 1)
 
@@ -90,7 +96,8 @@ def generate(seed: int = 11) -> Gen:
         closed_at = later(rng.randrange(1, 400)) if status != "open" else None
         list_type = rng.choice(["immediate", "immediate", "phased", "understanding"])
         g.issues.append(dict(id=iid, lead=lead, status=status, resolution=resolution, outcome=outcome, grid=grid,
-                             matter=matter, created=created, closed_at=closed_at, list_type=list_type))
+                             matter=matter, created=created, closed_at=closed_at, list_type=list_type, source=source,
+                             due=due_at))
         for k, unit in enumerate(summoned):
             fate = rng.choices(["check_in", "decline", "timed_out", "open", "cancelled"],
                                [0.72, 0.08, 0.1, 0.05, 0.05])[0]
@@ -109,6 +116,12 @@ def generate(seed: int = 11) -> Gen:
                                  task=f"{iid}.d", data={}))
             g.events.append(dict(issue=iid, seq=101, at=later(3), kind="escalated", unit="qh.hd.cy",
                                  task=f"{iid}.r0", data={}))
+        if rng.random() < 0.6:  # the hub routes it: on time or late, moved up when nobody did, or cancelled
+            fate = rng.choice(["done", "done", "moved", "cancelled", "open"])
+            g.tasks.append(dict(id=f"{iid}.dr", issue=iid, kind="dispatch", unit=rng.choice(["qh.hd.cy", LADDER[grid][1]]),
+                                opened=later(1), closed=None if fate == "open" else later(rng.randrange(1, 30)),
+                                due=later(4), status=fate, outcome="route" if fate == "done" else None,
+                                late=fate == "moved" or (fate == "done" and rng.random() < 0.25)))
         h_opened = later(10)
         fate = "complete" if status == "closed" else rng.choice(["open", "moved", "cancelled"])
         g.tasks.append(dict(id=f"{iid}.h", issue=iid, kind="handle", unit=lead, opened=h_opened,
@@ -124,11 +137,29 @@ def generate(seed: int = 11) -> Gen:
                                       else at, as_role=rng.choice(["resident", "follower", "whistler"]),
                                       rating=rng.choice(["satisfied", "basically_satisfied", "unsatisfied", None])))
         for seq in range(1, rng.choice([0, 0, 1, 3]) + 1):
-            kind = rng.choice(["warning", "escalated", "urge", "returned_for_rework"])
-            data = {"color": rng.choice(["reminder", "yellow", "red"])} if kind == "warning" else {}
+            kind = rng.choice(["warning", "escalated", "urge", "returned_for_rework", "urge", "supervise"])
+            data: dict = {"color": rng.choice(["reminder", "yellow", "red"])} if kind == "warning" else {}
             unit = None if kind in ("urge", "returned_for_rework") and rng.random() < 0.2 else rng.choice(UNITS)
+            actor, task = None, None
+            if kind in ("urge", "supervise"):
+                # a person's, charged to the unit concerned (rules 3); one recorded before (charged to the lead);
+                # a supervision task's urge, or the supervision a red warning opens (charged to the late task's unit)
+                form = rng.choice(["charged", "legacy", "task", "task"] if kind == "supervise" else
+                                  ["charged", "legacy", "task", "unnamed"])
+                if form == "charged":
+                    actor, data = "supervisor@qh.hd", {"by_unit_id": "qh.hd", "note": "n"}
+                elif form == "legacy":
+                    actor, data = "resident@x", {"note": "n"}
+                elif form == "task":
+                    actor, task = (None if kind == "supervise" else "supervisor@qh.hd"), f"{iid}.h"
+                    unit = "qh.hd" if kind == "supervise" else unit
+                else:
+                    unit = None
             g.events.append(dict(issue=iid, seq=seq, at=later(rng.randrange(1, 500)), kind=kind, unit=unit,
-                                 task=None, data=data))
+                                 task=task, data=data, actor=actor))
+    for n in range(400):  # questions answered without dispatch, by a grid or a community
+        g.inquiries.append(dict(id=f"q{n:04d}", unit=rng.choice([*GRIDS, "qh.hd.cy.c1", "qh.hd.cy.c2"]),
+                                at=START + timedelta(minutes=rng.randrange(0, 150 * 24 * 60))))
     return g
 
 
@@ -138,11 +169,11 @@ def load(url: str, g: Gen) -> None:
     with transaction(sessions) as s:
         for i in g.issues:
             s.add(models.Issue(
-                id=i["id"], title="t", matter_code=i["matter"], category="property", source="resident",
+                id=i["id"], title="t", matter_code=i["matter"], category="property", source=i["source"],
                 urgent=False, grid_id=i["grid"], community_id=i["grid"].rsplit(".", 1)[0], street_id="qh.hd.cy",
                 district_id="qh.hd", city_id="qh", reporter_principal_id=None, step="evaluation",
                 status=i["status"], level="street", lead_unit_id=i["lead"], co_unit_ids="", list_type=i["list_type"],
-                whistle_kind="daily", resolution=i["resolution"], outcome=i["outcome"], due_at=None, overdue=False,
+                whistle_kind="daily", resolution=i["resolution"], outcome=i["outcome"], due_at=i["due"], overdue=False,
                 reworks=0, urges=0, created_at=i["created"], closed_at=i["closed_at"], last_seq=1))
         s.flush()
         for t in g.tasks:
@@ -155,7 +186,10 @@ def load(url: str, g: Gen) -> None:
                                 as_role=r["as_role"], rating=r["rating"], comment=None, round=1))
         for e in g.events:
             s.add(models.TimelineEvent(issue_id=e["issue"], seq=e["seq"], at=e["at"], step="handling", kind=e["kind"],
-                                       actor_id=None, unit_id=e["unit"], task_id=e["task"], data=e["data"]))
+                                       actor_id=e.get("actor"), unit_id=e["unit"], task_id=e["task"], data=e["data"]))
+        for q in g.inquiries:
+            s.add(models.Inquiry(id=q["id"], unit_id=q["unit"], principal_id="worker@x", at=q["at"], channel="visit",
+                                 question="q", answer="a"))
 
 
 Expected = dict[str, tuple[int, int | None, list[str]]]
@@ -194,21 +228,52 @@ def expected(g: Gen, unit: str, p: Period, policy: str, scope: Scope) -> Expecte
     closed = [(i["id"], i["outcome"] in ("resolved", "resolved_on_site", "mediated")) for i in g.issues
               if i["lead"] == unit and i["status"] == "closed" and within(i["closed_at"])
               and i["resolution"] not in ("duplicate", "rejected", "withdrawn")]
-    rated, whistled = [], []
-    summoned = {(t["issue"], t["unit"]) for t in tasks if t["kind"] == "report"}
+    dispatched = [(t["issue"], t["status"] == "done" and not t["late"]) for t in tasks
+                  if t["kind"] == "dispatch" and t["unit"] == unit and t["status"] not in ("cancelled", "open")
+                  and within(t["closed"])]
+    territory = scope.territories.get(unit, frozenset())
+    rated, whistled, territorial = [], [], []
+    took_part = {(t["issue"], t["unit"]) for t in tasks if t["kind"] == "report" and t["outcome"] == "check_in"}
     for r in g.ratings:
         ok = judged(r["rating"])
         if not within(r["at"]) or ok is None:
             continue
         if r["as_role"] in ("resident", "follower") and issue[r["issue"]]["lead"] == unit:
             rated.append((r["issue"], ok))
-        if r["as_role"] == "whistler" and (r["issue"], unit) in summoned:
+        if r["as_role"] in ("resident", "follower") and issue[r["issue"]]["grid"] in territory:
+            territorial.append((r["issue"], ok))
+        if r["as_role"] == "whistler" and (r["issue"], unit) in took_part:
             whistled.append((r["issue"], ok))
     voluntary = {t["id"] for t in tasks if t["kind"] == "dispatch" and t["outcome"] == "escalate"}
+    task_unit = {t["id"]: t["unit"] for t in tasks}
     ev = [e for e in g.events if within(e["at"])]
-    mine = [e for e in ev if e["unit"] == unit]
-    charged = [e for e in ev if e["unit"] == unit or (e["unit"] is None and issue[e["issue"]]["lead"] == unit)]
-    territory = scope.territories.get(unit, frozenset())
+
+    def legacy(e: dict) -> bool:  # a person's urge or supervision recorded before rules 3
+        return e["kind"] in ("urge", "supervise") and e["task"] is None and e["actor"] is not None \
+            and "by_unit_id" not in e["data"]
+
+    def to_lead(e: dict) -> bool:
+        return (e["unit"] is None and e["kind"] in ("urge", "returned_for_rework")) or legacy(e)
+
+    mine = [e for e in ev if e["unit"] == unit and not legacy(e)]
+    charged = [e for e in ev if (e["unit"] == unit and not legacy(e))
+               or (to_lead(e) and issue[e["issue"]]["lead"] == unit)]
+    supervised = [e for e in ev if e["kind"] == "supervise" and (
+        (e["actor"] is not None and e in charged) or (e["actor"] is None and task_unit.get(e["task"]) == unit))]
+    grids = [i for i in g.issues if i["grid"] in territory]
+    found = [(i["id"], i["resolution"] in ("resolved_on_site", "mediated")) for i in grids
+             if i["source"] == "grid_worker" and i["matter"] in scope.on_the_spot_matters and within(i["created"])
+             and i["resolution"] not in ("duplicate", "rejected", "withdrawn")]
+    end = min(p.end, NOW)
+    still_open = [i for i in grids if i["created"] < p.end and (i["closed_at"] is None or i["closed_at"] >= p.end)]
+    volumes = {
+        "territory_received": count([i["id"] for i in grids if within(i["created"])]),
+        "territory_closed": count([i["id"] for i in grids if i["status"] == "closed" and within(i["closed_at"])
+                                   and i["resolution"] != "duplicate"]),
+        "territory_open": count([i["id"] for i in still_open]),
+        "territory_overdue": count([i["id"] for i in still_open if i["due"] is not None and i["due"] < end]),
+        "inquiries_answered": count([q["id"] for q in g.inquiries if q["unit"] in territory and within(q["at"])]),
+    }
     onsite, mediated = [], []
     verifies: dict[str, list[dict]] = {}
     for t in tasks:
@@ -224,7 +289,13 @@ def expected(g: Gen, unit: str, p: Period, policy: str, scope: Scope) -> Expecte
         (mediated if i["matter"] == MEDIATION_MATTER else onsite).append(
             (i["id"], last["outcome"] == "resolve_on_site"))
     no_rate = (0, None, [])
+    nothing = (0, None, [])
     return {
+        "dispatch_on_time_rate": rate(dispatched),
+        "territorial_satisfaction_rate": rate(territorial) if territory else no_rate,
+        "rectification_rate": rate(found) if territory else no_rate,
+        "supervisions": count([e["issue"] for e in supervised]),
+        **(volumes if territory else dict.fromkeys(volumes, nothing)),
         "received": (len({t["issue"] for t in reports}), None, sorted({t["issue"] for t in reports})),
         "summoned": count([t["issue"] for t in reports]),
         "response_rate": rate(answered),
@@ -289,7 +360,9 @@ def test_stats_match_an_independent_computation(loaded: str, generated: Gen, pol
         rows = ranking(s, UNITS, periods[0], scope=scope)
     assert nonzero >= {"received", "summoned", "response_rate", "on_time_handling_rate", "resolution_rate",
                        "satisfaction_rate", "whistler_satisfaction_rate", "onsite_rate", "mediation_rate", "yellow",
-                       "red", "escalations", "urges", "reworks"}
+                       "red", "escalations", "urges", "reworks", "dispatch_on_time_rate",
+                       "territorial_satisfaction_rate", "rectification_rate", "supervisions", "territory_received",
+                       "territory_closed", "territory_open", "territory_overdue", "inquiries_answered"}
     assert [r.rank for r in rows] == list(range(1, len(UNITS) + 1))
     complete = [r for r in rows if r.complete]
     assert complete and all(r.complete for r in rows[:len(complete)])  # complete units first
@@ -317,7 +390,6 @@ def test_the_first_minutes_of_a_month_in_beijing_belong_to_it(loaded: str, gener
 
 
 def test_a_unit_missing_a_rate_is_never_ranked_above_a_complete_one() -> None:
-    from store.stats import Figure, UnitStats
 
     def stats(unit: str, rates: dict[str, tuple[int, int]]) -> UnitStats:
         full = {n: Figure(numerator=a, denominator=b) for n, (a, b) in rates.items()}
@@ -345,3 +417,23 @@ def test_periods() -> None:
     assert Period.containing(datetime(2026, 12, 31, 16, 0, tzinfo=UTC)).label == "2027-Q1"
     with pytest.raises(ValueError):
         Period.quarter(2026, 5)
+
+
+def test_a_street_is_scored_as_the_hub_of_its_territory() -> None:
+    """A street never summoned in the quarter is still scored, on its dispatching and its territory."""
+    empty = Figure()
+
+    def street(unit: str, rates: dict[str, tuple[int, int]]) -> UnitStats:
+        names = [n for n, f in UnitStats.model_fields.items() if f.annotation is Figure]
+        return UnitStats(unit_id=unit, period=Period.quarter(2026, 4), list_shares={}, hours_held=0,
+                         **{n: Figure(numerator=rates[n][0], denominator=rates[n][1]) if n in rates else empty
+                            for n in names})
+
+    hub = {"dispatch_on_time_rate": (9, 10), "onsite_rate": (8, 10), "territorial_satisfaction_rate": (10, 10)}
+    quiet = street("quiet", hub)
+    summoned = street("busy", {**hub, "response_rate": (1, 2), "mediation_rate": (1, 1)})
+    partial = street("partial", {"dispatch_on_time_rate": (1, 1)})
+    rows = rank([partial, summoned, quiet], HUB)
+    assert [(r.unit_id, r.complete, r.score) for r in rows] == [("quiet", True, 90.0), ("busy", True, 84.0),
+                                                                ("partial", False, 100.0)]
+    assert rows[2].missing == ["onsite_rate", "territorial_satisfaction_rate"]

@@ -1,5 +1,7 @@
 """The quarterly Schedule on a real Temporal dev server: backfilled over a year, it issues each quarter's
-assessment once (the quarter before each fire time); backfilled again, nothing changes."""
+assessment once (the quarter before each fire time), and after the fourth the year's; backfilled again, nothing
+changes. On the time-skipping server, a run waits on a durable timer until the quarter's evaluation windows have
+closed, and issues then."""
 
 from __future__ import annotations
 
@@ -8,12 +10,18 @@ import uuid
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, ScheduleBackfill, ScheduleOverlapPolicy
+from temporalio.testing import WorkflowEnvironment
 
+from activities.assessment import IssueQuarter
+from activities.calendar import WorkingCalendar
 from core.settings import Settings
 from store import assessments
 from store.db import make_engine, session_factory
+from store.figures import Period
 from worker import ensure_assessment_schedule
+from workflows import QuarterlyAssessment
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 
@@ -49,7 +57,11 @@ async def test_the_schedule_issues_each_quarter_once(local_worker: tuple[Client,
             first = [x for x in assessments.issued_periods(session) if x[0] in ("2024-Q4", "2025-Q1", "2025-Q2",
                                                                                "2025-Q3")]
         assert sorted({p for p, *_ in first}) == ["2024-Q4", "2025-Q1", "2025-Q2", "2025-Q3"]
-        assert len(first) == 4 * 2 * 2  # each quarter once, per district (2) and level (2)
+        # each quarter once: per district (2) and level (2), and the city's own departments
+        assert len(first) == 4 * (2 * 2 + 1)
+        with sessions() as session:
+            annual = [x for x in assessments.issued_periods(session) if x[0] == "2024"]
+        assert len(annual) == 2 * 2 + 1  # fired on 1 January 2025: 2024-Q4, then the year 2024
 
         await handle.backfill(year)  # issuing again changes nothing
         await _runs(client, schedule_id, 8)
@@ -62,3 +74,35 @@ async def test_the_schedule_issues_each_quarter_once(local_worker: tuple[Client,
         assert kept.issued_at is not None and kept.issued_at - datetime.now(BEIJING) < timedelta(minutes=5)
     finally:
         await handle.delete()
+
+
+async def test_a_run_waits_until_the_evaluation_windows_have_closed(ts_worker: tuple[Client, str],
+                                                                   timeskip_env: WorkflowEnvironment,
+                                                                   settings: Settings) -> None:
+    """Fired at 01:00 on 1 January 2027 for 2026-Q4, the run sleeps until 01:00 on the day after the fifth working
+    day of 2027 (New Year's Day is a holiday), then issues the quarter and the year 2026 with that time."""
+    client, queue = ts_worker
+    fired = datetime(2027, 1, 1, 1, tzinfo=BEIJING)
+    due = assessments.due_at(Period.quarter(2026, 4), 5, WorkingCalendar().is_workday)
+    assert due == datetime(2027, 1, 9, 1, tzinfo=BEIJING)
+    sessions = session_factory(make_engine(settings.db_url))
+    with timeskip_env.auto_time_skipping_disabled():
+        handle = await client.start_workflow(QuarterlyAssessment.run, IssueQuarter(at=fired),
+                                             id=f"assessment-wait-{uuid.uuid4().hex[:8]}", task_queue=queue)
+        for _ in range(100):  # the plan is made and the timer set; nothing issued meanwhile
+            timers = [e async for e in handle.fetch_history_events()
+                      if e.event_type == EventType.EVENT_TYPE_TIMER_STARTED]
+            if timers:
+                break
+            await asyncio.sleep(0.1)
+        assert timers, "the run did not wait"
+        with sessions() as session:
+            assert assessments.stored(session, "qh.hd", assessments.AssessedLevel.street, "2026-Q4") is None
+    issued = await handle.result()  # the server skips the time to the timer
+    assert {(i.period, i.level, i.district_id) for i in issued} >= {
+        ("2026-Q4", "street", "qh.hd"), ("2026-Q4", "city_department", "qh"), ("2026", "department", "qh.hx")}
+    with sessions() as session:
+        kept = assessments.stored(session, "qh.hd", assessments.AssessedLevel.street, "2026-Q4")
+        year = assessments.stored(session, "qh.hd", assessments.AssessedLevel.street, "2026")
+    assert kept is not None and year is not None and kept.issued_at is not None and year.issued_at is not None
+    assert due <= kept.issued_at < due + timedelta(minutes=1) and due <= year.issued_at < due + timedelta(minutes=1)

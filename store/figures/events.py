@@ -1,0 +1,72 @@
+"""Figures over the timeline's events, each charged to the unit that held the matter at the time.
+
+- yellow and red warnings (黄牌、红牌预警) — warnings in the period, charged to the unit whose task was late;
+- escalations (上提) — escalations in the period charged to the unit they were raised against: the unit whose task
+  timed out, or, after the last allowed return for rework, the lead whose work was returned; a dispatcher's own
+  escalation of a matter beyond its level is not a failure and is not counted;
+- urges (催办) — a resident's or a supervisor's urge, and a supervisor's urge on a supervision task, charged to the
+  unit holding the late task (else the lead; see :func:`domain.apply.concerned_unit`);
+- returns for rework (退回重办) — charged to the lead whose result was returned;
+- supervisions (督办) — a supervisor's supervision notice, charged to the unit concerned, and the automatic one when
+  a handling task goes red, charged to the late unit.
+
+Events recorded before rules 3 charged an issue-level urge or supervision to the urger's own unit, and those before
+rules 2 named no unit for urges and returns: both are charged to the issue's lead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.orm import Session
+
+from domain.actions import TaskKind
+from domain.state import Color, EventKind
+from store import models
+from store.figures.counting import Figure, Measure, count, merged, of, tally, within
+from store.figures.period import Period
+
+ESCALATE = "escalate"  # a dispatch task's outcome when the dispatcher escalated it
+
+
+def event_figures(session: Session, units: Sequence[str], period: Period, with_ids: bool
+                  ) -> dict[str, dict[str, Figure]]:
+    E, T, I = models.TimelineEvent, models.Task, models.Issue
+    color = E.data["color"].as_string()
+    by_unit = E.data["by_unit_id"].as_string()
+    voluntary = exists().where(T.id == E.task_id, T.issue_id == E.issue_id, T.unit_id.in_(units),
+                               T.kind == TaskKind.dispatch, T.outcome == ESCALATE)
+    issue_level = and_(E.task_id.is_(None), E.actor_id.is_not(None))
+    legacy_issue_level = and_(issue_level, E.kind.in_((EventKind.urge, EventKind.supervise)), by_unit.is_(None))
+    human_supervision = and_(E.kind == EventKind.supervise, E.actor_id.is_not(None))
+    named = tally(session, lambda *c: select(*c).where(
+        E.unit_id.in_(units), within(E.at, period), ~legacy_issue_level,
+        E.kind.in_((EventKind.warning, EventKind.escalated, EventKind.urge, EventKind.returned_for_rework,
+                    EventKind.supervise))), [E.unit_id], E.issue_id, {
+            "yellow": Measure(and_(E.kind == EventKind.warning, color == Color.yellow)),
+            "red": Measure(and_(E.kind == EventKind.warning, color == Color.red)),
+            "escalations": Measure(and_(E.kind == EventKind.escalated, ~voluntary)),
+            "urges": Measure(E.kind == EventKind.urge),
+            "reworks": Measure(E.kind == EventKind.returned_for_rework),
+            "supervisions": Measure(human_supervision),
+        }, with_ids)
+    to_lead = or_(and_(E.unit_id.is_(None), E.kind.in_((EventKind.urge, EventKind.returned_for_rework))),
+                  legacy_issue_level)
+    led = tally(session, lambda *c: select(*c).join(I, I.id == E.issue_id).where(
+        I.lead_unit_id.in_(units), to_lead, within(E.at, period)), [I.lead_unit_id], E.issue_id, {
+            "urges": Measure(E.kind == EventKind.urge),
+            "reworks": Measure(E.kind == EventKind.returned_for_rework),
+            "supervisions": Measure(E.kind == EventKind.supervise)}, with_ids)
+    red = tally(session, lambda *c: select(*c).join(T, and_(T.id == E.task_id, T.issue_id == E.issue_id)).where(
+        T.unit_id.in_(units), E.kind == EventKind.supervise, E.actor_id.is_(None), within(E.at, period)),
+        [T.unit_id], E.issue_id, {"supervisions": Measure(E.kind == EventKind.supervise)}, with_ids)
+    return {u: {
+        "yellow": count(of(named, "yellow", u)),
+        "red": count(of(named, "red", u)),
+        "escalations": count(of(named, "escalations", u)),
+        "urges": count(merged(of(named, "urges", u), of(led, "urges", u))),
+        "reworks": count(merged(of(named, "reworks", u), of(led, "reworks", u))),
+        "supervisions": count(merged(merged(of(named, "supervisions", u), of(led, "supervisions", u)),
+                                     of(red, "supervisions", u))),
+    } for u in units}

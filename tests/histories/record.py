@@ -41,11 +41,11 @@ from workflows import ResidentIssue
 
 HERE = Path(__file__).parent
 #: bump when the workflow's commands change on purpose; older files stay and must still replay
-VERSION = "v8"  # v2: rules 2 ("rules-2"); v3: local deadline activity ("local-deadlines"); v4: "provisional-deadlines";
+VERSION = "v9"  # v2: rules 2 ("rules-2"); v3: local deadline activity ("local-deadlines"); v4: "provisional-deadlines";
 #                v5: the read model written by a local activity ("local-projection");
 #                v6: by the regular activity again ("regular-projection");
 #                v7: the report's context loaded by a local activity ("local-context");
-#                v8: all of them in one marker ("baseline-7")
+#                v8: all of them in one marker ("baseline-7"); v9: rules 3 ("rules-3")
 
 
 async def _rework_escalation(d: Driver) -> None:

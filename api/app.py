@@ -29,6 +29,7 @@ from api.routes import (
     directory,
     grids,
     health,
+    inquiries,
     issues,
     notifications,
     open311,
@@ -118,7 +119,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         app.state.services = services
     problems.install(app)
     for module in (issues, public, tasks, actions, notifications, webhooks, stats, assessments, directory, admin,
-                   saved_filters, grids, calendar, health, codec, open311, console):
+                   saved_filters, inquiries, grids, calendar, health, codec, open311, console):
         app.include_router(module.router)
     docs.mount(app)  # Swagger UI from the installed package, not a CDN
     console_files.mount(app)  # the built web console under /console, after every route

@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from api.figure_tables import to_csv
 from store import models
 from store.db import make_engine, session_factory, transaction
-from store.migrate import upgrade
-from api.figure_tables import to_csv
 from store.figures import HUB, Figure, Period, Scope, UnitStats, figures, rank, ranking, unit_stats
+from store.migrate import upgrade
 from tests import sample_city
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -118,8 +118,9 @@ def generate(seed: int = 11) -> Gen:
                                  task=f"{iid}.r0", data={}))
         if rng.random() < 0.6:  # the hub routes it: on time or late, moved up when nobody did, or cancelled
             fate = rng.choice(["done", "done", "moved", "cancelled", "open"])
-            g.tasks.append(dict(id=f"{iid}.dr", issue=iid, kind="dispatch", unit=rng.choice(["qh.hd.cy", LADDER[grid][1]]),
-                                opened=later(1), closed=None if fate == "open" else later(rng.randrange(1, 30)),
+            hub = rng.choice(["qh.hd.cy", LADDER[grid][1]])
+            g.tasks.append(dict(id=f"{iid}.dr", issue=iid, kind="dispatch", unit=hub, opened=later(1),
+                                closed=None if fate == "open" else later(rng.randrange(1, 30)),
                                 due=later(4), status=fate, outcome="route" if fate == "done" else None,
                                 late=fate == "moved" or (fate == "done" and rng.random() < 0.25)))
         h_opened = later(10)

@@ -217,6 +217,12 @@ class Capability(StrEnum):
     read_directory = "read_directory"  # the directory's units, people, matters and versions
     administer_directory = "administer_directory"  # change the units and people of their subtree (管理员)
     administer_catalogue = "administer_catalogue"  # change the matters and the rules, export the whole (the city's)
+    amend_assessments = "amend_assessments"  # issue a corrected version of an assessment (the city's supervisors)
+
+
+def amends_assessments(actor: Actor, at_the_top: bool) -> bool:
+    """An issued assessment is corrected only by the city's supervisors, in the open (a new version, a reason)."""
+    return Role.supervisor in actor.roles and at_the_top
 
 
 def capabilities(actor: Actor, at_the_top: bool = False) -> list[Capability]:
@@ -241,6 +247,8 @@ def capabilities(actor: Actor, at_the_top: bool = False) -> list[Capability]:
         out.append(Capability.administer_directory)
         if at_the_top:
             out.append(Capability.administer_catalogue)
+    if amends_assessments(actor, at_the_top):
+        out.append(Capability.amend_assessments)
     return out
 
 

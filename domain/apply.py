@@ -332,7 +332,8 @@ def _rate(state: IssueState, task: Task, d: Decision, now: datetime) -> None:
     _done(state, task, d, now)
     state.ratings.append(RatingRecord(at=now, principal_id=d.actor.principal_id, unit_id=task.unit_id,
                                       as_role=task.rater or Rater.resident, rating=p.rating,
-                                      comment=p.comment, round=state.evaluation_round))
+                                      comment=p.comment, round=state.evaluation_round,
+                                      for_unit_id=task.for_unit_id if task.rater is Rater.whistler else None))
     finish_evaluation_if_done(state, now)
 
 

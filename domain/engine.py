@@ -349,7 +349,12 @@ def start_evaluation(state: IssueState, now: datetime) -> None:
                   principal_id=state.report.submitted_by, rater=Rater.resident)
     for follower in state.followers:
         ask_follower(state, follower, now)
-    if state.whistle is not None:
+    if state.whistle is not None and state.rules >= 3 and state.checked_in:
+        # seeds/002: the whistler is asked about each unit that reported for duty and took part
+        for unit in state.checked_in:
+            open_task(state, TaskKind.evaluate, state.whistle.unit_id, verifier_roles(state.whistle.level), window,
+                      now, rater=Rater.whistler, for_unit_id=unit)
+    elif state.whistle is not None:
         open_task(state, TaskKind.evaluate, state.whistle.unit_id, verifier_roles(state.whistle.level), window,
                   now, rater=Rater.whistler)
     finish_evaluation_if_done(state, now)

@@ -273,6 +273,7 @@ class RatingRecord(BaseModel):
     rating: Rating | None  # None: no answer within the window
     comment: str | None = None
     round: int = 1  # an issue reopened after review is evaluated again
+    for_unit_id: str | None = None  # the whistler's rating of one unit that took part (报到者; rules 3)
 
 
 class WhistleRecord(BaseModel):

@@ -226,7 +226,8 @@ def _evaluate_timeout(state: IssueState, task: Task, name: Mark, now: datetime) 
     _time_out(state, task, now, "no answer")
     state.ratings.append(RatingRecord(at=now, principal_id=task.principal_id, unit_id=task.unit_id,
                                       as_role=task.rater or Rater.resident, rating=None,
-                                      round=state.evaluation_round))
+                                      round=state.evaluation_round,
+                                      for_unit_id=task.for_unit_id if task.rater is Rater.whistler else None))
     finish_evaluation_if_done(state, now)
 
 

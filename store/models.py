@@ -230,6 +230,7 @@ class Rating(Base):
     rating: Mapped[str | None] = mapped_column(String(30))  # NULL: no answer within the window
     comment: Mapped[str | None] = mapped_column(Text)
     round: Mapped[int] = mapped_column(Integer)
+    for_unit_id: Mapped[str | None] = mapped_column(String(200))  # the whistler's rating of one unit (rules 3)
     epoch: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")  # see ProjectionBatch.epoch
 
 

@@ -145,7 +145,7 @@ def _ratings(session: Session, batch: ProjectionBatch) -> None:
         rec = r.rating
         values = dict(at=rec.at, principal_id=rec.principal_id, unit_id=rec.unit_id, as_role=rec.as_role,
                       rating=rec.rating.value if rec.rating else None, comment=rec.comment, round=rec.round,
-                      epoch=epoch)
+                      for_unit_id=rec.for_unit_id, epoch=epoch)
         held_epoch = held.get(r.ordinal)
         if held_epoch is None:
             new.append({"issue_id": issue_id, "ordinal": r.ordinal, **values})

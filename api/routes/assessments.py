@@ -35,7 +35,7 @@ from api.figure_tables import RATE_COLUMNS, fmt_rate
 from api.problems import COMMON_RESPONSES, Problem, invalid, temporal_unavailable
 from api.routes.stats import CSV
 from api.schemas import Text
-from domain.access import reads_statistics
+from domain.access import amends_assessments, reads_statistics
 from domain.organisation import Level, Role, UnitKind
 from store import assessments
 from store.assessments import AssessedLevel, Assessment
@@ -178,7 +178,7 @@ class AmendmentRequest(BaseModel):
              summary="Amend an issued assessment (city supervisors): a new version beside the old, with the reason")
 async def amend(assessment_id: Annotated[int, Path(ge=1, le=2**31 - 1)], body: AmendmentRequest, caller: CallerDep,
                 services: ServicesDep) -> Assessment:
-    if Role.supervisor not in caller.roles or not services.at_the_top(caller):
+    if not amends_assessments(caller.actor, services.at_the_top(caller)):
         raise Problem("not-permitted", "the city's supervisors amend assessments")
     bands = assessments.parse_bands(services.settings.assessment_bands)
 

@@ -1,5 +1,5 @@
 """An assessment is amended, never rewritten: each version is kept beside the ones before it; inquiries answered
-without dispatch are recorded apart from issues.
+without dispatch are recorded apart from issues; the whistler rates each unit that took part.
 
 Revision ID: 0015
 Revises: 0014
@@ -24,6 +24,8 @@ def upgrade() -> None:
         batch.add_column(sa.Column('reason', sa.Text(), nullable=True))
         batch.drop_constraint('uq_assessments', type_='unique')
         batch.create_unique_constraint('uq_assessments', ['period', 'level', 'district_id', 'version'])
+    with op.batch_alter_table('ratings') as batch:
+        batch.add_column(sa.Column('for_unit_id', sa.String(length=200), nullable=True))
     op.create_table(
         'inquiries',
         sa.Column('id', sa.String(length=64), primary_key=True),
@@ -41,6 +43,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index('ix_inquiries_unit_at', 'inquiries')
     op.drop_table('inquiries')
+    with op.batch_alter_table('ratings') as batch:
+        batch.drop_column('for_unit_id')
     with op.batch_alter_table('assessments') as batch:
         batch.drop_constraint('uq_assessments', type_='unique')
         batch.create_unique_constraint('uq_assessments', ['period', 'level', 'district_id'])

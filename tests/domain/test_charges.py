@@ -79,3 +79,19 @@ def test_an_issue_under_rules_2_keeps_what_it_recorded() -> None:
     for _ in range(3):
         _handle_and_return(p)
     assert [e.unit_id for e in p.state.events if e.kind == EventKind.escalated] == ["qh.hd.cy.c1.g1"]
+
+
+def test_the_whistler_rates_each_unit_that_took_part_and_not_one_that_declined() -> None:
+    p = PureIssue()
+    p.act("verify", "whistle", {"kind": "daily", "note": "n"})
+    p.act("approve_whistle", "approve")
+    p.act("dispatch", "route", {"unit_ids": [HEATING, STREET]})
+    p.act("report", "check_in", unit_id=HEATING)
+    p.act("report", "decline", {"reason": "not ours"}, unit_id=STREET)
+    p.act("handle", "complete", {"result": "fixed"})
+    p.act("verify_result", "accept")
+    asked = [t for t in p.state.open_tasks() if t.kind == "evaluate" and t.rater == "whistler"]
+    assert [t.for_unit_id for t in asked] == [HEATING]
+    p.act_on(asked[0].task_id, "rate", {"rating": "basically_satisfied"})
+    whistler = [r for r in p.state.ratings if r.as_role == "whistler"]
+    assert [(r.for_unit_id, r.rating) for r in whistler] == [(HEATING, "basically_satisfied")]

@@ -83,11 +83,13 @@ def _walk_with_batches() -> tuple[PureIssue, list[ProjectionBatch]]:
         lambda: p.act("assist", "complete", {"result": "r"}),
         lambda: p.act("handle", "complete", {"result": "r"}),
         lambda: p.act("verify_result", "accept"),
-        lambda: p.advance(timedelta(days=10)),  # nobody rates: "no answer" twice, and the issue closes
+        lambda: p.advance(timedelta(days=10)),  # nobody rates: "no answer" thrice, and the issue closes
     ]:
         step()
         cut()
-    assert p.state.status.value == "closed" and len(p.state.ratings) == 2
+    # the resident's silence, and the whistler's about each of the two units that took part
+    assert p.state.status.value == "closed" and len(p.state.ratings) == 3
+    assert sorted(r.for_unit_id or "" for r in p.state.ratings) == sorted(["", HEATING, STREET])
     return p, batches
 
 
@@ -114,7 +116,7 @@ def test_projection_is_idempotent_and_survives_out_of_order_delivery(db_url: str
     expected = _snapshot(in_order)
     assert [e[0] for e in expected["events"]] == list(range(1, p.state.next_seq))  # type: ignore[index]
     assert expected["issue"]["status"] == "closed" and expected["issue"]["last_seq"] == p.state.next_seq - 1  # type: ignore[index]
-    assert expected["ratings"] == [(1, None), (2, None)]
+    assert expected["ratings"] == [(1, None), (2, None), (3, None)]
 
     # again, every batch delivered twice, in a shuffled order, some a third time at the very end
     for b in batches:

@@ -134,8 +134,11 @@ def generate(seed: int = 11) -> Gen:
                             late=fate == "complete" and rng.random() < 0.2))
         if status == "closed":
             for o in range(rng.choice([0, 1, 1, 2, 3])):
+                role = rng.choice(["resident", "follower", "whistler"])
+                # from rules 3 the whistler rates each unit that took part (here, now and then one that did not)
+                rated_unit = rng.choice([None, *summoned]) if role == "whistler" else None
                 g.ratings.append(dict(issue=iid, ordinal=o + 1, at=closed_at - timedelta(minutes=5) if not edge
-                                      else at, as_role=rng.choice(["resident", "follower", "whistler"]),
+                                      else at, as_role=role, for_unit=rated_unit,
                                       rating=rng.choice(["satisfied", "basically_satisfied", "unsatisfied", None])))
         for seq in range(1, rng.choice([0, 0, 1, 3]) + 1):
             kind = rng.choice(["warning", "escalated", "urge", "returned_for_rework", "urge", "supervise"])
@@ -184,7 +187,8 @@ def load(url: str, g: Gen) -> None:
                               closed_by=None, late=t["late"], version_seq=1))
         for r in g.ratings:
             s.add(models.Rating(issue_id=r["issue"], ordinal=r["ordinal"], at=r["at"], principal_id=None, unit_id=None,
-                                as_role=r["as_role"], rating=r["rating"], comment=None, round=1))
+                                as_role=r["as_role"], rating=r["rating"], comment=None, round=1,
+                                for_unit_id=r["for_unit"]))
         for e in g.events:
             s.add(models.TimelineEvent(issue_id=e["issue"], seq=e["seq"], at=e["at"], step="handling", kind=e["kind"],
                                        actor_id=e.get("actor"), unit_id=e["unit"], task_id=e["task"], data=e["data"]))
@@ -243,7 +247,7 @@ def expected(g: Gen, unit: str, p: Period, policy: str, scope: Scope) -> Expecte
             rated.append((r["issue"], ok))
         if r["as_role"] in ("resident", "follower") and issue[r["issue"]]["grid"] in territory:
             territorial.append((r["issue"], ok))
-        if r["as_role"] == "whistler" and (r["issue"], unit) in took_part:
+        if r["as_role"] == "whistler" and (r["for_unit"] == unit if r["for_unit"] else (r["issue"], unit) in took_part):
             whistled.append((r["issue"], ok))
     voluntary = {t["id"] for t in tasks if t["kind"] == "dispatch" and t["outcome"] == "escalate"}
     task_unit = {t["id"]: t["unit"] for t in tasks}

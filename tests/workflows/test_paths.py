@@ -47,13 +47,18 @@ async def test_happy_path_through_all_seven_steps(ts_worker) -> None:
     view = await d.act("verify_result", "accept")
     assert view.step == "evaluation"
     assert {t.data["rater"] for t in view.open_tasks} == {"resident", "whistler"}
+    # the whistler is asked about each unit that reported for duty (seeds/002)
+    asked = sorted(t.data.get("for_unit_id") for t in view.open_tasks if t.data["rater"] == "whistler")
+    took_part = sorted([view.lead_unit_id or "", *view.co_unit_ids])
+    assert asked == took_part and len(asked) == 2
     view = await evaluate_all(d)
     assert view.status == "closed"
     rec = await result(d)
     assert [s.step for s in rec.steps] == ["discovery", "whistle", "report", "consultation", "handling",
                                           "feedback", "evaluation"]
     assert rec.resolution == "resolved" and rec.list_type == "immediate"
-    assert sorted(r.rating for r in rec.ratings) == ["satisfied", "satisfied"]
+    assert sorted(r.rating for r in rec.ratings) == ["satisfied"] * 3
+    assert sorted(r.for_unit_id or "" for r in rec.ratings) == sorted(["", *took_part])
     assert all(t.met_deadline for t in rec.tasks if t.status == "done")
     assert [e.seq for e in rec.events] == list(range(1, len(rec.events) + 1))
 
@@ -273,7 +278,7 @@ async def test_duplicate_follows_the_original_and_evaluates_it(ts_worker) -> Non
     await until_evaluation(original)
     view = await original.state()
     raters = sorted(t.data["rater"] for t in view.open_tasks if t.kind == "evaluate")
-    assert raters == ["follower", "resident", "whistler"]
+    assert raters == ["follower", "resident", "whistler", "whistler"]  # the whistler rates each unit that took part
 
 
 async def test_linking_to_a_closed_issue_is_refused(ts_worker) -> None:

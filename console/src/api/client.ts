@@ -254,6 +254,9 @@ export function createClient(options: ClientOptions) {
     /** The printable assessment: HTML, or with `pdf` the PDF, as a blob to open or save. */
     assessmentPrint: async (period: string, level: AssessmentLevel, pdf = false) =>
       (await send('GET', '/v1/assessments/print', { query: { period, level, format: pdf ? 'pdf' : 'html' } })).blob(),
+    /** Issue the figures as they stand now as the next version, with the reason (the city's supervisors). */
+    amendAssessment: (id: number, reason: string) =>
+      call('post', '/v1/assessments/{assessment_id}/amendments', { path: { assessment_id: id }, body: { reason } }),
 
     // --- the directory administered (管理员; supervisors read) --------------------------------------------------
     directoryVersions: (query: QueryOf<'/v1/directory/versions', 'get'> = {}) =>

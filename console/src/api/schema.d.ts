@@ -434,6 +434,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/assessments/{assessment_id}/amendments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Amend an issued assessment (city supervisors): a new version beside the old, with the reason */
+        post: operations["amend_v1_assessments__assessment_id__amendments_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/units": {
         parameters: {
             query?: never;
@@ -651,6 +668,24 @@ export interface paths {
         post?: never;
         /** Delete one of your saved searches */
         delete: operations["delete_filter_v1_saved_filters__filter_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/inquiries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Inquiries answered in your jurisdiction, newest first */
+        get: operations["list_inquiries_v1_inquiries_get"];
+        put?: never;
+        /** Record a question your grid, community or street answered without dispatch */
+        post: operations["record_v1_inquiries_post"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -982,6 +1017,11 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /** AmendmentRequest */
+        AmendmentRequest: {
+            /** Reason */
+            reason: string;
+        };
         /** AppliedOut */
         AppliedOut: {
             /**
@@ -1016,13 +1056,19 @@ export interface components {
          * AssessedLevel
          * @enum {string}
          */
-        AssessedLevel: "street" | "department";
+        AssessedLevel: "street" | "department" | "city_department";
         /** Assessment */
         Assessment: {
-            /** Period */
+            /**
+             * Period
+             * @description a quarter (2026-Q3) or a year (2026)
+             */
             period: string;
             level: components["schemas"]["AssessedLevel"];
-            /** District Id */
+            /**
+             * District Id
+             * @description the district assessed (for city_department, the city)
+             */
             district_id: string;
             /**
              * Provisional
@@ -1038,10 +1084,38 @@ export interface components {
             content_hash: string | null;
             /** Score Rates */
             score_rates: string[];
+            /**
+             * Required Rates
+             * @description the rates a complete row has
+             */
+            required_rates?: string[];
             /** Bands */
             bands: components["schemas"]["Band"][];
             /** Rows */
             rows: components["schemas"]["AssessmentRow"][];
+            /**
+             * Id
+             * @description this version's id, once issued (to amend it)
+             */
+            id?: number | null;
+            /**
+             * Version
+             * @description 1 as first issued; each amendment adds one
+             * @default 1
+             */
+            version: number;
+            /** Amended By */
+            amended_by?: string | null;
+            /**
+             * Reason
+             * @description why this version amends the one before
+             */
+            reason?: string | null;
+            /**
+             * History
+             * @description every version issued, oldest first
+             */
+            history?: components["schemas"]["Version"][];
         };
         /** AssessmentRow */
         AssessmentRow: {
@@ -1143,7 +1217,7 @@ export interface components {
          * @description What a principal may open, as the console's menu and pages ask the API (``/console/api/me``).
          * @enum {string}
          */
-        Capability: "inbox" | "issue_pages" | "file_reports" | "own_issues" | "statistics" | "audit" | "read_directory" | "administer_directory" | "administer_catalogue";
+        Capability: "inbox" | "issue_pages" | "file_reports" | "own_issues" | "statistics" | "audit" | "read_directory" | "administer_directory" | "administer_catalogue" | "amend_assessments";
         /** ChangeOut */
         ChangeOut: {
             kind: components["schemas"]["RecordKind"];
@@ -1326,6 +1400,53 @@ export interface components {
             overdue: boolean;
             /** Allowed Actions */
             allowed_actions: string[];
+        };
+        /** InquiryIn */
+        InquiryIn: {
+            /** Question */
+            question: string;
+            /** Answer */
+            answer: string;
+            /**
+             * Channel
+             * @description how the question came: a visit on patrol, the phone, online, at the desk
+             * @enum {string}
+             */
+            channel: "visit" | "phone" | "online" | "walk_in";
+            /**
+             * Matter Code
+             * @description the catalogue's matter, if any
+             */
+            matter_code?: string | null;
+        };
+        /** InquiryOut */
+        InquiryOut: {
+            /** Question */
+            question: string;
+            /** Answer */
+            answer: string;
+            /**
+             * Channel
+             * @description how the question came: a visit on patrol, the phone, online, at the desk
+             * @enum {string}
+             */
+            channel: "visit" | "phone" | "online" | "walk_in";
+            /**
+             * Matter Code
+             * @description the catalogue's matter, if any
+             */
+            matter_code?: string | null;
+            /** Id */
+            id: string;
+            /** Unit Id */
+            unit_id: string;
+            /** Principal Id */
+            principal_id: string;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
         };
         /**
          * IssueCreate
@@ -1731,12 +1852,12 @@ export interface components {
             score: number | null;
             /**
              * Complete
-             * @description the unit has every rate of the score; incomplete units rank after
+             * @description the unit has every rate the score requires; incomplete units rank after
              */
             complete: boolean;
             /**
              * Missing
-             * @description the score's rates the unit has no value for
+             * @description the score's required rates the unit has no value for
              */
             missing: string[];
             stats: components["schemas"]["UnitStats"];
@@ -1772,6 +1893,8 @@ export interface components {
              * @default 1
              */
             round: number;
+            /** For Unit Id */
+            for_unit_id?: string | null;
         };
         /**
          * RecordIn
@@ -2158,27 +2281,63 @@ export interface components {
             /** Unit Id */
             unit_id: string;
             period: components["schemas"]["Period"];
+            /** @description store/figures/tasks.py */
             received: components["schemas"]["Figure"];
+            /** @description store/figures/tasks.py */
             summoned: components["schemas"]["Figure"];
+            /** @description 响应率: store/figures/tasks.py */
             response_rate: components["schemas"]["Figure"];
+            /** @description 按时办结率: store/figures/tasks.py */
             on_time_handling_rate: components["schemas"]["Figure"];
+            /** @description 按时派单率: store/figures/tasks.py */
+            dispatch_on_time_rate?: components["schemas"]["Figure"];
+            /** @description 解决率: store/figures/led.py */
             resolution_rate: components["schemas"]["Figure"];
+            /** @description 满意率 of what the unit led: store/figures/ratings.py */
             satisfaction_rate: components["schemas"]["Figure"];
+            /** @description 吹哨者评价: store/figures/ratings.py */
             whistler_satisfaction_rate: components["schemas"]["Figure"];
-            /** @description 即查即办率: over the unit's territory; no denominator for departments */
+            /** @description 辖区满意率: store/figures/ratings.py */
+            territorial_satisfaction_rate?: components["schemas"]["Figure"];
+            /** @description 即查即办率 over the territory: store/figures/onsite.py */
             onsite_rate: components["schemas"]["Figure"];
-            /** @description 调解成功率 (三级七天): over the unit's territory */
+            /** @description 调解成功率 (三级七天) over the territory: store/figures/onsite.py */
             mediation_rate: components["schemas"]["Figure"];
+            /** @description 现场整改率 of patrol findings: store/figures/onsite.py */
+            rectification_rate?: components["schemas"]["Figure"];
+            /** @description store/figures/events.py */
             yellow: components["schemas"]["Figure"];
+            /** @description store/figures/events.py */
             red: components["schemas"]["Figure"];
+            /** @description store/figures/events.py */
             escalations: components["schemas"]["Figure"];
+            /** @description 催办: store/figures/events.py */
             urges: components["schemas"]["Figure"];
+            /** @description 退回重办: store/figures/events.py */
             reworks: components["schemas"]["Figure"];
-            /** List Shares */
+            /** @description 督办: store/figures/events.py */
+            supervisions?: components["schemas"]["Figure"];
+            /** @description 辖区受理: store/figures/volumes.py */
+            territory_received?: components["schemas"]["Figure"];
+            /** @description 辖区办结: store/figures/volumes.py */
+            territory_closed?: components["schemas"]["Figure"];
+            /** @description 辖区在办: store/figures/volumes.py */
+            territory_open?: components["schemas"]["Figure"];
+            /** @description 辖区超期: store/figures/volumes.py */
+            territory_overdue?: components["schemas"]["Figure"];
+            /** @description 回复咨询 (ids are the inquiries'): store/figures/volumes.py */
+            inquiries_answered?: components["schemas"]["Figure"];
+            /**
+             * List Shares
+             * @description store/figures/led.py
+             */
             list_shares: {
                 [key: string]: components["schemas"]["Figure"];
             };
-            /** Hours Held */
+            /**
+             * Hours Held
+             * @description store/figures/tasks.py
+             */
             hours_held: number;
         };
         /** ValidationError */
@@ -2193,6 +2352,33 @@ export interface components {
             input?: unknown;
             /** Context */
             ctx?: Record<string, never>;
+        };
+        /**
+         * Version
+         * @description One issued version of an assessment.
+         */
+        Version: {
+            /** Id */
+            id: number;
+            /** Version */
+            version: number;
+            /**
+             * Issued At
+             * Format: date-time
+             */
+            issued_at: string;
+            /** Content Hash */
+            content_hash: string;
+            /**
+             * Amended By
+             * @description who amended it (none for the version first issued)
+             */
+            amended_by: string | null;
+            /**
+             * Reason
+             * @description why it was amended
+             */
+            reason: string | null;
         };
         /** VersionOut */
         VersionOut: {
@@ -5020,9 +5206,9 @@ export interface operations {
     read_v1_assessments_get: {
         parameters: {
             query: {
-                /** @description the quarter, YYYY-Qn */
+                /** @description the quarter, YYYY-Qn, or the year, YYYY */
                 period: string;
-                /** @description street: the district's streets; department: its departments */
+                /** @description street: the district's streets; department: its departments; city_department: the city's own (name the city as district) */
                 level: components["schemas"]["AssessedLevel"];
                 /** @description default: the caller's district */
                 district?: string | null;
@@ -5138,9 +5324,9 @@ export interface operations {
     printable_v1_assessments_print_get: {
         parameters: {
             query: {
-                /** @description the quarter, YYYY-Qn */
+                /** @description the quarter, YYYY-Qn, or the year, YYYY */
                 period: string;
-                /** @description street: the district's streets; department: its departments */
+                /** @description street: the district's streets; department: its departments; city_department: the city's own (name the city as district) */
                 level: components["schemas"]["AssessedLevel"];
                 /** @description default: the caller's district */
                 district?: string | null;
@@ -5275,6 +5461,122 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Issued"][];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Not found or outside jurisdiction */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Wrong state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Temporal or the database is unreachable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description The issue did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    amend_v1_assessments__assessment_id__amendments_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                assessment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AmendmentRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Assessment"];
                 };
             };
             /** @description No valid token */
@@ -6870,6 +7172,235 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Not found or outside jurisdiction */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Wrong state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Temporal or the database is unreachable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description The issue did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    list_inquiries_v1_inquiries_get: {
+        parameters: {
+            query?: {
+                /** @description a unit and those below it */
+                unit?: string | null;
+                month?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InquiryOut"][];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Not permitted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Not found or outside jurisdiction */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Wrong state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Temporal or the database is unreachable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description The issue did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    record_v1_inquiries_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InquiryIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InquiryOut"];
+                };
             };
             /** @description No valid token */
             401: {

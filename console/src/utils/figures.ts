@@ -2,11 +2,13 @@
  * adds (the whistler's evaluation, the on-site rate) when they are there. */
 import type { Figure, UnitStats } from '@/api'
 
-export const RATE_KEYS = ['response_rate', 'on_time_handling_rate', 'resolution_rate', 'satisfaction_rate',
-  'whistler_satisfaction_rate', 'onsite_rate', 'mediation_rate'] as const
+export const RATE_KEYS = ['response_rate', 'on_time_handling_rate', 'dispatch_on_time_rate', 'resolution_rate',
+  'satisfaction_rate', 'whistler_satisfaction_rate', 'territorial_satisfaction_rate', 'onsite_rate',
+  'rectification_rate', 'mediation_rate'] as const
 export type RateKey = (typeof RATE_KEYS)[number]
 
-export const COUNT_KEYS = ['received', 'summoned', 'yellow', 'red', 'escalations', 'urges', 'reworks'] as const
+export const COUNT_KEYS = ['received', 'summoned', 'yellow', 'red', 'escalations', 'urges', 'supervisions', 'reworks',
+  'territory_received', 'territory_closed', 'territory_open', 'territory_overdue', 'inquiries_answered'] as const
 export type CountKey = (typeof COUNT_KEYS)[number]
 
 export function figure(stats: UnitStats | null | undefined, key: string): Figure | null {

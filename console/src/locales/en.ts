@@ -235,6 +235,7 @@ const en: Messages = {
       reminder: 'Reminder',
       warning: 'Warning',
       supervision: 'Supervision',
+      urge: 'Urged',
       escalation: 'Escalation',
       evaluation_request: 'Please evaluate',
       result: 'Result',

@@ -233,6 +233,7 @@ const zhCN = {
       reminder: '时限提醒',
       warning: '预警',
       supervision: '督办',
+      urge: '催办',
       escalation: '上报升级',
       evaluation_request: '请您评价',
       result: '办理结果',

@@ -81,9 +81,6 @@ class AssessmentActivities:
         now = req.now or datetime.now(UTC)
         if period.end > now:
             raise ValueError(f"{period.label} has not ended: it cannot be issued yet")
-        if req.now is not None and (due := self.due(period)) > now:
-            raise ValueError(f"the evidence of {period.label} is in at {due.isoformat()}: the evaluation windows "
-                             "are open until then")
         loaded = self.directory.get()
         organisation = loaded.organisation
         scope = Scope.of(organisation, loaded.catalogue, self.no_answer, now)

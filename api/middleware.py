@@ -3,6 +3,7 @@ and bind a request's log context."""
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 
@@ -117,6 +118,14 @@ class SecureHeaders:
         await self.app(scope, receive, with_headers)
 
 
+#: a personal codec endpoint's key is a credential: the logs say which endpoint, not whose key
+_PERSONAL_CODEC = re.compile(r"^/codec/s/[^/]+")
+
+
+def loggable(path: str) -> str:
+    return _PERSONAL_CODEC.sub("/codec/s/…", path)
+
+
 class RequestContext:
     """Binds ``request_id``, method and path for every log line of a request, and logs its outcome."""
 
@@ -147,10 +156,10 @@ class RequestContext:
             # Starlette's last-resort handler answers and then re-raises, and the server closes the
             # connection; answered here, the error ends with its 500 and the next request is served.
             if responding:  # the answer is under way: nothing more can be said on it
-                log.exception("unexpected_error_while_responding", path=scope.get("path"))
+                log.exception("unexpected_error_while_responding", path=loggable(scope.get("path", "")))
             else:
                 await unexpected_response(scope.get("path"))(scope, receive, send_with_id)
         finally:
-            log.info("request", method=scope["method"], path=scope["path"], status=status,
+            log.info("request", method=scope["method"], path=loggable(scope["path"]), status=status,
                      ms=round((time.perf_counter() - started) * 1000, 1))
             structlog.contextvars.clear_contextvars()

@@ -350,8 +350,9 @@ def start_evaluation(state: IssueState, now: datetime) -> None:
     for follower in state.followers:
         ask_follower(state, follower, now)
     if state.whistle is not None and state.rules >= 3 and state.checked_in:
-        # seeds/002: the whistler is asked about each unit that reported for duty and took part
-        for unit in state.checked_in:
+        # seeds/002: the whistler is asked about each unit that reported for duty and took part in the round whose
+        # result is evaluated (a hand-over may have made two of them one)
+        for unit in dict.fromkeys(state.checked_in):
             open_task(state, TaskKind.evaluate, state.whistle.unit_id, verifier_roles(state.whistle.level), window,
                       now, rater=Rater.whistler, for_unit_id=unit)
     elif state.whistle is not None:

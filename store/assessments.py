@@ -220,8 +220,12 @@ def amend(session: Session, version_id: int, fresh: Assessment, by: str, reason:
                          f"(id {current.id})")
     if _body(fresh) == _body(current):
         raise Unchanged(f"the figures are those of version {current.version}: there is nothing to amend")
-    with session.begin_nested():
-        _keep(session, fresh, now, current.version + 1, by, reason)
+    try:
+        with session.begin_nested():
+            _keep(session, fresh, now, current.version + 1, by, reason)
+    except IntegrityError:  # amended meanwhile by someone else: theirs is in force now
+        raise NotCurrent(f"version {current.version + 1} was issued meanwhile: read it, and amend it if need be") \
+            from None
     kept = stored(session, rec.district_id, AssessedLevel(rec.level), rec.period)
     assert kept is not None
     return kept

@@ -34,7 +34,8 @@ def temporal_command(settings: Settings) -> list[str]:
         "--db-filename", str(settings.data_dir / "temporal.db"),
         "--ip", host or "127.0.0.1", "--port", port,
         "--ui-port", str(settings.temporal_ui_port),
-        "--ui-codec-endpoint", f"{settings.api_url}/codec",  # the Web UI decrypts through the API
+        # no cluster-level codec endpoint: the Web UI sends it no credentials, so every decode would be refused;
+        # a city supervisor sets their personal endpoint (/codec/session) as the browser's own instead
         "--namespace", settings.temporal_namespace,
         "--log-level", "warn",
         *cli_flags(),

@@ -19,6 +19,8 @@ SCHEDULE_CRON = "0 1 1 1,4,7,10 *"
 SCHEDULED_AT = SearchAttributeKey.for_datetime("TemporalScheduledStartTime")
 #: runs started before this wait for nothing and issue the quarter alone
 WAITS_FOR_EVIDENCE = "assessment-waits-for-evidence"
+#: how many times a run waits for evidence that keeps moving later before it issues what it has
+MAX_WAITS = 10
 RETRY = RetryPolicy(maximum_interval=timedelta(minutes=5), non_retryable_error_types=["ValueError"])
 
 
@@ -35,9 +37,15 @@ class QuarterlyAssessment:
                 retry_policy=RETRY)
         plan = await workflow.execute_activity_method(
             AssessmentActivities.plan, req, start_to_close_timeout=timedelta(minutes=1), retry_policy=RETRY)
-        wait = plan.due - workflow.now()
-        if wait > timedelta(0):
+        # a scheduled run waits for the evidence; asked again after each wait, since a holiday published or a
+        # rule changed meanwhile can move it later (a run started on demand was checked by the API)
+        for _ in range(MAX_WAITS if req.period is None else 0):
+            wait = plan.due - workflow.now()
+            if wait <= timedelta(0):
+                break
             await workflow.sleep(wait, summary=f"until the evidence is in ({plan.due.isoformat()})")
+            plan = await workflow.execute_activity_method(
+                AssessmentActivities.plan, req, start_to_close_timeout=timedelta(minutes=1), retry_policy=RETRY)
         out: list[Issued] = []
         for period in plan.periods:
             out += await workflow.execute_activity_method(

@@ -40,7 +40,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.messages import ActionRequest, FollowerLink, Handover, IssueConfig, issue_workflow_id
     from domain.projection import ProjectionBatch, TaskSnapshot, projection_batch
-    from domain.state import CURRENT_RULES, IssueInput, IssueState, MatterContext, Status
+    from domain.state import IssueInput, IssueState, MatterContext, Status
     from domain.validation import Decision, check_visible, validate
     from domain.views import IssueRecord, IssueView
     from workflows import search_attributes as sa
@@ -125,7 +125,7 @@ class ResidentIssue:
             self._projects_locally = (self._projecting and not workflow.patched(REGULAR_PROJECTION_PATCH)
                                       and workflow.patched(LOCAL_PROJECTION_PATCH))
         if workflow.patched(RULES3_PATCH):
-            rules_version = CURRENT_RULES
+            rules_version = 3
         if self._state is None:
             try:
                 context = await self._lookup(IssueActivities.load_issue_context, inp.report, LOCAL_CONTEXT_PATCH)

@@ -149,8 +149,9 @@ async def issue_now(body: IssueRequest, caller: CallerDep, services: ServicesDep
     now = datetime.now(UTC)
     if quarter.end > now:
         raise invalid("period", f"{quarter.label} has not ended yet")
-    due = assessments.due_at(quarter, services.directory.get().directory.rules.assessment_after_working_days,
-                             services.calendar.is_workday)
+    due = await run_in_threadpool(
+        assessments.due_at, quarter, services.directory.get().directory.rules.assessment_after_working_days,
+        services.calendar.is_workday)
     if due > now:
         raise invalid("period", f"the evaluation windows of {quarter.label} close before "
                                 f"{due.astimezone(services.settings.tz):%Y-%m-%d %H:%M}: it is issued then")

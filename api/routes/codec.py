@@ -4,24 +4,33 @@ payloads here (DESIGN §9).
 ``POST /codec/decode`` takes and answers ``{"payloads": [...]}`` in protobuf's JSON form (there is no
 ``/codec/encode``: the Web UI only reads). Each decode is recorded: who, when, how many payloads, and the issues
 they speak of. The caller is a supervisor of the city, by ``Authorization: Bearer …`` (the CLI's ``--codec-auth``) or by
-the ``whistle_token`` cookie that ``POST /codec/session`` sets (the Web UI, with "include cross-origin
-credentials"). ``X-Namespace``, when sent, must be Whistle's namespace.
+the ``whistle_token`` cookie that ``POST /codec/session`` sets. ``X-Namespace``, when sent, must be Whistle's
+namespace.
+
+The Web UI as it ships sends neither: its cluster-level codec endpoint carries no credentials, and a browser may
+refuse a cross-site cookie. So signing in also answers a personal endpoint, ``/codec/s/<key>``, for the Web UI's
+browser-level codec setting: the key names the supervisor and when it expires, signed by this installation; the
+supervisor must still be a city supervisor in the directory at every decode, and the key never reaches a log.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 import contextlib
 import hashlib
+import hmac
 import re
+import time
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import structlog
-from fastapi import APIRouter, Body, Cookie, Header, Request, Response
+from fastapi import APIRouter, Body, Cookie, Header, Path, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 from google.protobuf.json_format import MessageToDict, ParseDict, ParseError
+from pydantic import BaseModel
 from temporalio.api.common.v1 import Payloads
 
 from api.deps import Caller, ServicesDep, caller_for_token
@@ -49,12 +58,66 @@ def _caller_may_decode(services: Any, request: Request, authorization: str | Non
     if not token:
         raise Problem("unauthenticated", "send Authorization: Bearer <token>, or sign in at POST /codec/session",
                       headers={"WWW-Authenticate": 'Bearer realm="whistle"'})
-    caller = caller_for_token(services, token, request)
+    return _may_decode(services, caller_for_token(services, token, request), namespace)
+
+
+def _may_decode(services: Any, caller: Caller, namespace: str | None) -> Caller:
     if not reads_payloads(caller.actor, services.at_the_top(caller)):
         raise Problem("not-permitted", "the codec endpoint is for the city's supervisors")
     if namespace not in (None, "", services.settings.temporal_namespace):
         raise Problem("not-permitted", f"namespace {namespace!r} is not Whistle's")
     return caller
+
+
+# --- the personal endpoint for the Web UI -------------------------------------------------------------------
+
+KEY_PATTERN = r"^[A-Za-z0-9_-]{1,300}\.[0-9]{1,12}\.[A-Za-z0-9_-]{43}$"
+
+
+def _link_key(services: Any) -> bytes:
+    """The key personal endpoints are signed with: derived from the installation's signing secret."""
+    return hashlib.sha256(b"whistle codec link\0" + services.settings.signing_secret().encode()).digest()
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def personal_key(services: Any, principal_id: str, expires: int) -> str:
+    """``<principal>.<expires>.<signature>``: who may decode through it, until when (epoch seconds)."""
+    body = f"{_b64(principal_id.encode())}.{expires}"
+    return f"{body}.{_b64(hmac.new(_link_key(services), body.encode(), hashlib.sha256).digest())}"
+
+
+def _caller_of_key(services: Any, key: str) -> Caller:
+    """The supervisor a personal endpoint's key names, if its signature holds and it has not expired; the
+    directory decides, at each decode, whether they may still read payloads."""
+    refused = Problem("unauthenticated", "this codec endpoint is not valid (expired, or not this installation's): "
+                                         "sign in again at /codec/session")
+    who, _, rest = key.partition(".")
+    expires, _, signature = rest.partition(".")
+    expected = hmac.new(_link_key(services), f"{who}.{expires}".encode(), hashlib.sha256).digest()
+    try:
+        if not hmac.compare_digest(_unb64(signature), expected) or int(expires) < time.time():
+            raise refused
+        principal_id = _unb64(who).decode()
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise refused from None
+    principal = services.organisation.principals.get(principal_id)
+    if principal is None or not principal.active:
+        raise Problem("not-in-directory", f"{principal_id!r} is not an active person of the directory")
+    return Caller(principal=principal, subtree=services.subtree(principal.unit_id))
+
+
+class CodecSession(BaseModel):
+    """What signing in gives: the Web UI's endpoint for this supervisor, and when it stops working."""
+
+    endpoint: str
+    expires_at: datetime
 
 
 def _payloads(body: dict[str, Any]) -> Payloads:
@@ -85,6 +148,18 @@ async def decode(body: PayloadsBody, services: ServicesDep, request: Request,
                  whistle_token: Annotated[str | None, Cookie()] = None,
                  x_namespace: Annotated[str | None, Header()] = None) -> dict[str, Any]:
     caller = _caller_may_decode(services, request, authorization, whistle_token, x_namespace)
+    return await _decode_for(services, caller, body)
+
+
+@router.post("/s/{key}/decode", summary="Decrypt payloads through a supervisor's personal endpoint (the Web UI)")
+async def decode_personal(body: PayloadsBody, services: ServicesDep,
+                          key: Annotated[str, Path(pattern=KEY_PATTERN, max_length=400)],
+                          x_namespace: Annotated[str | None, Header()] = None) -> dict[str, Any]:
+    caller = _may_decode(services, _caller_of_key(services, key), x_namespace)
+    return await _decode_for(services, caller, body)
+
+
+async def _decode_for(services: Any, caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
     decoded = await _run(services, body)
     issues = sorted(set(_ISSUE_ID.findall(_plain_text(decoded))))[:MAX_RECORDED_ISSUES]
     count = len(decoded.get("payloads", []))
@@ -114,15 +189,20 @@ def _plain_text(decoded: dict[str, Any]) -> str:
 
 SIGN_IN_PAGE = """<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>Whistle codec sign-in</title>
 <h1>解密登录 / Codec sign-in</h1>
-<p>Paste a supervisor's token (<code>whistle token supervisor@…</code>). The Temporal Web UI can then decrypt
-payloads through this API (tick "include cross-origin credentials" in its codec settings).</p>
+<p>Paste a city supervisor's token (<code>whistle token supervisor@…</code>) and sign in. You get your own codec
+endpoint for the Temporal Web UI: there, open the codec settings ("Codec Server", at the top of a page), choose
+"Use my browser setting and ignore Cluster-level setting", paste the endpoint, and apply.</p>
 <label for="t">Token</label> <input id="t" size="60" autocomplete="off"> <button id="go">Sign in</button>
 <p id="out" role="status"></p>
+<p><label for="endpoint">Your codec endpoint</label><br><input id="endpoint" size="90" readonly></p>
 <script>
 document.getElementById("go").onclick = async () => {
   const r = await fetch("session", {method: "POST", credentials: "include",
     headers: {Authorization: "Bearer " + document.getElementById("t").value.trim()}});
-  document.getElementById("out").textContent = r.ok ? "Signed in." : "Refused: " + r.status;
+  if (!r.ok) { document.getElementById("out").textContent = "Refused: " + r.status; return; }
+  const s = await r.json();
+  document.getElementById("endpoint").value = s.endpoint;
+  document.getElementById("out").textContent = "Signed in until " + s.expires_at + ".";
 };
 </script></html>"""
 
@@ -139,10 +219,10 @@ async def sign_in_page() -> HTMLResponse:
     return HTMLResponse(SIGN_IN_PAGE, headers={"Content-Security-Policy": SIGN_IN_POLICY})
 
 
-@router.post("/session", status_code=204, response_class=Response,
-             summary="Sign this browser in for the Web UI's codec calls (sets an HttpOnly cookie)")
-async def session(services: ServicesDep, request: Request,
-                  authorization: Annotated[str | None, Header()] = None) -> Response:
+@router.post("/session", response_model=CodecSession,
+             summary="Sign in for the Web UI's codec calls: your personal endpoint, and an HttpOnly cookie")
+async def session(services: ServicesDep, request: Request, response: Response,
+                  authorization: Annotated[str | None, Header()] = None) -> CodecSession:
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise Problem("unauthenticated", "send Authorization: Bearer <token>",
@@ -150,7 +230,9 @@ async def session(services: ServicesDep, request: Request,
     caller = caller_for_token(services, token, request)
     if not reads_payloads(caller.actor, services.at_the_top(caller)):
         raise Problem("not-permitted", "the codec endpoint is for the city's supervisors")
-    response = Response(status_code=204)
-    response.set_cookie(COOKIE, token, httponly=True, secure=True, samesite="none",
-                        max_age=int(services.settings.token_ttl_hours * 3600), path="/codec")
-    return response
+    ttl = int(services.settings.token_ttl_hours * 3600)
+    expires = int(time.time()) + ttl
+    response.set_cookie(COOKIE, token, httponly=True, secure=True, samesite="none", max_age=ttl, path="/codec")
+    key = personal_key(services, caller.id, expires)
+    return CodecSession(endpoint=f"{services.settings.api_url}/codec/s/{key}",
+                        expires_at=datetime.fromtimestamp(expires, UTC))

@@ -45,6 +45,7 @@ def downgrade() -> None:
     op.drop_table('inquiries')
     with op.batch_alter_table('ratings') as batch:
         batch.drop_column('for_unit_id')
+    op.execute("DELETE FROM assessments WHERE version > 1")  # amendments have no place in the old table
     with op.batch_alter_table('assessments') as batch:
         batch.drop_constraint('uq_assessments', type_='unique')
         batch.create_unique_constraint('uq_assessments', ['period', 'level', 'district_id'])

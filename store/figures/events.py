@@ -5,7 +5,7 @@
   timed out, or, after the last allowed return for rework, the lead whose work was returned; a dispatcher's own
   escalation of a matter beyond its level is not a failure and is not counted;
 - urges (催办) — a resident's or a supervisor's urge, and a supervisor's urge on a supervision task, charged to the
-  unit holding the late task (else the lead; see :func:`domain.apply.concerned_unit`);
+  unit holding the late task, else the lead, else the unit the issue waits on (:func:`domain.engine.concerned_task`);
 - returns for rework (退回重办) — charged to the lead whose result was returned;
 - supervisions (督办) — a supervisor's supervision notice, charged to the unit concerned, and the automatic one when
   a handling task goes red, charged to the late unit.

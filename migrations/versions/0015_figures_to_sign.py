@@ -38,9 +38,13 @@ def upgrade() -> None:
         sa.Column('matter_code', sa.String(length=100), nullable=True),
     )
     op.create_index('ix_inquiries_unit_at', 'inquiries', ['unit_id', 'at'])
+    issue_level = sa.text("kind IN ('urge', 'supervise') AND task_id IS NULL AND actor_id IS NOT NULL")
+    op.create_index('ix_events_issue_level', 'timeline_events', ['at'], postgresql_where=issue_level,
+                    sqlite_where=issue_level)
 
 
 def downgrade() -> None:
+    op.drop_index('ix_events_issue_level', 'timeline_events')
     op.drop_index('ix_inquiries_unit_at', 'inquiries')
     op.drop_table('inquiries')
     with op.batch_alter_table('ratings') as batch:

@@ -26,47 +26,52 @@ from domain.state import Color, EventKind
 from store import models
 from store.figures.counting import Figure, Measure, count, merged, of, tally, within
 from store.figures.period import Period
+from store.figures.scope import Scope
 
 ESCALATE = "escalate"  # a dispatch task's outcome when the dispatcher escalated it
 
 
-def event_figures(session: Session, units: Sequence[str], period: Period, with_ids: bool
+def event_figures(session: Session, units: Sequence[str], period: Period, scope: Scope, with_ids: bool
                   ) -> dict[str, dict[str, Figure]]:
     E, T, I = models.TimelineEvent, models.Task, models.Issue
     color = E.data["color"].as_string()
     by_unit = E.data["by_unit_id"].as_string()
     voluntary = exists().where(T.id == E.task_id, T.issue_id == E.issue_id, T.unit_id.in_(units),
                                T.kind == TaskKind.dispatch, T.outcome == ESCALATE)
-    issue_level = and_(E.task_id.is_(None), E.actor_id.is_not(None))
-    legacy_issue_level = and_(issue_level, E.kind.in_((EventKind.urge, EventKind.supervise)), by_unit.is_(None))
-    human_supervision = and_(E.kind == EventKind.supervise, E.actor_id.is_not(None))
+    # not a person's urge or supervision of the whole issue recorded before rules 3 (the data read only for those:
+    # the conditions are evaluated in this order)
+    charged = or_(E.task_id.is_not(None), E.actor_id.is_(None), by_unit.is_not(None))
+    urge, supervise = E.kind == EventKind.urge, E.kind == EventKind.supervise
     named = tally(session, lambda *c: select(*c).where(
-        E.unit_id.in_(units), within(E.at, period), ~legacy_issue_level,
+        E.unit_id.in_(units), within(E.at, period),
         E.kind.in_((EventKind.warning, EventKind.escalated, EventKind.urge, EventKind.returned_for_rework,
                     EventKind.supervise))), [E.unit_id], E.issue_id, {
             "yellow": Measure(and_(E.kind == EventKind.warning, color == Color.yellow)),
             "red": Measure(and_(E.kind == EventKind.warning, color == Color.red)),
             "escalations": Measure(and_(E.kind == EventKind.escalated, ~voluntary)),
-            "urges": Measure(E.kind == EventKind.urge),
+            "urges": Measure(and_(urge, charged)),
             "reworks": Measure(E.kind == EventKind.returned_for_rework),
-            "supervisions": Measure(human_supervision),
+            "supervisions": Measure(and_(supervise, E.actor_id.is_not(None), charged)),
         }, with_ids)
-    to_lead = or_(and_(E.unit_id.is_(None), E.kind.in_((EventKind.urge, EventKind.returned_for_rework))),
-                  legacy_issue_level)
-    led = tally(session, lambda *c: select(*c).join(I, I.id == E.issue_id).where(
-        I.lead_unit_id.in_(units), to_lead, within(E.at, period)), [I.lead_unit_id], E.issue_id, {
-            "urges": Measure(E.kind == EventKind.urge),
-            "reworks": Measure(E.kind == EventKind.returned_for_rework),
-            "supervisions": Measure(E.kind == EventKind.supervise)}, with_ids)
+    unnamed = tally(session, lambda *c: select(*c).join(I, I.id == E.issue_id).where(
+        I.lead_unit_id.in_(units), within(E.at, period), E.unit_id.is_(None),
+        E.kind.in_((EventKind.urge, EventKind.returned_for_rework))), [I.lead_unit_id], E.issue_id, {
+            "urges": Measure(urge), "reworks": Measure(E.kind == EventKind.returned_for_rework)}, with_ids)
+    # the condition of the index ix_events_issue_level, then what it leaves to read
+    earlier = tally(session, lambda *c: select(*c).join(I, I.id == E.issue_id).where(
+        E.kind.in_((EventKind.urge, EventKind.supervise)), E.task_id.is_(None), E.actor_id.is_not(None),
+        within(E.at, period), I.lead_unit_id.in_(units), E.unit_id.is_not(None), by_unit.is_(None)),
+        [I.lead_unit_id], E.issue_id, {"urges": Measure(urge), "supervisions": Measure(supervise)}, with_ids)
+    # the supervision a red warning opens is sent to the supervisor above the late unit: found there, by index
     red = tally(session, lambda *c: select(*c).join(T, and_(T.id == E.task_id, T.issue_id == E.issue_id)).where(
-        T.unit_id.in_(units), E.kind == EventKind.supervise, E.actor_id.is_(None), within(E.at, period)),
-        [T.unit_id], E.issue_id, {"supervisions": Measure(E.kind == EventKind.supervise)}, with_ids)
+        E.unit_id.in_(scope.supervisors_of(units)), supervise, E.actor_id.is_(None), within(E.at, period),
+        T.unit_id.in_(units)), [T.unit_id], E.issue_id, {"supervisions": Measure(supervise)}, with_ids)
     return {u: {
         "yellow": count(of(named, "yellow", u)),
         "red": count(of(named, "red", u)),
         "escalations": count(of(named, "escalations", u)),
-        "urges": count(merged(of(named, "urges", u), of(led, "urges", u))),
-        "reworks": count(merged(of(named, "reworks", u), of(led, "reworks", u))),
-        "supervisions": count(merged(merged(of(named, "supervisions", u), of(led, "supervisions", u)),
+        "urges": count(merged(merged(of(named, "urges", u), of(unnamed, "urges", u)), of(earlier, "urges", u))),
+        "reworks": count(merged(of(named, "reworks", u), of(unnamed, "reworks", u))),
+        "supervisions": count(merged(merged(of(named, "supervisions", u), of(earlier, "supervisions", u)),
                                      of(red, "supervisions", u))),
     } for u in units}

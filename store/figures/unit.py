@@ -67,7 +67,7 @@ def figures(session: Session, unit_ids: Collection[str], period: Period, scope: 
         task_figures(session, units, period, now, with_ids),
         led_figures(session, units, period, with_ids),
         rating_figures(session, units, period, scope, with_ids),
-        event_figures(session, units, period, with_ids),
+        event_figures(session, units, period, scope, with_ids),
         volume_figures(session, units, period, scope, now, with_ids),
     ]
     onsite, mediation = verification(session, units, period, scope, with_ids)

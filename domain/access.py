@@ -27,7 +27,7 @@ from pydantic import BaseModel
 from domain import errors
 from domain.actions import ISSUE_ACTIONS
 from domain.messages import Actor, Source
-from domain.organisation import STAFF_ROLES, Role
+from domain.organisation import STAFF_ROLES, Level, Role, Unit, UnitKind
 from domain.state import STEPS_BEFORE_HANDLING_ENDS, IssueState, Status, Step
 from domain.views import IssueView, TaskView, view
 
@@ -218,6 +218,16 @@ class Capability(StrEnum):
     administer_directory = "administer_directory"  # change the units and people of their subtree (管理员)
     administer_catalogue = "administer_catalogue"  # change the matters and the rules, export the whole (the city's)
     amend_assessments = "amend_assessments"  # issue a corrected version of an assessment (the city's supervisors)
+    answer_inquiries = "answer_inquiries"  # record a question answered without dispatch (a grid's to a street's)
+
+
+#: the territorial levels whose staff answer residents' questions themselves (回复咨询)
+ANSWERING_LEVELS = (Level.grid, Level.community, Level.street)
+
+
+def answers_inquiries(actor: Actor, unit: Unit) -> bool:
+    """The staff of a grid, a community or a street record the questions they answered without dispatch."""
+    return is_staff(actor) and unit.kind is UnitKind.territorial and unit.level in ANSWERING_LEVELS
 
 
 def amends_assessments(actor: Actor, at_the_top: bool) -> bool:
@@ -225,8 +235,9 @@ def amends_assessments(actor: Actor, at_the_top: bool) -> bool:
     return Role.supervisor in actor.roles and at_the_top
 
 
-def capabilities(actor: Actor, at_the_top: bool = False) -> list[Capability]:
-    """What ``actor`` may open; ``at_the_top``: their unit is the root of the organisation (the city)."""
+def capabilities(actor: Actor, at_the_top: bool = False, unit: Unit | None = None) -> list[Capability]:
+    """What ``actor`` may open; ``at_the_top``: their unit is the root of the organisation (the city); ``unit``:
+    their unit, for what depends on its level."""
     roles = set(actor.roles)
     out = []
     if is_staff(actor):
@@ -249,6 +260,8 @@ def capabilities(actor: Actor, at_the_top: bool = False) -> list[Capability]:
             out.append(Capability.administer_catalogue)
     if amends_assessments(actor, at_the_top):
         out.append(Capability.amend_assessments)
+    if unit is not None and answers_inquiries(actor, unit):
+        out.append(Capability.answer_inquiries)
     return out
 
 

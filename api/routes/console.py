@@ -132,7 +132,7 @@ def me(caller: CallerDep, services: ServicesDep) -> Me:
     org = services.organisation
     community = next((u for u in org.ancestors(caller.unit_id) if u.level is Level.community), None)
     return Me(**_described(org, caller.principal).model_dump(), community_id=community.id if community else None,
-              capabilities=capabilities(caller.actor, services.at_the_top(caller)))
+              capabilities=capabilities(caller.actor, services.at_the_top(caller), org.unit(caller.unit_id)))
 
 
 @router.get("/issues/{issue_id}/report", response_model=ReportOut,

@@ -22,15 +22,12 @@ from sqlalchemy import select
 from api.deps import CallerDep, ServicesDep, SessionDep
 from api.problems import COMMON_RESPONSES, Problem, invalid
 from api.schemas import Text
-from domain.access import is_staff
-from domain.organisation import Level, UnitKind
+from domain.access import answers_inquiries, is_staff
 from store import models
 from store.figures import Period
 
 router = APIRouter(prefix="/v1/inquiries", tags=["inquiries"], responses=COMMON_RESPONSES)
 
-#: the territorial levels that answer residents' questions themselves
-ANSWERING = (Level.grid, Level.community, Level.street)
 Channel = Literal["visit", "phone", "online", "walk_in"]
 
 
@@ -60,7 +57,7 @@ def _out(row: models.Inquiry) -> InquiryOut:
              summary="Record a question your grid, community or street answered without dispatch")
 def record(body: InquiryIn, caller: CallerDep, services: ServicesDep, session: SessionDep) -> InquiryOut:
     unit = services.organisation.unit(caller.unit_id)
-    if not is_staff(caller.actor) or unit.kind is not UnitKind.territorial or unit.level not in ANSWERING:
+    if not answers_inquiries(caller.actor, unit):
         raise Problem("not-permitted", "inquiries are recorded by the staff of a grid, a community or a street")
     if body.matter_code is not None and body.matter_code not in services.catalogue.matters:
         raise invalid("matter_code", f"no matter {body.matter_code!r} in the catalogue")

@@ -26,6 +26,8 @@ const routes: RouteRecordRaw[] = [
     meta: { capabilities: ['audit'], title: 'nav.audit' } },
   { path: '/search', name: 'search', component: () => import('@/views/SearchView.vue'),
     meta: { capabilities: ['inbox'], title: 'nav.search' } },
+  { path: '/inquiries', name: 'inquiries', component: () => import('@/views/InquiriesView.vue'),
+    meta: { capabilities: ['answer_inquiries'], title: 'nav.inquiries' } },
   { path: '/report', name: 'report', component: () => import('@/views/ReportView.vue'),
     meta: { capabilities: ['file_reports'], title: 'nav.report' } },
   { path: '/dashboard', name: 'dashboard', component: () => import('@/views/DashboardView.vue'),

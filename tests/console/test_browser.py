@@ -196,7 +196,9 @@ def test_one_issue_through_the_console(browser: Browser, base_url: str, shots: P
     # --- the grid worker verifies, rates as the whistler, and reports another issue from the map -------------------
     worker.open_issue(issue_id)
     worker.act("verify_result", "验收通过", expect_state="评价")
-    worker.act("evaluate", "提交评价", lambda f: f.get_by_text("满意", exact=True).click())
+    for unit in (HEATING, HOUSING):  # the whistler rates each unit that took part (seeds/002)
+        worker.act("evaluate", "提交评价", lambda f: f.get_by_text("满意", exact=True).click(), unit=f"关于：{unit}")
+        expect(worker.task("evaluate", "提交评价", f"关于：{unit}")).to_have_count(0)
     worker.menu("居事上报")
     page = worker.page
     page.get_by_role("combobox", name="事项", exact=True).click()
@@ -211,6 +213,13 @@ def test_one_issue_through_the_console(browser: Browser, base_url: str, shots: P
     worker.check_page("08-staff-report")
     page.get_by_role("button", name="提交上报").click()
     expect(page.get_by_test_id("report-created")).to_be_visible()
+    # a question answered on the spot, without dispatch: recorded, and counted apart from issues
+    worker.menu("回复咨询")
+    page.get_by_label("咨询内容").fill("独居老人补贴怎么申请？")
+    page.get_by_label("答复内容").fill("带身份证到社区服务站登记。")
+    page.get_by_role("button", name="登记", exact=True).click()
+    expect(page.get_by_test_id("inquiries")).to_contain_text("独居老人补贴怎么申请？")
+    worker.check_page("08b-inquiries")
     worker.close()
 
     # --- the resident evaluates on the phone and reads the community's board ----------------------------------------

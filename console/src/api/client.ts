@@ -52,6 +52,9 @@ export type VersionOut = Schemas['VersionOut']
 export type DiffOut = Schemas['DiffOut']
 export type ChangeOut = Schemas['ChangeOut']
 export type AppliedOut = Schemas['AppliedOut']
+/** A question answered without dispatch (回复咨询). */
+export type InquiryIn = Schemas['InquiryIn']
+export type InquiryOut = Schemas['InquiryOut']
 export type PrincipalOut = Schemas['PrincipalOut']
 export type SheetProblem = Schemas['SheetProblem']
 export type RecordKind = Schemas['RecordKind']
@@ -254,6 +257,8 @@ export function createClient(options: ClientOptions) {
     /** The printable assessment: HTML, or with `pdf` the PDF, as a blob to open or save. */
     assessmentPrint: async (period: string, level: AssessmentLevel, pdf = false) =>
       (await send('GET', '/v1/assessments/print', { query: { period, level, format: pdf ? 'pdf' : 'html' } })).blob(),
+    inquiries: (query: QueryOf<'/v1/inquiries', 'get'> = {}) => call('get', '/v1/inquiries', { query }),
+    recordInquiry: (body: InquiryIn) => call('post', '/v1/inquiries', { body }),
     /** Issue the figures as they stand now as the next version, with the reason (the city's supervisors). */
     amendAssessment: (id: number, reason: string) =>
       call('post', '/v1/assessments/{assessment_id}/amendments', { path: { assessment_id: id }, body: { reason } }),

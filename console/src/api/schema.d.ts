@@ -1234,7 +1234,7 @@ export interface components {
          * @description What a principal may open, as the console's menu and pages ask the API (``/console/api/me``).
          * @enum {string}
          */
-        Capability: "inbox" | "issue_pages" | "file_reports" | "own_issues" | "statistics" | "audit" | "read_directory" | "administer_directory" | "administer_catalogue" | "amend_assessments";
+        Capability: "inbox" | "issue_pages" | "file_reports" | "own_issues" | "statistics" | "audit" | "read_directory" | "administer_directory" | "administer_catalogue" | "amend_assessments" | "answer_inquiries";
         /** ChangeOut */
         ChangeOut: {
             kind: components["schemas"]["RecordKind"];

@@ -3,14 +3,13 @@ and bind a request's log context."""
 
 from __future__ import annotations
 
-import re
 import time
 import uuid
 
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.problems import Problem, problem_response, unexpected_response
+from api.problems import Problem, loggable, problem_response, unexpected_response
 
 log = structlog.get_logger("whistle.api")
 
@@ -116,14 +115,6 @@ class SecureHeaders:
             await problem_response(problem, scope.get("path"))(scope, receive, with_headers)
             return
         await self.app(scope, receive, with_headers)
-
-
-#: a personal codec endpoint's key is a credential: the logs say which endpoint, not whose key
-_PERSONAL_CODEC = re.compile(r"^/codec/s/[^/]+")
-
-
-def loggable(path: str) -> str:
-    return _PERSONAL_CODEC.sub("/codec/s/…", path)
 
 
 class RequestContext:

@@ -128,9 +128,19 @@ def field_errors(errs: Sequence[Mapping[str, Any]], prefix: Sequence[str | int] 
     return out
 
 
+#: a personal codec endpoint's key is a credential: logs and problem details say which endpoint, not whose key
+_PERSONAL_CODEC = re.compile(r"/codec/s/[^/]+")
+
+
+def loggable(path: str) -> str:
+    """``path`` with a personal codec endpoint's key left out."""
+    return _PERSONAL_CODEC.sub("/codec/s/…", path)
+
+
 def problem_response(problem: Problem, instance: str | None) -> JSONResponse:
     body = ProblemDetail(type=f"/problems/{problem.slug}", title=problem.title, status=problem.status,
-                         detail=problem.detail, instance=instance, errors=problem.errors, refusal=problem.refusal,
+                         detail=problem.detail, instance=loggable(instance) if instance else instance,
+                         errors=problem.errors, refusal=problem.refusal,
                          problems=problem.problems)
     return JSONResponse(body.model_dump(exclude_none=True), status_code=problem.status, media_type=MEDIA_TYPE,
                         headers=problem.headers)
@@ -161,7 +171,7 @@ async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
 
 def unexpected_response(path: str | None) -> JSONResponse:
     """A 500 problem for an error nobody expected (logged here, once, from within its ``except``)."""
-    log.exception("unexpected_error", path=path)
+    log.exception("unexpected_error", path=loggable(path or ""))
     return problem_response(Problem("internal", "the error was logged"), path)
 
 
@@ -203,7 +213,7 @@ async def _on_database(request: Request, exc: Exception) -> JSONResponse:
     if problem is None:
         return unexpected_response(request.url.path)
     cause = getattr(exc, "orig", None) or exc
-    log.warning("database_unavailable", path=request.url.path, error=type(cause).__name__)
+    log.warning("database_unavailable", path=loggable(request.url.path), error=type(cause).__name__)
     return problem_response(problem, request.url.path)
 
 

@@ -102,7 +102,9 @@ def _caller_of_key(services: Any, key: str) -> Caller:
     expires, _, signature = rest.partition(".")
     expected = hmac.new(_link_key(services), f"{who}.{expires}".encode(), hashlib.sha256).digest()
     try:
-        if not hmac.compare_digest(_unb64(signature), expected) or int(expires) < time.time():
+        # one spelling of the signature only (base64 ignores a last character's spare bits)
+        if (not hmac.compare_digest(_unb64(signature), expected) or _b64(expected) != signature
+                or int(expires) < time.time()):
             raise refused
         principal_id = _unb64(who).decode()
     except (binascii.Error, ValueError, UnicodeDecodeError):
@@ -110,6 +112,7 @@ def _caller_of_key(services: Any, key: str) -> Caller:
     principal = services.organisation.principals.get(principal_id)
     if principal is None or not principal.active:
         raise Problem("not-in-directory", f"{principal_id!r} is not an active person of the directory")
+    services.limiter.check(principal.id)  # as for a bearer token: the person's requests are counted
     return Caller(principal=principal, subtree=services.subtree(principal.unit_id))
 
 
@@ -230,9 +233,12 @@ async def session(services: ServicesDep, request: Request, response: Response,
     caller = caller_for_token(services, token, request)
     if not reads_payloads(caller.actor, services.at_the_top(caller)):
         raise Problem("not-permitted", "the codec endpoint is for the city's supervisors")
-    ttl = int(services.settings.token_ttl_hours * 3600)
-    expires = int(time.time()) + ttl
-    response.set_cookie(COOKIE, token, httponly=True, secure=True, samesite="none", max_age=ttl, path="/codec")
+    now = int(time.time())
+    # the endpoint lives no longer than the token it was given for
+    expires = min(now + int(services.settings.token_ttl_hours * 3600), int(services.tokens.expiry(token)))
+    response.set_cookie(COOKIE, token, httponly=True, secure=True, samesite="none", max_age=max(0, expires - now),
+                        path="/codec")
+    response.headers["Cache-Control"] = "no-store"  # the answer is a credential
     key = personal_key(services, caller.id, expires)
     return CodecSession(endpoint=f"{services.settings.api_url}/codec/s/{key}",
                         expires_at=datetime.fromtimestamp(expires, UTC))

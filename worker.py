@@ -9,7 +9,6 @@ import asyncio
 import contextlib
 import signal
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
 
 import structlog
 from temporalio.client import (
@@ -23,17 +22,16 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 from temporalio.worker import Worker
 
-from activities import IssueActivities, ReadModelActivities, WorkingCalendar, parse_overrides
+from activities import IssueActivities, ReadModelActivities
 from activities.assessment import AssessmentActivities, IssueQuarter
+from activities.calendar import working_calendar
 from activities.webhooks import WebhookActivities
 from core.logging import configure_logging
 from core.settings import Settings, get_settings
 from core.temporal import connect
 from store import webhooks
-from store.calendar import load_arrangements
 from store.db import SessionFactory, make_engine, session_factory, transaction
 from store.directory_cache import DirectoryCache
-from store.seed import load_calendar_overrides
 from workflows import DeliveryInput, QuarterlyAssessment, ResidentIssue, WebhookDelivery, delivery_workflow_id
 from workflows.assessment import SCHEDULE_CRON, SCHEDULE_ID
 from workflows.webhook import webhook_queue
@@ -42,17 +40,7 @@ log = structlog.get_logger("whistle.worker")
 
 
 def build_activities(settings: Settings, sessions: SessionFactory, directory: DirectoryCache) -> IssueActivities:
-    def overrides_from_db() -> dict[date, bool]:
-        with sessions() as session:
-            return load_calendar_overrides(session)
-
-    def arrangements_from_db() -> dict[int, dict[date, bool]]:
-        with sessions() as session:
-            return load_arrangements(session)
-
-    calendar = WorkingCalendar(parse_overrides(settings.calendar_overrides), settings.timezone,
-                               loader=overrides_from_db, arrangements=arrangements_from_db)
-    return IssueActivities(directory, calendar, settings.time_scale)
+    return IssueActivities(directory, working_calendar(settings, sessions), settings.time_scale)
 
 
 def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecutor,

@@ -23,6 +23,7 @@ import chinese_calendar  # type: ignore[import-untyped]  # the package ships no 
 import holidays
 import structlog
 
+from core.settings import Settings
 from domain.deadlines import (
     Deadline,
     DeadlineAnswer,
@@ -32,6 +33,9 @@ from domain.deadlines import (
     scale,
     working_seconds_between,
 )
+from store.calendar import load_arrangements
+from store.db import SessionFactory
+from store.seed import load_calendar_overrides
 
 log = structlog.get_logger(__name__)
 
@@ -188,3 +192,18 @@ class WorkingCalendar:
 
 def _utc(moment: datetime) -> datetime:
     return moment.astimezone(ZoneInfo("UTC"))
+
+
+def working_calendar(settings: Settings, sessions: SessionFactory) -> WorkingCalendar:
+    """The calendar as the worker and the API read it: the official one, corrected by the deployment's tables in
+    the read model and, winning over them, the settings."""
+    def overrides() -> dict[date, bool]:
+        with sessions() as session:
+            return load_calendar_overrides(session)
+
+    def arrangements() -> dict[int, dict[date, bool]]:
+        with sessions() as session:
+            return load_arrangements(session)
+
+    return WorkingCalendar(parse_overrides(settings.calendar_overrides), settings.timezone, loader=overrides,
+                           arrangements=arrangements)

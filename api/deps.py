@@ -7,7 +7,6 @@ import functools
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Annotated, Any
 
 import structlog
@@ -20,7 +19,7 @@ from sqlalchemy.orm import Session
 from starlette.requests import HTTPConnection
 from temporalio.client import Client
 
-from activities.calendar import WorkingCalendar, parse_overrides
+from activities.calendar import WorkingCalendar, working_calendar
 from api import network
 from api.auth import InvalidToken, TokenService
 from api.feed import NotificationFeed
@@ -29,12 +28,10 @@ from core.settings import Settings
 from domain.catalogue import Catalogue
 from domain.messages import Actor
 from domain.organisation import Organisation, Principal, Role
-from store.calendar import load_arrangements
 from store.db import SessionFactory
 from store.directory_cache import DirectoryCache, DirectoryEmpty, Loaded
 from store.figures import Scope
 from store.grids import CachedIndex, GridIndex, load_index
-from store.seed import load_calendar_overrides
 
 
 class RateLimiter:
@@ -92,17 +89,8 @@ class Services:
 
     @functools.cached_property
     def calendar(self) -> WorkingCalendar:
-        """The working calendar, as the worker reads it: the official one corrected by the deployment's tables."""
-        def overrides() -> dict[date, bool]:
-            with self.sessions() as session:
-                return load_calendar_overrides(session)
-
-        def arrangements() -> dict[int, dict[date, bool]]:
-            with self.sessions() as session:
-                return load_arrangements(session)
-
-        return WorkingCalendar(parse_overrides(self.settings.calendar_overrides), self.settings.timezone,
-                               loader=overrides, arrangements=arrangements)
+        """The working calendar, as the worker reads it (for when an assessment's evidence is in)."""
+        return working_calendar(self.settings, self.sessions)
 
     @functools.cached_property
     def proxies(self) -> tuple[network.Network, ...]:
@@ -247,6 +235,11 @@ def caller_for_token(services: Services, token: str, request: HTTPConnection) ->
     if not principal.active:
         raise Problem("not-in-directory", f"{principal.id} is deactivated (停用): ask your district's administrator "
                       "(管理员) to activate you again")
+    return counted_caller(services, principal)
+
+
+def counted_caller(services: Services, principal: Principal) -> Caller:
+    """``principal`` as the caller of this request, counted against their rate limit and named in its logs."""
     services.limiter.check(principal.id)
     structlog.contextvars.bind_contextvars(principal=principal.id)
     return Caller(principal=principal, subtree=services.subtree(principal.unit_id))

@@ -399,7 +399,7 @@ def _apply_issue_action(state: IssueState, d: Decision, now: datetime) -> None:
         task = concerned_task(state, now)
         unit = task.unit_id if task is not None else state.lead_unit_id
         record(state, now, EventKind(d.action), actor=who, unit_id=unit, task_id=task.task_id if task else None,
-               by_unit_id=d.actor.unit_id, roles=[r.value for r in task.roles] if task else [], **payload)
+               by_unit_id=d.actor.unit_id, **payload)
     else:
         record(state, now, EventKind(d.action), actor=who, unit_id=d.actor.unit_id, **payload)
     if d.action == "withdraw":

@@ -75,9 +75,8 @@ def notices_for(event: TimelineEvent, task_roles: Mapping[str, Sequence[Role]],
     # a person's urge or supervision (from rules 3; a supervision task's urge always): the unit concerned
     if kind in (EventKind.urge, EventKind.supervise) and unit and ("by_unit_id" in data or event.task_id):
         what = NoticeKind.urge if kind == EventKind.urge else NoticeKind.supervision
-        held = data.get("roles")
-        roles = [Role.leader, *(task_roles.get(event.task_id or "", ()) if not isinstance(held, list)
-                                else [Role(r) for r in held if r in Role.__members__])]
+        # the task an event names travels in its projection batch, with its roles
+        roles = [Role.leader, *task_roles.get(event.task_id or "", ())]
         return [Notice(audience=unit_role(unit, r), kind=what, text=str(data.get("note", "")))
                 for r in dict.fromkeys(roles)]
     if kind == EventKind.escalated and isinstance(data.get("to_unit_id"), str):

@@ -205,19 +205,14 @@ def _keep(session: Session, assessment: Assessment, now: datetime, version: int,
     session.flush()
 
 
-def amend(session: Session, version_id: int, fresh: Assessment, by: str, reason: str, now: datetime) -> Assessment:
-    """Issue ``fresh`` (the figures computed again) as the next version of the assessment whose version in force
-    is ``version_id``. Raises LookupError for no such version, :class:`NotCurrent` when a later version is in force,
+def amend(session: Session, version_id: int, current: Assessment, fresh: Assessment, by: str, reason: str,
+          now: datetime) -> Assessment:
+    """Issue ``fresh`` (the figures computed again) as the next version of ``current`` (as :func:`stored_by_id`
+    read it), if ``version_id`` is the version in force. Raises :class:`NotCurrent` when a later version is in force,
     :class:`Unchanged` when ``fresh`` says what it says. The caller commits."""
-    A = models.AssessmentRecord
-    rec = session.get(A, version_id)
-    if rec is None:
-        raise LookupError(f"no issued assessment {version_id}")
-    current = stored(session, rec.district_id, AssessedLevel(rec.level), rec.period)
-    assert current is not None and current.id is not None
-    if current.id != rec.id:
-        raise NotCurrent(f"version {rec.version} is not in force: amend version {current.version} "
-                         f"(id {current.id})")
+    if current.id != version_id:
+        asked = next((v.version for v in current.history if v.id == version_id), "?")
+        raise NotCurrent(f"version {asked} is not in force: amend version {current.version} (id {current.id})")
     if _body(fresh) == _body(current):
         raise Unchanged(f"the figures are those of version {current.version}: there is nothing to amend")
     try:
@@ -226,7 +221,7 @@ def amend(session: Session, version_id: int, fresh: Assessment, by: str, reason:
     except IntegrityError:  # amended meanwhile by someone else: theirs is in force now
         raise NotCurrent(f"version {current.version + 1} was issued meanwhile: read it, and amend it if need be") \
             from None
-    kept = stored(session, rec.district_id, AssessedLevel(rec.level), rec.period)
+    kept = stored(session, current.district_id, current.level, current.period)
     assert kept is not None
     return kept
 

@@ -192,7 +192,7 @@ async def amend(assessment_id: Annotated[int, Path(ge=1, le=2**31 - 1)], body: A
                                         current.district_id, current.level,
                                         _quarter(services, current.period), bands)
             try:
-                kept = assessments.amend(session, assessment_id, fresh, caller.principal.id, body.reason,
+                kept = assessments.amend(session, assessment_id, current, fresh, caller.principal.id, body.reason,
                                          datetime.now(UTC))
             except (assessments.NotCurrent, assessments.Unchanged) as exc:
                 raise Problem("wrong-state", str(exc)) from None

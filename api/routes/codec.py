@@ -33,7 +33,7 @@ from google.protobuf.json_format import MessageToDict, ParseDict, ParseError
 from pydantic import BaseModel
 from temporalio.api.common.v1 import Payloads
 
-from api.deps import Caller, ServicesDep, caller_for_token
+from api.deps import Caller, ServicesDep, caller_for_token, counted_caller
 from api.problems import COMMON_RESPONSES, Problem, invalid
 from domain.access import reads_payloads
 from store import models
@@ -112,8 +112,7 @@ def _caller_of_key(services: Any, key: str) -> Caller:
     principal = services.organisation.principals.get(principal_id)
     if principal is None or not principal.active:
         raise Problem("not-in-directory", f"{principal_id!r} is not an active person of the directory")
-    services.limiter.check(principal.id)  # as for a bearer token: the person's requests are counted
-    return Caller(principal=principal, subtree=services.subtree(principal.unit_id))
+    return counted_caller(services, principal)  # as for a bearer token: the person's requests are counted
 
 
 class CodecSession(BaseModel):
@@ -230,9 +229,7 @@ async def session(services: ServicesDep, request: Request, response: Response,
     if scheme.lower() != "bearer" or not token:
         raise Problem("unauthenticated", "send Authorization: Bearer <token>",
                       headers={"WWW-Authenticate": 'Bearer realm="whistle"'})
-    caller = caller_for_token(services, token, request)
-    if not reads_payloads(caller.actor, services.at_the_top(caller)):
-        raise Problem("not-permitted", "the codec endpoint is for the city's supervisors")
+    caller = _may_decode(services, caller_for_token(services, token, request), None)
     now = int(time.time())
     # the endpoint lives no longer than the token it was given for
     expires = min(now + int(services.settings.token_ttl_hours * 3600), int(services.tokens.expiry(token)))

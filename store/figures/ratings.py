@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from domain.actions import TaskKind
 from domain.state import Rater, TaskStatus
 from store import models
-from store.figures.counting import Figure, Measure, Tallies, merged, of, rate, tally, within
+from store.figures.counting import NO_RATE, Figure, Measure, Tallies, merged, of, rate, tally, within
 from store.figures.period import Period
 from store.figures.scope import Scope
 from store.figures.tasks import CHECK_IN
@@ -68,5 +68,5 @@ def rating_figures(session: Session, units: Sequence[str], period: Period, scope
         "whistler_satisfaction_rate": rate(merged(of(of_issue, "satisfied", u), of(of_unit, "satisfied", u)),
                                            merged(of(of_issue, "rated", u), of(of_unit, "rated", u))),
         "territorial_satisfaction_rate": (rate(of(territorial, "satisfied", u), of(territorial, "rated", u))
-                                          if has_territory(u, scope) else Figure(denominator=None)),
+                                          if has_territory(u, scope) else NO_RATE),
     } for u in units}

@@ -33,6 +33,27 @@ async def test_a_walk_tells_each_unit_and_the_resident_once(api: Api) -> None:
                 if n["issue_id"] == w.issue_id]
 
 
+async def test_an_urge_and_a_supervision_reach_the_unit_holding_the_task(api: Api) -> None:
+    """Through the worker's projection: the urged task travels in the batch with its roles, so the lead's leader and
+    handlers hear of the resident's urge, and its leader of the supervisor's 督办 (rules 3)."""
+    w = await walk_to_handling(api)
+    urged = await api.post(f"/v1/issues/{w.issue_id}/actions", RESIDENT,
+                           {"action": "urge", "data": {"note": "还是不热"}})
+    assert urged.status_code == 200, urged.text
+    told = await api.post(f"/v1/issues/{w.issue_id}/actions", "supervisor@qh.hd",
+                          {"action": "supervise", "data": {"note": "周五前办结"}})
+    assert told.status_code == 200, told.text
+    await api.settled(w.issue_id)
+    for who, kinds in (("handler@qh.hd.dept.heating", {"urge"}),
+                       ("leader@qh.hd.dept.heating", {"urge", "supervision"})):
+        mine = {n["kind"] for n in (await api.get("/v1/notifications", who)).json()["items"]
+                if n["issue_id"] == w.issue_id}
+        assert kinds <= mine, (who, mine)
+    urger = [n for n in (await api.get("/v1/notifications", f"grid_worker@{GRID}")).json()["items"]
+             if n["issue_id"] == w.issue_id and n["kind"] == "urge"]
+    assert not urger  # the urger's own grid is not the one charged
+
+
 async def test_marking_read_moves_them_behind_the_unread(api: Api) -> None:
     w = await walk_to_handling(api)
     await api.settled(w.issue_id)

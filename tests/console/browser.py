@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Browser, ConsoleMessage, Locator, Page, expect
+from playwright.sync_api import Browser, ConsoleMessage, Locator, Page, expect, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -31,6 +31,15 @@ LANGUAGES = ("zh-CN", "en")
 #: reviewing the console, not for the checks, so ``make test`` leaves them out
 SCREENSHOTS = os.environ.get("WHISTLE_SCREENSHOTS", "") not in ("", "0")
 TIMEOUT_MS = 20_000
+
+
+@contextmanager
+def chromium() -> Iterator[Browser]:
+    """Debian's Chromium, headless, driven by Playwright (its own browser download does not work here)."""
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
 
 
 @dataclass

@@ -25,13 +25,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.console.browser import CHROMIUM, CHROMIUM_ARGS, ROOT, SCREENSHOTS, Console, Problems, wait_until
+from tests.console.browser import CHROMIUM, ROOT, SCREENSHOTS, Console, Problems, chromium, wait_until
 
 if not CHROMIUM.exists():
     pytest.fail("Debian's Chromium is missing: `make test` installs it (apt-get install chromium)",
                 pytrace=False)
 
-from playwright.sync_api import Browser, Locator, expect, sync_playwright
+from playwright.sync_api import Browser, Locator, expect
 
 from domain.directory_check import validated
 from store.directory_files import read_json, to_workbook
@@ -63,10 +63,8 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")

@@ -35,7 +35,7 @@ def test_a_residents_urge_is_charged_to_the_late_lead_and_tells_it() -> None:
     urge = _issue_act(p, "urge", RESIDENT, {"note": "still cold"})
     assert (urge.kind, urge.unit_id, urge.task_id) == (EventKind.urge, HEATING, handle.task_id)
     assert urge.data["by_unit_id"] == principal(p.org, RESIDENT).unit_id  # who urged, kept beside
-    told = notices_for(urge, {}, [RESIDENT])
+    told = notices_for(urge, {handle.task_id: handle.roles}, [RESIDENT])
     assert {(n.audience, n.kind) for n in told} == {(f"unit:{HEATING}:leader", NoticeKind.urge),
                                                     (f"unit:{HEATING}:handler", NoticeKind.urge)}
 
@@ -46,7 +46,9 @@ def test_an_urge_before_handling_goes_to_the_unit_the_issue_waits_on() -> None:
     p.act("approve_whistle", "approve")
     urge = _issue_act(p, "urge", SUPERVISOR, {"note": "route it"})
     assert urge.unit_id == STREET and urge.task_id == p.open("dispatch").task_id  # the street's dispatcher
-    assert {n.audience for n in notices_for(urge, {}, [])} == {f"unit:{STREET}:leader", f"unit:{STREET}:dispatcher"}
+    dispatch = p.open("dispatch")
+    told = notices_for(urge, {dispatch.task_id: dispatch.roles}, [])
+    assert {n.audience for n in told} == {f"unit:{STREET}:leader", f"unit:{STREET}:dispatcher"}
 
 
 def test_a_supervisors_supervision_reaches_the_unit_concerned() -> None:
@@ -54,7 +56,7 @@ def test_a_supervisors_supervision_reaches_the_unit_concerned() -> None:
     _walk_to_handling(p)
     notice = _issue_act(p, "supervise", SUPERVISOR, {"note": "督办: report by Friday"})
     assert notice.unit_id == HEATING and notice.data["by_unit_id"] == "qh.hd"
-    told = notices_for(notice, {}, [])
+    told = notices_for(notice, {t.task_id: t.roles for t in p.state.open_tasks()}, [])
     assert told and all(n.kind is NoticeKind.supervision for n in told)
     assert f"unit:{HEATING}:leader" in {n.audience for n in told}
 

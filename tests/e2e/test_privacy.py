@@ -12,6 +12,7 @@ import httpx
 from temporalio.client import Client
 
 from core.temporal import PLAIN_CONVERTER
+from tests.e2e.readable import readable
 
 CANARIES = {
     "name": "金丝雀王五Canary",
@@ -26,27 +27,6 @@ def _report() -> dict[str, object]:
     return {"title": "楼上漏水", "description": CANARIES["description"], "matter_code": "water.sewer_blocked",
             "grid_id": "qh.hd.cy.c1.g1", "address": CANARIES["address"],
             "reporter": {"name": CANARIES["name"], "phone": CANARIES["phone"]}}
-
-
-def _readable(audit: object) -> str:
-    """An audit's text with every payload's data (base64) decoded, as a person reading it would see it."""
-    out: list[str] = []
-
-    def walk(node: object) -> None:
-        if isinstance(node, dict):
-            data = node.get("data")
-            if isinstance(data, str) and isinstance(node.get("metadata"), dict):
-                out.append(base64.b64decode(data).decode("utf-8", errors="replace"))
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-        elif isinstance(node, str):
-            out.append(node)
-
-    walk(audit)
-    return "\n".join(out)
 
 
 def _found_in(data_dir: Path) -> list[tuple[str, str]]:
@@ -103,8 +83,8 @@ async def test_canaries_are_nowhere_but_the_codec_endpoint_decodes_them_for_supe
         city = await http.get(f"/v1/issues/{issue_id}/audit", headers=stack.auth("supervisor@qh"))
         district = await http.get(f"/v1/issues/{issue_id}/audit", headers=stack.auth("supervisor@qh.hd"))
         assert city.status_code == district.status_code == 200
-        assert CANARIES["name"] in _readable(city.json()) and CANARIES["phone"] in _readable(city.json())
-        seen = _readable(district.json())
+        assert CANARIES["name"] in readable(city.json()) and CANARIES["phone"] in readable(city.json())
+        seen = readable(district.json())
         assert CANARIES["address"] in seen and CANARIES["name"] not in seen and CANARIES["phone"] not in seen
         assert (await http.post("/codec/decode", json=body)).status_code == 401
         # the Web UI's way: a cookie, and the CORS answer for its origin

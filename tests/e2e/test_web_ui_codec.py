@@ -5,11 +5,8 @@ is refused an endpoint and reads nothing. ``temporal workflow show`` decodes thr
 
 from __future__ import annotations
 
-import base64
-import contextlib
 import json
 import subprocess
-import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -18,12 +15,13 @@ import httpx
 import pytest
 
 from core.binaries import temporal_cli
-from tests.console.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.console.browser import CHROMIUM, chromium
+from tests.e2e.readable import readable
 
 if not CHROMIUM.exists():
     pytest.fail("Debian's Chromium is missing: `make test` installs it (apt-get install chromium)", pytrace=False)
 
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 SUPERVISOR, RESIDENT = "supervisor@qh", "resident1@qh.hd.cy.c1.g1"
 COULD_NOT_CONNECT = "Codec Server could not connect"
@@ -31,10 +29,8 @@ COULD_NOT_CONNECT = "Codec Server could not connect"
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")
@@ -101,13 +97,17 @@ def test_a_resident_gets_no_endpoint_and_reads_nothing(stack: Any, browser: Brow
     ui = f"http://127.0.0.1:{stack.env['WHISTLE_TEMPORAL_UI_PORT']}"
     context = browser.new_context()
     page = context.new_page()
+    decodes: list[int] = []
+    page.on("response", lambda r: decodes.append(r.status) if r.url.endswith("/decode?preserveStorageRefs=true")
+            else None)
     assert _sign_in(page, stack, RESIDENT) == ""
     expect(page.locator("#out")).to_have_text("Refused: 403")
     _use_endpoint(page, ui, f"{stack.url}/codec")  # the API's own endpoint, without a supervisor's credentials
     for tab in (None, "history"):
         _workflow_page(page, ui, issue_id, tab)
-        time.sleep(2)  # give a decode every chance to come back
+        expect(page.get_by_text(COULD_NOT_CONNECT).first).to_be_attached(timeout=30_000)  # the UI asked, in vain
         assert marker not in page.content()
+    assert decodes and set(decodes) == {401}, decodes
     context.close()
 
 
@@ -121,26 +121,7 @@ def test_temporal_workflow_show_decodes_through_the_endpoint(stack: Any, issue: 
                   ["--codec-endpoint", f"{stack.url}/codec", "--codec-auth",
                    f"Bearer {stack.tokens.issue(SUPERVISOR)}"]):
         out = subprocess.run([*base, *codec], capture_output=True, text=True, timeout=60, check=True).stdout
-        assert marker in _readable(out), codec[:2]
+        assert marker in readable(json.loads(out)), codec[:2]
     plain = subprocess.run(base, capture_output=True, text=True, timeout=60, check=True).stdout
-    assert marker not in _readable(plain)
+    assert marker not in readable(json.loads(plain))
 
-
-def _readable(text: str) -> str:
-    """The command's output with every base64 payload decoded, as a person reading it would see it."""
-    out = [text]
-
-    def walk(node: object) -> None:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if key == "data" and isinstance(value, str):
-                    with contextlib.suppress(ValueError):
-                        out.append(base64.b64decode(value).decode("utf-8", errors="replace"))
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    with contextlib.suppress(ValueError):
-        walk(json.loads(text))
-    return "\n".join(out)

@@ -481,7 +481,6 @@ const en: Messages = {
     hash: 'content hash',
     grade: 'Grade',
     title: 'Quarterly assessment',
-    notice: 'The quarterly assessment API does not exist yet: this is the ranking per quarter from the statistics API, for reference only — no grades, not an issued assessment.',
     quarter: 'Quarter',
     streets: 'Streets',
     departments: 'Departments',

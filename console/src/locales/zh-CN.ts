@@ -479,7 +479,6 @@ const zhCN = {
     hash: '内容校验',
     grade: '等级',
     title: '季度考核',
-    notice: '季度考核接口尚未提供：以下为按季度的单位排名（来自统计接口），仅供参考，不含等级，也不是已发布的考核结果。',
     quarter: '季度',
     streets: '街道',
     departments: '职能部门',

@@ -1,5 +1,5 @@
-"""Grids on the map (一张图): their shapes in the read model, a point's grid, and replacing a district's grids
-from a GeoJSON file.
+"""Grids on the map (一张图): their shapes in the read model with their issues counted, a point's grid, the grid
+a report is placed in, and replacing a district's grids from a GeoJSON file.
 
 A point finds its grid through a spatial index (shapely's STRtree). A point on the shared edge of two grids
 belongs to the one listed first by id; a point outside every grid is refused (:class:`OutsideEveryGrid`).
@@ -13,7 +13,8 @@ import json
 import math
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from shapely import STRtree
@@ -21,7 +22,7 @@ from shapely.geometry import Point, mapping, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
 from shapely.validation import explain_validity
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from domain.organisation import Level, Organisation, UnitKind
@@ -95,11 +96,66 @@ class CachedIndex:
             return self._index
 
 
+@dataclass(frozen=True)
+class IssueCounts:
+    """A grid's issues on the map: open (of them, overdue) and closed."""
+
+    open: int
+    overdue: int
+    closed: int
+
+
+def shapes_of(session: Session, grid_ids: Collection[str]) -> Sequence[models.GridShape]:
+    """The shapes stored for these grids (a grid without one is left out)."""
+    return session.scalars(select(models.GridShape).where(models.GridShape.grid_id.in_(grid_ids))).all()
+
+
+def issue_counts(session: Session, grid_ids: Collection[str]) -> dict[str, IssueCounts]:
+    """Each grid's issues counted, for the grids that have any."""
+    I = models.Issue
+    rows = session.execute(
+        select(I.grid_id,
+               func.sum(case((I.status == "open", 1), else_=0)).label("open"),
+               func.sum(case(((I.status == "open") & I.overdue, 1), else_=0)).label("overdue"),
+               func.sum(case((I.status != "open", 1), else_=0)).label("closed"))
+        .where(I.grid_id.in_(grid_ids)).group_by(I.grid_id))
+    return {r.grid_id: IssueCounts(open=int(r.open), overdue=int(r.overdue), closed=int(r.closed)) for r in rows}
+
+
+# --- placing a report ----------------------------------------------------------------------------------
+
+
+class NotAGrid(LookupError):
+    """Raised when a report is placed in a unit that is not a grid of the organisation (or in no unit at all)."""
+
+    def __init__(self, grid_id: str | None) -> None:
+        super().__init__(f"{grid_id!r} is not a grid")
+        self.grid_id = grid_id
+
+
+def is_grid(org: Organisation, unit_id: str) -> bool:
+    """Is ``unit_id`` a grid of the organisation's territory?"""
+    unit = org.units.get(unit_id)
+    return unit is not None and unit.level is Level.grid and unit.kind is UnitKind.territorial
+
+
+def report_grid(org: Organisation, index: Callable[[], GridIndex], grid_id: str | None,
+                point: tuple[float, float] | None) -> str:
+    """The grid a report is placed in: the one it names, else the one holding its ``point`` (longitude,
+    latitude; ``index`` is asked only then). :class:`OutsideEveryGrid` for a point in no grid, :class:`NotAGrid`
+    when the grid is not one of the organisation's (or neither is given)."""
+    if grid_id is None and point is not None:
+        grid_id = index().find(*point)
+    if grid_id is None or not is_grid(org, grid_id):
+        raise NotAGrid(grid_id)
+    return grid_id
+
+
 # --- writing shapes ------------------------------------------------------------------------------------
 
 
 def district_grids(org: Organisation, district_id: str) -> set[str]:
-    return {u.id for u in org.subtree(district_id) if u.level is Level.grid and u.kind is UnitKind.territorial}
+    return {u.id for u in org.subtree(district_id) if is_grid(org, u.id)}
 
 
 def check_collection(collection: Any, org: Organisation) -> tuple[str, dict[str, BaseGeometry]]:
@@ -111,8 +167,7 @@ def check_collection(collection: Any, org: Organisation) -> tuple[str, dict[str,
     shapes: dict[str, BaseGeometry] = {}
     for n, feature in enumerate(collection["features"], start=1):
         grid_id = (feature.get("properties") or {}).get("grid_id") if isinstance(feature, dict) else None
-        unit = org.units.get(grid_id) if isinstance(grid_id, str) else None
-        if unit is None or unit.level is not Level.grid or unit.kind is not UnitKind.territorial:
+        if not isinstance(grid_id, str) or not is_grid(org, grid_id):
             problems.append(f"feature {n}: properties.grid_id {grid_id!r} is not a grid of this organisation")
             continue
         if grid_id in shapes:
@@ -126,7 +181,7 @@ def check_collection(collection: Any, org: Organisation) -> tuple[str, dict[str,
         if geometry.geom_type not in ("Polygon", "MultiPolygon") or not geometry.is_valid:
             problems.append(f"grid {grid_id}: not a valid polygon ({explain_validity(geometry)})")
             continue
-        shapes[unit.id] = geometry
+        shapes[grid_id] = geometry
     if problems:
         raise GridFileError(problems)
     districts = {_district_of(org, g) for g in shapes}

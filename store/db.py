@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 SessionFactory = sessionmaker[Session]
@@ -54,3 +54,9 @@ def session_factory(engine: Engine) -> SessionFactory:
 def transaction(factory: SessionFactory) -> Iterator[Session]:
     with factory() as session, session.begin():
         yield session
+
+
+def ping(factory: SessionFactory) -> None:
+    """One round trip to the database; raises whatever the driver raises when it does not answer."""
+    with factory() as session:
+        session.execute(text("SELECT 1"))

@@ -36,7 +36,7 @@ from temporalio.api.common.v1 import Payloads
 from api.deps import Caller, ServicesDep, caller_for_token, counted_caller
 from api.problems import COMMON_RESPONSES, Problem, invalid
 from domain.access import reads_payloads
-from store import models
+from store import payload_reads
 from store.db import transaction
 
 log = structlog.get_logger("whistle.codec")
@@ -168,8 +168,7 @@ async def _decode_for(services: Any, caller: Caller, body: dict[str, Any]) -> di
 
     def record() -> None:
         with transaction(services.sessions) as session:
-            session.add(models.PayloadRead(principal_id=caller.id, at=datetime.now(UTC), payloads=count,
-                                           issue_ids=",".join(issues)))
+            payload_reads.record(session, caller.id, count, issues)
 
     await run_in_threadpool(record)
     log.info("payloads_decoded", principal=caller.id, payloads=count, issues=issues)

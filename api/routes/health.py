@@ -11,11 +11,11 @@ from datetime import timedelta
 from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
 from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
 
 from api.deps import Services, ServicesDep
 from api.schemas import Health
+from store.db import ping
 
 router = APIRouter(tags=["health"])
 
@@ -38,8 +38,7 @@ async def _temporal(services: Services) -> str:
 
 def _database(services: Services) -> str:
     try:
-        with services.sessions() as session:
-            session.execute(text("SELECT 1"))
+        ping(services.sessions)
         return "ok"
     except Exception as exc:  # noqa: BLE001 - any failure means not ready
         return f"unreachable: {type(exc).__name__}"

@@ -11,19 +11,17 @@ spot, and nothing is whistled. They are recorded here, apart from issues, and co
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 
 from api.deps import CallerDep, ServicesDep, SessionDep
 from api.problems import COMMON_RESPONSES, Problem, invalid
 from api.schemas import Text
 from domain.access import answers_inquiries, is_staff
-from store import models
+from store import inquiries, models
 from store.figures import Period
 
 router = APIRouter(prefix="/v1/inquiries", tags=["inquiries"], responses=COMMON_RESPONSES)
@@ -61,12 +59,8 @@ def record(body: InquiryIn, caller: CallerDep, services: ServicesDep, session: S
         raise Problem("not-permitted", "inquiries are recorded by the staff of a grid, a community or a street")
     if body.matter_code is not None and body.matter_code not in services.catalogue.matters:
         raise invalid("matter_code", f"no matter {body.matter_code!r} in the catalogue")
-    row = models.Inquiry(id=uuid.uuid4().hex, unit_id=unit.id, principal_id=caller.id, at=datetime.now(UTC),
-                         channel=body.channel, question=body.question, answer=body.answer,
-                         matter_code=body.matter_code)
-    session.add(row)
-    session.commit()
-    return _out(row)
+    return _out(inquiries.record(session, unit_id=unit.id, principal_id=caller.id, channel=body.channel,
+                                 question=body.question, answer=body.answer, matter_code=body.matter_code))
 
 
 @router.get("", response_model=list[InquiryOut], summary="Inquiries answered in your jurisdiction, newest first")
@@ -80,12 +74,11 @@ def list_inquiries(caller: CallerDep, services: ServicesDep, session: SessionDep
     if root not in caller.subtree:
         raise Problem("not-found", f"no unit {root!r} in your jurisdiction")
     units = sorted(services.subtree(root) & caller.subtree)
-    Q = models.Inquiry
-    query = select(Q).where(Q.unit_id.in_(units)).order_by(Q.at.desc(), Q.id).limit(limit)
+    start = end = None
     if month is not None:
         try:
             period = Period.parse(month=month, tz=services.settings.tz)
         except ValueError as exc:
             raise invalid("month", str(exc)) from None
-        query = query.where(Q.at >= period.start, Q.at < period.end)
-    return [_out(r) for r in session.scalars(query)]
+        start, end = period.start, period.end
+    return [_out(r) for r in inquiries.answered_by(session, units, limit, start, end)]

@@ -4,19 +4,16 @@ checked against the search's own parameters when saved, so a saved filter always
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
 from api.deps import CallerDep, SessionDep
 from api.problems import COMMON_RESPONSES, Problem, invalid
-from store import models
+from store import models, saved_filters
 
 router = APIRouter(prefix="/v1/saved-filters", tags=["issues"], responses=COMMON_RESPONSES)
 
@@ -42,9 +39,7 @@ def _out(row: models.SavedFilter) -> SavedFilterOut:
 
 @router.get("", response_model=list[SavedFilterOut], summary="Your saved searches")
 def list_filters(caller: CallerDep, session: SessionDep) -> list[SavedFilterOut]:
-    rows = session.scalars(select(models.SavedFilter).where(models.SavedFilter.principal_id == caller.id)
-                           .order_by(models.SavedFilter.name))
-    return [_out(r) for r in rows]
+    return [_out(r) for r in saved_filters.of(session, caller.id)]
 
 
 @router.post("", response_model=SavedFilterOut, status_code=201, summary="Save a search by name")
@@ -56,26 +51,17 @@ def save_filter(body: SavedFilterIn, caller: CallerDep, session: SessionDep) -> 
     unknown = sorted({k for k, _ in pairs} - SEARCH_PARAMETERS)
     if unknown:
         raise invalid("query", f"not a parameter of the issue search: {', '.join(unknown)}")
-    count = session.scalar(select(func.count()).select_from(models.SavedFilter)
-                           .where(models.SavedFilter.principal_id == caller.id)) or 0
-    if count >= MAX_PER_PERSON:
+    if saved_filters.count(session, caller.id) >= MAX_PER_PERSON:
         raise Problem("wrong-state", f"you have {MAX_PER_PERSON} saved searches; delete one first")
-    row = models.SavedFilter(id=uuid.uuid4().hex, principal_id=caller.id, name=body.name.strip(),
-                             query=body.query.lstrip("?"), created_at=datetime.now(UTC))
-    session.add(row)
     try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
+        row = saved_filters.save(session, caller.id, body.name.strip(), body.query.lstrip("?"))
+    except saved_filters.NameTaken:
         raise Problem("wrong-state", f"you already have a search named {body.name!r}") from None
     return _out(row)
 
 
 @router.delete("/{filter_id}", status_code=204, response_class=Response, summary="Delete one of your saved searches")
 def delete_filter(filter_id: Annotated[str, Path(max_length=32)], caller: CallerDep, session: SessionDep) -> Response:
-    row = session.get(models.SavedFilter, filter_id)
-    if row is None or row.principal_id != caller.id:
+    if not saved_filters.delete(session, caller.id, filter_id):
         raise Problem("not-found", f"no saved search {filter_id!r}")
-    session.delete(row)
-    session.commit()
     return Response(status_code=204)

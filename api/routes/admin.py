@@ -15,21 +15,27 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import BaseModel, Field
 
 from api.deps import Caller, CallerDep, Services, ServicesDep
+from api.directory_schemas import (
+    AppliedOut,
+    DiffOut,
+    PrincipalOut,
+    RecordIn,
+    VersionOut,
+    change_out,
+    refused,
+)
 from api.handover import hand_over
-from api.problems import COMMON_RESPONSES, Problem, SheetProblem
+from api.problems import COMMON_RESPONSES, Problem
 from domain.access import Capability, capabilities
 from domain.directory import Change, Directory, RecordKind, diff
 from domain.directory_check import DirectoryInvalid, RawDirectory, validated
 from domain.directory_check import Problem as FileProblem
-from domain.directory_columns import Sheet, column
-from domain.organisation import Role
+from domain.directory_columns import Sheet
 from store import directory as store_directory
 from store.db import transaction
 from store.directory_files import (
@@ -48,49 +54,6 @@ DIRECTORY_FILE_PATH = "/v1/admin/directory"
 Build = Callable[[Directory], RawDirectory]
 MAX_VERSION = 2**31 - 1  # a version number the database can hold
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-class VersionOut(BaseModel):
-    version: int
-    at: datetime
-    author: str
-    reason: str
-    source: str
-    counts: dict[str, dict[str, int]]
-
-
-class ChangeOut(BaseModel):
-    kind: RecordKind
-    key: str
-    what: str = Field(description="added, changed or removed")
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
-
-
-class DiffOut(BaseModel):
-    start: int
-    end: int
-    changes: list[ChangeOut]
-
-
-class AppliedOut(BaseModel):
-    version: int | None = Field(description="the new version; null when nothing changed or on a dry run")
-    dry_run: bool
-    signalled: int = Field(0, description="running issues told to hand their open work over")
-    not_told: int = Field(0, description="running issues that could not be told now (Temporal away): the change "
-                                         "stands, and `whistle directory handover` tells them")
-    counts: dict[str, dict[str, int]]
-    changes: list[ChangeOut]
-
-
-class PrincipalOut(BaseModel):
-    id: str
-    name: str
-    unit_id: str
-    unit_name: str
-    roles: list[Role]
-    subject: str | None
-    active: bool
 
 
 # --- who may ------------------------------------------------------------------------------------------------
@@ -144,19 +107,6 @@ def _outside(changes: list[Change], caller: Caller, services: Services) -> list[
     return out
 
 
-def _out(change: Change) -> ChangeOut:
-    return ChangeOut(kind=change.kind, key=change.key, what=change.what, before=change.before, after=change.after)
-
-
-def _sheet_problems(problems: list[FileProblem]) -> list[SheetProblem]:
-    out = []
-    for p in problems:
-        header = column(p.sheet, p.column).zh if p.column else None
-        out.append(SheetProblem(sheet=p.sheet.value, row=p.row, column=header, message=p.text("zh"),
-                                message_en=p.text("en")))
-    return out
-
-
 #: problems about records the file left out: they may name units and people beyond the reader's jurisdiction
 MISSING = frozenset({"missing_unit", "missing_principal"})
 
@@ -178,11 +128,6 @@ def _within(exc: DirectoryInvalid, current: Directory, caller: Caller, services:
     if hidden:
         kept.append(FileProblem(sheet=Sheet.units, code="outside", params={"count": str(hidden)}))
     return DirectoryInvalid(kept)
-
-
-def _refused(exc: DirectoryInvalid) -> Problem:
-    return Problem("directory-invalid", f"{len(exc.problems)} problem(s); nothing was changed",
-                   problems=_sheet_problems(exc.problems))
 
 
 # --- reading ------------------------------------------------------------------------------------------------
@@ -207,7 +152,7 @@ def version_diff(caller: CallerDep, services: ServicesDep, start: Annotated[int,
         if hi > newest:
             raise Problem("not-found", f"there is no version {hi} (the newest is {newest})")
         changes = store_directory.changes_between(session, lo, hi)
-    return DiffOut(start=lo, end=hi, changes=[_out(c) for c in changes if _visible(c, caller)])
+    return DiffOut(start=lo, end=hi, changes=[change_out(c) for c in changes if _visible(c, caller)])
 
 
 @router.get("/v1/admin/principals", response_model=list[PrincipalOut],
@@ -273,18 +218,18 @@ def _check_and_apply(services: Services, caller: Caller, build: Build, *, reason
         try:
             new = validated(build(current), store_directory.open_work(session), current)
         except DirectoryInvalid as exc:
-            raise _refused(_within(exc, current, caller, services)) from None
+            raise refused(_within(exc, current, caller, services)) from None
         changes = diff(current, new)
         outside = _outside(changes, caller, services)
         if outside:
             raise Problem("not-permitted", "outside your jurisdiction: " + "; ".join(outside[:10]))
         if dry_run:
             return AppliedOut(version=None, dry_run=True, counts=store_directory.counts(changes),
-                              changes=[_out(c) for c in changes])
+                              changes=[change_out(c) for c in changes])
         applied = store_directory.apply(session, new, author=caller.id, reason=reason, source=source, old=current)
     services.directory.refresh()
     return AppliedOut(version=applied.version, dry_run=False, counts=store_directory.counts(applied.changes),
-                      changes=[_out(c) for c in applied.changes])
+                      changes=[change_out(c) for c in applied.changes])
 
 
 @router.post(DIRECTORY_FILE_PATH, response_model=AppliedOut, summary="Load a whole directory file",
@@ -313,14 +258,6 @@ def _with_row(current: Directory, sheet: Sheet, key_field: str, key: str, row: d
     replaced = [r for r in sheets[sheet] if r[key_field] != key] + [{**existing, **row, key_field: key}]
     sheets[sheet] = replaced
     return {s: list(enumerate(sheets[s], start=2)) for s in Sheet}
-
-
-class RecordIn(BaseModel):
-    """The fields of one record to set, as the JSON form writes them (the workbook's columns: ``{"active": false,
-    "successor_id": "…"}`` retires a unit), and why."""
-
-    record: dict[str, Any]
-    reason: str = Field(min_length=1, max_length=500)
 
 
 async def _put(services: Services, caller: Caller, sheet: Sheet, key_field: str, key: str,

@@ -27,10 +27,10 @@ from domain.access import (
     reads_payloads,
 )
 from domain.messages import IssueReport, Reporter, Source
-from domain.organisation import Level, Role, UnitKind
+from domain.organisation import Level, Role
 from domain.state import Status, Step
 from store import models
-from store.grids import OutsideEveryGrid
+from store.grids import NotAGrid, OutsideEveryGrid, report_grid
 from store.queries import BadCursor, IssueFilters, IssueSort, Scope, holders, list_issues
 
 router = APIRouter(prefix="/v1/issues", tags=["issues"], responses=COMMON_RESPONSES)
@@ -40,17 +40,17 @@ def _report(services: Services, caller: Caller, body: IssueCreate, issue_id: str
     if body.matter_code not in cat.matters:
         raise invalid("matter_code", "unknown matter; see GET /v1/matters",
                       f"matter_code: unknown matter {body.matter_code!r}")
-    if body.grid_id is None:
-        if body.location is None:
-            raise invalid("grid_id", "give grid_id, or a location to find the grid",
-                          "grid_id: required without location")
-        try:
-            body = body.model_copy(update={"grid_id": services.grids().find(body.location.lon, body.location.lat)})
-        except OutsideEveryGrid as exc:
-            raise invalid("location", "outside every grid of this organisation", f"location: {exc}") from None
-    grid = org.units.get(body.grid_id or "")
-    if grid is None or grid.level is not Level.grid or grid.kind is not UnitKind.territorial:
-        raise invalid("grid_id", "not a grid; see GET /v1/units?level=grid", f"grid_id: {body.grid_id!r} is not a grid")
+    if body.grid_id is None and body.location is None:
+        raise invalid("grid_id", "give grid_id, or a location to find the grid", "grid_id: required without location")
+    point = (body.location.lon, body.location.lat) if body.location is not None else None
+    try:
+        grid_id = report_grid(org, services.grids, body.grid_id, point)
+    except OutsideEveryGrid as exc:
+        raise invalid("location", "outside every grid of this organisation", f"location: {exc}") from None
+    except NotAGrid as exc:
+        raise invalid("grid_id", "not a grid; see GET /v1/units?level=grid",
+                      f"grid_id: {exc.grid_id!r} is not a grid") from None
+    body = body.model_copy(update={"grid_id": grid_id})
     source = body.source
     reporter = body.reporter
     if caller.has(Role.resident) and not files_for_others(caller.actor):
@@ -63,8 +63,8 @@ def _report(services: Services, caller: Caller, body: IssueCreate, issue_id: str
         return _build(issue_id, body, Source.resident, rep, submitted_by=None)
     if not files_for_others(caller.actor):
         raise Problem("not-permitted", f"{caller.id} may not report issues")
-    if grid.id not in caller.subtree:
-        raise Problem("not-permitted", f"grid {grid.id} is outside the jurisdiction of {caller.unit_id}")
+    if grid_id not in caller.subtree:
+        raise Problem("not-permitted", f"grid {grid_id} is outside the jurisdiction of {caller.unit_id}")
     sources = filing_sources(caller.actor)  # the source follows the caller's role, never the body's wish
     if source is None:
         source = sources[0]

@@ -1,24 +1,32 @@
-"""Driving the API in tests: tokens for sample principals, and an issue walked over HTTP only."""
+"""Driving the API in tests: tokens for sample principals, an issue walked over HTTP only, and the problem
+details it answers with."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
+from api.app import create_app
 from api.auth import TokenService
+from api.deps import Services
 from domain.organisation import Role
 from tests import sample_city
 
 GRID = "qh.hd.cy.c1.g1"
 RESIDENT = f"resident1@{GRID}"
+WORKER = f"grid_worker@{GRID}"
+OTHER_GRID = "qh.hd.cy.c2.g1"  # same street, another community: outside the grid worker's jurisdiction
 HEATING = "qh.hd.dept.heating"
 STREET = "qh.hd.cy"
 #: the tests' signing secret: the placeholder's tokens count only on the API's own machine, and the in-process
 #: client calls from "whistle.test"
 TEST_SECRET = "tests-sign-with-this-not-the-placeholder"
+PROBLEM = "application/problem+json"
 
 
 def report_body(**over: Any) -> dict[str, Any]:
@@ -26,6 +34,20 @@ def report_body(**over: Any) -> dict[str, Any]:
                             "matter_code": "heating.no_heat", "grid_id": GRID, "address": "东苑小区3号楼201"}
     body.update(over)
     return body
+
+
+def expect_problem(resp: httpx.Response, status: int) -> dict[str, Any]:
+    """The problem detail ``resp`` must be: this status, ``application/problem+json``, a type and a title."""
+    assert resp.status_code == status, resp.text
+    assert resp.headers["content-type"] == PROBLEM, resp.headers
+    body: dict[str, Any] = resp.json()
+    assert body["status"] == status and body["type"].startswith("/problems/") and body["title"]
+    return body
+
+
+def error_fields(problem: dict[str, Any]) -> list[str]:
+    """The fields a problem detail's ``errors`` name."""
+    return [e["field"] for e in problem.get("errors") or []]
 
 
 class Api:
@@ -125,3 +147,18 @@ async def walk_to_closed(w: Walk) -> dict[str, Any]:
     while any(t["kind"] == "evaluate" for t in w.view["open_tasks"]):
         await w.act("evaluate", "rate", {"rating": "satisfied"})
     return w.view
+
+
+async def post_action(api: Api, issue_id: str, who: str, body: dict[str, Any],
+                      key: str | None = None) -> httpx.Response:
+    """``POST /v1/issues/{issue_id}/actions`` as ``who``, with an ``Idempotency-Key`` when given."""
+    headers = {"Idempotency-Key": key} if key else {}
+    return await api.post(f"/v1/issues/{issue_id}/actions", who, body, headers=headers)
+
+
+@contextlib.asynccontextmanager
+async def api_client(services: Services, address: str = "127.0.0.1") -> AsyncIterator[Api]:
+    """An :class:`Api` on an app of its own over ``services``, called in-process from the client ``address``."""
+    transport = httpx.ASGITransport(app=create_app(services=services), client=(address, 40000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://whistle.test", timeout=60) as http:
+        yield Api(http, services.tokens)

@@ -1,9 +1,11 @@
-"""Tokens, the placeholder secret, the rate limit and the body cap."""
+"""Tokens (refused when forged, expired or living too long), the placeholder secret, the rate limit and the body
+cap."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import jwt
@@ -15,7 +17,7 @@ from api.app import create_app
 from api.auth import InvalidToken, TokenService
 from api.deps import Services
 from core.settings import PLACEHOLDER_SECRET, Settings
-from tests.api.client import RESIDENT, Api, report_body
+from tests.api.client import RESIDENT, TEST_SECRET, Api, expect_problem, report_body
 
 PROBLEM = "application/problem+json"
 
@@ -41,6 +43,27 @@ async def test_tokens_that_are_refused(api: Api, api_services: Services) -> None
     basic = await api.http.get("/v1/matters", headers={"Authorization": "Basic dXNlcjpwdw=="})
     assert basic.status_code == 401
     assert (await _status(api, tokens.issue(RESIDENT))).status_code == 200
+
+
+async def test_a_token_that_lives_too_long_is_refused(api: Api) -> None:
+    now = datetime.now(UTC)
+
+    def signed(**claims: Any) -> dict[str, str]:
+        token = jwt.encode({"sub": RESIDENT, "iss": "whistle", "aud": "whistle-api", **claims}, TEST_SECRET,
+                           algorithm="HS256")
+        return {"Authorization": f"Bearer {token}"}
+
+    long_lived = [signed(iat=now, exp=now + timedelta(hours=13)),
+                  signed(exp=now + timedelta(days=30)),  # no iat: judged from now
+                  signed(iat=now - timedelta(days=1), exp=now + timedelta(hours=1)),
+                  signed(iat=now)]  # no exp
+    for headers in long_lived:
+        expect_problem(await api.http.get("/v1/matters", headers=headers), 401)
+    for headers in (signed(iat=now - timedelta(hours=1), exp=now + timedelta(hours=11)),
+                    signed(exp=now + timedelta(hours=2)), api.auth(RESIDENT)):
+        assert (await api.http.get("/v1/matters", headers=headers)).status_code == 200
+    with pytest.raises(ValueError, match="longest"):
+        api.tokens.issue(RESIDENT, ttl=timedelta(hours=13))
 
 
 def test_single_sign_on_tokens_are_checked_against_the_issuers_public_key(tmp_path: Path) -> None:

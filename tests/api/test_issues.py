@@ -1,14 +1,30 @@
-"""Reporting, idempotency, the validator's refusals as problem details, lists and exports."""
+"""Reporting (staff file only for residents of their jurisdiction, and the source follows the caller's role),
+idempotency (an action's key is bound to its body), the validator's refusals as problem details, lists and
+exports."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from datetime import UTC, datetime
 
 from api.deps import Services
 from domain.messages import issue_workflow_id
-from tests.api.client import GRID, HEATING, RESIDENT, Api, report_body, walk_to_closed, walk_to_handling
+from tests.api.client import (
+    GRID,
+    HEATING,
+    OTHER_GRID,
+    RESIDENT,
+    WORKER,
+    Api,
+    error_fields,
+    expect_problem,
+    post_action,
+    report_body,
+    walk_to_closed,
+    walk_to_handling,
+)
 
 PROBLEM = "application/problem+json"
 
@@ -50,6 +66,40 @@ async def test_bad_reports_are_refused_with_field_errors_and_start_nothing(api: 
     assert no_reporter.status_code == 422
     after = await api_services.client.count_workflows(f'TaskQueue="{api_services.settings.task_queue}"')
     assert after.count == before.count
+
+
+async def _source_of(api: Api, issue_id: str) -> str:
+    await api.settled(issue_id)
+    page = (await api.get("/v1/issues", "supervisor@qh", params={"q": issue_id})).json()
+    (row,) = page["items"]
+    return str(row["source"])
+
+
+async def test_staff_cannot_file_for_residents_beyond_their_jurisdiction_nor_choose_the_source(api: Api) -> None:
+    far = f"resident1@{OTHER_GRID}"
+    refused = expect_problem(await api.post("/v1/issues", WORKER,
+                                            report_body(reporter={"name": "李", "principal_id": far})), 422)
+    assert "reporter.principal_id" in error_fields(refused)
+
+    for who, source in ((WORKER, "resident"), (WORKER, "hotline"), ("supervisor@qh.hd", "resident"),
+                        ("supervisor@qh.hd", "grid_worker"), ("hotline@qh", "resident"),
+                        ("hotline@qh", "inspection")):
+        wrong = expect_problem(await api.post("/v1/issues", who, report_body(reporter={"name": "李"}, source=source)),
+                               422)
+        assert error_fields(wrong) == ["source"], (who, source, wrong)
+
+    ok = [(WORKER, {"principal_id": RESIDENT}, None, "grid_worker"),
+          (WORKER, {}, "grid_worker", "grid_worker"),
+          ("supervisor@qh.hd", {"principal_id": RESIDENT}, None, "inspection"),
+          ("hotline@qh", {"principal_id": far}, None, "hotline"),  # integrations may name any resident
+          ("miniprogram@qh", {"principal_id": far}, "open311", "open311")]
+    for who, reporter, asked, expected in ok:
+        body = report_body(reporter={"name": "李", **reporter})
+        if asked:
+            body["source"] = asked
+        resp = await api.post("/v1/issues", who, body)
+        assert resp.status_code == 201, (who, resp.text)
+        assert await _source_of(api, resp.json()["issue_id"]) == expected, who
 
 
 async def test_same_key_and_body_three_times_concurrently_make_one_issue(api: Api, api_services: Services) -> None:
@@ -109,6 +159,34 @@ async def test_action_idempotency_key_applies_once(api: Api) -> None:
     audit = await api.get(f"/v1/issues/{w.issue_id}/audit", "supervisor@qh")
     notes = [e for e in audit.json()["timeline"] if e["task_id"] == handle and e["data"].get("action") == "note"]
     assert len(notes) == 1, notes
+
+
+async def test_an_action_key_reused_with_another_body_is_refused_not_replayed(api: Api) -> None:
+    issue = await api.report()
+    issue_id = issue["issue_id"]
+    key = f"comment-{uuid.uuid4().hex}"
+    body = {"action": "comment", "data": {"text": "called the heating office"}}
+    first = await post_action(api, issue_id, WORKER, body, key)
+    again = await post_action(api, issue_id, WORKER, body, key)
+    assert first.status_code == again.status_code == 200, (first.text, again.text)
+    assert first.json() == again.json()
+
+    other = expect_problem(await post_action(api, issue_id, WORKER,
+                                             {"action": "comment", "data": {"text": "something else"}}, key), 422)
+    assert other["type"] == "/problems/idempotency-key-reused"
+    task = next(t for t in issue["open_tasks"] if t["kind"] == "verify")
+    other_action = {"task_id": task["task_id"], "action": "whistle", "data": {"kind": "daily", "note": "x"}}
+    expect_problem(await post_action(api, issue_id, WORKER, other_action, key), 422)
+
+    live = (await api.get(f"/v1/issues/{issue_id}", WORKER)).json()
+    assert live["last_seq"] == first.json()["last_seq"] and live["step"] == "discovery"
+    await api.settled(issue_id)
+    audit = (await api.get(f"/v1/issues/{issue_id}/audit", "supervisor@qh")).json()
+    comments = [e for e in audit["timeline"] if "called the heating office" in json.dumps(e["data"])]
+    assert len(comments) == 1 and not any("something else" in json.dumps(e["data"]) for e in audit["timeline"])
+    # the same key on another issue, or by another person, is another request
+    assert (await post_action(api, issue_id, f"grid_worker2@{GRID}", {"action": "comment", "data": {"text": "x"}},
+                              key)).status_code == 200
 
 
 async def test_each_validator_refusal_has_its_status_and_a_readable_problem(api: Api) -> None:

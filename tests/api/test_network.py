@@ -1,6 +1,7 @@
 """Where a request comes from (issue 20, items 1 and 3): the sample sign-in and the placeholder secret only on the
-API's own machine; the client's address read through the trusted proxies; a token that verifies never refused
-because someone else behind the same proxy guessed."""
+API's own machine (the API does not even start beyond loopback with the placeholder); the client's address read
+through the trusted proxies; bad tokens throttled per client address, and a token that verifies never refused
+because someone else at the same address, or behind the same proxy, guessed."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from api.routes.health import READY_FOR_S
 from core.settings import Settings
 from store.directory_cache import DirectoryCache
 from tests import sample_city
-from tests.api.client import RESIDENT, TEST_SECRET, Api
+from tests.api.client import RESIDENT, TEST_SECRET, Api, api_client, expect_problem
 
 SUPERVISOR = "supervisor@qh"
 PROXY = "10.0.0.2"
@@ -81,6 +82,20 @@ def test_placeholder_secret_and_a_proxy_refuse_to_start() -> None:
     with pytest.raises(RuntimeError, match="proxy"):
         create_app(Settings(trusted_proxies=PROXY))  # on 127.0.0.1, but behind a proxy: the world reaches it
     assert create_app(Settings(trusted_proxies=PROXY, jwt_secret=TEST_SECRET)) is not None
+
+
+def test_the_placeholder_secret_cannot_listen_beyond_loopback_even_embedded(capsys: pytest.CaptureFixture[str]) -> None:
+    for host in ("0.0.0.0", "192.168.1.20", "::", "whistle.example.org"):
+        with pytest.raises(RuntimeError, match="placeholder"):
+            create_app(Settings(api_host=host))
+    for host in ("127.0.0.1", "127.8.0.1", "::1", "localhost"):
+        assert create_app(Settings(api_host=host)) is not None
+    assert create_app(Settings(api_host="0.0.0.0", jwt_secret="s" * 40)) is not None
+
+    from whistle.serve import serve_api
+
+    assert serve_api(Settings(api_host="0.0.0.0")) == 2
+    assert "WHISTLE_JWT_SECRET" in capsys.readouterr().err
 
 
 @contextlib.asynccontextmanager
@@ -147,6 +162,22 @@ async def test_guessing_behind_a_proxy_locks_out_the_guesser_not_the_desk(api_se
         for n in range(3):
             resp = await http.get("/v1/matters", headers={**bad, "X-Forwarded-For": f"1.1.1.{n}"})
         assert resp.status_code == 429
+
+
+async def test_a_token_guesser_is_throttled_by_address_but_a_valid_token_never_is(api_services: Services) -> None:
+    settings = api_services.settings.model_copy(update={"auth_failure_limit": "3/minute"})
+    services = build_services(settings, api_services.client, api_services.sessions)
+    async with api_client(services, "10.0.0.7") as guesser, api_client(services, "10.0.0.8") as neighbour:
+        for _ in range(3):
+            expect_problem(await guesser.http.get("/v1/matters", headers={"Authorization": "Bearer guess"}), 401)
+        throttled = expect_problem(await guesser.http.get("/v1/matters", headers={"Authorization": "Bearer guess"}),
+                                   429)
+        assert 1 <= int((await guesser.http.get("/v1/matters", headers={"Authorization": "Bearer g"})
+                         ).headers["retry-after"]) <= 60, throttled
+        # a token that verifies is never refused (behind a proxy the guesser may share an address with the desk)
+        assert (await guesser.get("/v1/matters", RESIDENT)).status_code == 200
+        assert (await neighbour.get("/v1/matters", RESIDENT)).status_code == 200
+        assert (await neighbour.http.get("/v1/matters")).status_code == 401  # no token: not a guess
 
 
 async def test_every_answer_carries_the_security_headers_and_only_our_host_names_are_answered(

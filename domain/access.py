@@ -28,7 +28,8 @@ from domain import errors
 from domain.actions import ISSUE_ACTIONS
 from domain.messages import Actor, Source
 from domain.organisation import STAFF_ROLES, Level, Role, Unit, UnitKind
-from domain.state import STEPS_BEFORE_HANDLING_ENDS, IssueState, Status, Step
+from domain.state import IssueState, Status
+from domain.task_state import STEPS_BEFORE_HANDLING_ENDS, Step
 from domain.views import IssueView, TaskView, view
 
 #: does a unit lie in the subtree of the actor's unit?

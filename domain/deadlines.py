@@ -7,13 +7,11 @@ the activity uses, given a predicate that says whether a date is a working day.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from domain.catalogue import ListType, Matter
 from domain.organisation import Level
 from domain.rules import DEFAULT_RULES, Rules
 
@@ -154,60 +152,14 @@ MEDIATION_LEVELS: tuple[Level, ...] = (Level.grid, Level.community, Level.street
 
 
 class DeadlineRules(BaseModel):
-    """How long each task kind has, by the district's rules the issue keeps. ``urgent`` and ``emergency``
-    shorten everything."""
+    """What shortens an issue's durations (an urgent report, an emergency whistle) and the district's rules it
+    keeps. Each task kind's duration is its step's rule (:mod:`domain.steps`)."""
 
     urgent: bool = False
     emergency: bool = False
     district: Rules = DEFAULT_RULES
 
-    def _adjust(self, normal: Duration, urgent: Duration) -> Duration:
-        chosen = urgent if self.urgent else normal
+    def adjust(self, normal: Duration, urgent: Duration | None = None) -> Duration:
+        """``normal``, or ``urgent`` for an urgent report when the rule has one; an emergency shrinks either."""
+        chosen = urgent if self.urgent and urgent is not None else normal
         return chosen.shrink(self.district.emergency_factor) if self.emergency else chosen
-
-    def verify(self) -> Duration:
-        return self._adjust(Duration(working_days=1), Duration(hours=2))
-
-    def mediation(self, level: Level) -> Duration:
-        days: int = getattr(self.district.mediation_days, level.value)
-        return Duration(calendar_days=days)
-
-    def approval(self) -> Duration:
-        return self._adjust(Duration(working_days=1), Duration(hours=4))
-
-    def dispatch(self) -> Duration:
-        return self._adjust(Duration(working_days=1), Duration(hours=4))
-
-    def report(self, matter: Matter) -> Duration:
-        if self.emergency:
-            return Duration(hours=self.district.emergency_check_in_hours)
-        hours = matter.report_hours / 2 if self.urgent else matter.report_hours
-        return Duration(hours=hours)
-
-    def consult(self) -> Duration:
-        return self._adjust(Duration(working_days=2), Duration(working_days=1))
-
-    def approve_understanding(self) -> Duration:
-        return self._adjust(Duration(working_days=2), Duration(working_days=1))
-
-    def handling(self, matter: Matter, list_type: ListType, days: int | None = None) -> Duration:
-        base = days if days is not None else matter.handling_days.for_list(list_type)
-        if self.urgent and days is None:
-            base = max(1, math.ceil(base / 2))
-        duration = Duration(working_days=base)
-        return duration.shrink(self.district.emergency_factor) if self.emergency else duration
-
-    def supervision(self) -> Duration:
-        return self._adjust(Duration(working_days=1), Duration(hours=4))
-
-    def approve_extension(self) -> Duration:
-        return self._adjust(Duration(working_days=1), Duration(hours=4))
-
-    def verify_result(self) -> Duration:
-        return self._adjust(Duration(working_days=2), Duration(working_days=1))
-
-    def evaluate(self) -> Duration:
-        return Duration(working_days=self.district.evaluation_working_days)
-
-    def review(self) -> Duration:
-        return self._adjust(Duration(working_days=3), Duration(working_days=2))

@@ -12,7 +12,9 @@ from datetime import datetime
 from pydantic import BaseModel
 
 from domain.organisation import Level
-from domain.state import IssueState, RatingRecord, TaskHead, TimelineEvent
+from domain.rule_versions import rule_version
+from domain.state import IssueState, RatingRecord, TimelineEvent
+from domain.task_state import TaskHead
 from domain.timers import is_overdue
 
 MAX_BATCH_EVENTS = 200
@@ -102,7 +104,7 @@ def projection_batch(state: IssueState, after_seq: int, sent: dict[str, TaskSnap
         for t in state.tasks.values()
     ]
     events = [e for e in state.events if e.seq > after_seq]
-    if state.rules >= 2:
+    if rule_version(state.rules).projects_in_batches:
         events = events[:MAX_BATCH_EVENTS]  # a long outage of the read model catches up batch by batch
     if sent is not None:
         named = {e.task_id for e in events if e.task_id is not None}
@@ -110,3 +112,22 @@ def projection_batch(state: IssueState, after_seq: int, sent: dict[str, TaskSnap
     ratings = [RatingSnapshot(ordinal=n, rating=r) for n, r in enumerate(state.ratings, start=1)]
     last_seq = events[-1].seq if events else state.next_seq - 1
     return ProjectionBatch(issue=issue, tasks=tasks, events=events, ratings=ratings, last_seq=last_seq)
+
+
+#: how much of its timeline an issue keeps once the read model holds it (bytes of JSON); the read model
+#: keeps it all, and an ordinary issue's whole timeline fits
+EVENT_BYTES_KEPT = 256_000
+
+
+def forget_projected(state: IssueState) -> None:
+    """Drop the oldest events the read model holds once the timeline passes :data:`EVENT_BYTES_KEPT`: what
+    an issue carries through continue-as-new stays bounded however long it lives."""
+    total, cut = 0, 0
+    for i in range(len(state.events) - 1, -1, -1):
+        total += len(state.events[i].model_dump_json().encode())
+        if total > EVENT_BYTES_KEPT:
+            cut = i + 1
+            break
+    cut = min(cut, sum(1 for e in state.events if e.seq <= state.projected_seq))  # never what is unsent
+    if cut:
+        state.events = state.events[cut:]

@@ -16,14 +16,12 @@ from domain.state import (
     RatingRecord,
     Resolution,
     Status,
-    Step,
     StepRecord,
-    TaskHead,
-    TaskStatus,
     TimelineEvent,
     WarningRecord,
     WhistleRecord,
 )
+from domain.task_state import Step, TaskHead, TaskStatus
 
 
 class TaskView(TaskHead):

@@ -28,20 +28,15 @@ with workflow.unsafe.imports_passed_through():
     from domain import access, errors, timers, views
     from domain.apply import apply
     from domain.deadlines import DeadlineBatch
-    from domain.engine import (
-        follower_link,
-        forget_projected,
-        hand_over,
-        link_follower,
-        open_issue,
-        pending_deadlines,
-        recount_provisional,
-        set_deadlines,
-    )
+    from domain.decision import Decision
     from domain.messages import ActionRequest, FollowerLink, Handover, IssueConfig, issue_workflow_id
-    from domain.projection import ProjectionBatch, TaskSnapshot, projection_batch
+    from domain.projection import ProjectionBatch, TaskSnapshot, forget_projected, projection_batch
     from domain.state import IssueInput, IssueState, MatterContext, Status
-    from domain.validation import Decision, check_visible, validate
+    from domain.steps.discovery import open_issue
+    from domain.steps.evaluation import follower_link, link_follower
+    from domain.successors import hand_over
+    from domain.timers import pending_deadlines, recount_provisional, set_deadlines
+    from domain.validation import check_visible, validate
     from domain.views import IssueRecord, IssueView
     from workflows import search_attributes as sa
 

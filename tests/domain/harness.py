@@ -10,11 +10,12 @@ from activities.calendar import WorkingCalendar
 from domain.apply import apply
 from domain.context import issue_context
 from domain.deadlines import DeadlineBatch
-from domain.engine import open_issue, pending_deadlines, set_deadlines
 from domain.messages import ActionRequest, Actor, IssueConfig, IssueReport
 from domain.rules import DEFAULT_RULES, Rules
-from domain.state import IssueState, Task
-from domain.timers import fire_due, next_wakeup
+from domain.state import IssueState
+from domain.steps.discovery import open_issue
+from domain.task_state import Task
+from domain.timers import fire_due, next_wakeup, pending_deadlines, set_deadlines
 from domain.validation import validate
 from tests import sample_city
 from tests.driver import actor_for, report

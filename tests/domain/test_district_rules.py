@@ -9,7 +9,8 @@ from datetime import timedelta
 from domain.deadlines import Duration
 from domain.organisation import Level
 from domain.rules import DEFAULT_RULES, MediationDays, Rules
-from domain.state import IssueContext, Step
+from domain.state import IssueContext
+from domain.task_state import Step
 from domain.timers import Mark, marks
 from tests.domain.harness import PureIssue
 from tests.driver import report
@@ -75,8 +76,8 @@ def test_an_issue_that_recorded_no_rules_has_the_old_constants() -> None:
 
 
 def test_a_hand_over_moves_the_open_task_and_the_units_that_checked_in() -> None:
-    from domain.engine import hand_over
     from domain.messages import Handover
+    from domain.successors import hand_over
 
     p = PureIssue()
     _to_handling(p)

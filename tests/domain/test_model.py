@@ -61,7 +61,8 @@ from domain.context import matter_context
 from domain.engine import task_level
 from domain.messages import ActionRequest, Actor
 from domain.organisation import Level, Role
-from domain.state import Mark, Status, TaskStatus
+from domain.state import Status
+from domain.task_state import Mark, TaskStatus
 from domain.timers import marks, next_wakeup
 from domain.validation import validate
 from tests import sample_city

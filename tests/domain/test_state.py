@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from domain.organisation import Level
-from domain.state import Mark, Rater, Task, TaskDetails
+from domain.task_state import Mark, Rater, Task, TaskDetails
 from tests.domain.harness import PureIssue
 
 

@@ -14,7 +14,7 @@ from domain import errors
 from domain.actions import ISSUE_ACTIONS, TASK_ACTIONS, TaskKind, actions_for
 from domain.deadlines import add_working_days
 from domain.organisation import Role
-from domain.state import Step
+from domain.task_state import Step
 from domain.timers import fire_due
 from domain.validation import validate
 from tests.domain.harness import PureIssue

@@ -26,7 +26,7 @@ from core.settings import Settings
 from store import models, webhooks
 from store.db import SessionFactory, make_engine, session_factory, transaction
 from tests import sample_city
-from tests.api.test_hostile import Silent
+from tests.api.servers import Silent
 from tests.driver import Driver, report
 from tests.scenarios import HEATING, evaluate_all, finish_handling, route_and_check_in, whistle_to_dispatch
 from worker import build_webhook_worker, build_worker, pump_webhooks

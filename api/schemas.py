@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from domain.messages import Location, Source
-from domain.state import TaskHead
+from domain.task_state import TaskHead
 from domain.views import IssueView, TaskView
 
 # --- refusing crafted input at the edge ------------------------------------------------------------------

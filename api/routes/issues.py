@@ -28,7 +28,8 @@ from domain.access import (
 )
 from domain.messages import IssueReport, Reporter, Source
 from domain.organisation import Level, Role
-from domain.state import Status, Step
+from domain.state import Status
+from domain.task_state import Step
 from store import models
 from store.grids import NotAGrid, OutsideEveryGrid, report_grid
 from store.queries import BadCursor, IssueFilters, IssueSort, Scope, holders, list_issues

@@ -14,7 +14,7 @@ from api.problems import COMMON_RESPONSES, Problem, invalid
 from api.schemas import InboxPage, InboxTask, IssueOut, UtcDatetime
 from domain.actions import TaskKind, actions_for
 from domain.organisation import Role
-from domain.state import Step
+from domain.task_state import Step
 from store.queries import BadCursor, inbox, inbox_counts
 
 QUEUE_HELP = ("one queue: unclaimed (待签收), claimed by you (在办), due within a day (将超时), overdue (已超时), "

@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, and_, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from domain.actions import TaskKind
-from domain.state import Rater, TaskStatus
+from domain.task_state import Rater, TaskStatus
 from store import models
 from store.figures.counting import NO_RATE, Figure, Measure, Tallies, merged, of, rate, tally, within
 from store.figures.period import Period

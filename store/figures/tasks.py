@@ -21,7 +21,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from domain.actions import TaskKind
-from domain.state import TaskStatus
+from domain.task_state import TaskStatus
 from store import models
 from store.figures.counting import Figure, Measure, count, issues, of, rate, seconds, tally, within
 from store.figures.period import Period

@@ -12,11 +12,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any, TypeVar
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy, SearchAttributeUpdate
+from temporalio.common import SearchAttributeUpdate
 from temporalio.exceptions import ActivityError, ApplicationError
 from temporalio.workflow import HandlerUnfinishedPolicy
 
@@ -24,13 +23,12 @@ with workflow.unsafe.imports_passed_through():
     import structlog
 
     from activities.issue import IssueActivities, MatterRequest
-    from activities.read_model import ReadModelActivities
     from domain import access, errors, timers, views
     from domain.apply import apply
     from domain.deadlines import DeadlineBatch
     from domain.decision import Decision
     from domain.messages import ActionRequest, FollowerLink, Handover, IssueConfig, issue_workflow_id
-    from domain.projection import ProjectionBatch, TaskSnapshot, forget_projected, projection_batch
+    from domain.rule_versions import rule_version
     from domain.state import IssueInput, IssueState, MatterContext, Status
     from domain.steps.discovery import open_issue
     from domain.steps.evaluation import follower_link, link_follower
@@ -38,50 +36,15 @@ with workflow.unsafe.imports_passed_through():
     from domain.timers import pending_deadlines, recount_provisional, set_deadlines
     from domain.validation import check_visible, validate
     from domain.views import IssueRecord, IssueView
+    from workflows import patches
     from workflows import search_attributes as sa
+    from workflows.patches import Feature
+    from workflows.projector import ACTIVITY_RETRY, ACTIVITY_TIMEOUT, Projector
 
 log = structlog.get_logger("whistle.workflow")
 
 ArgT = TypeVar("ArgT")
 RetT = TypeVar("RetT")
-
-ACTIVITY_TIMEOUT = timedelta(seconds=30)
-#: activities retry until they succeed: the issue keeps its place while a dependency is down
-ACTIVITY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coefficient=2.0,
-                             maximum_interval=timedelta(minutes=1), non_retryable_error_types=["UnknownReference"])
-
-
-#: issues started before the read model existed replay without projecting
-PROJECTION_PATCH = "read-model-projection"
-#: issues started before rules 2 (see ``domain.state.CURRENT_RULES``) keep the rules they started with
-#: until they continue as new
-RULES_PATCH = "rules-2"
-#: urges, supervisions and the escalation after the last rework charged to the unit concerned (rules 3)
-RULES3_PATCH = "rules-3"
-#: deadlines come from a local activity (no task round trip through the server); older issues keep the
-#: regular activity they recorded
-LOCAL_DEADLINES_PATCH = "local-deadlines"
-#: issues say in a search attribute when a deadline is provisional, so loading a year's arrangement finds them
-PROVISIONAL_PATCH = "provisional-deadlines"
-#: the read model is written by a local activity beside the workflow task that made the events (falling back to
-#: the regular activity while the database is away); older issues keep the regular activity they recorded
-LOCAL_PROJECTION_PATCH = "local-projection"
-#: ...withdrawn: issues started since project by the regular activity again (the chaos suite saw a local
-#: projection's marker fail to decode on replay after the Temporal server restarted; see docs/BENCHMARKS.md).
-#: Issues that recorded "local-projection" keep replaying it
-REGULAR_PROJECTION_PATCH = "regular-projection"
-
-#: the report's context (ladder, matter) is loaded by a local activity in the issue's first workflow task, so that
-#: the issue is open when that task completes; older issues loaded it by the regular activity
-LOCAL_CONTEXT_PATCH = "local-context"
-#: every change above, in one marker: an issue started since records this patch alone (each patch costs a marker
-#: and a search-attribute upsert per issue, a visibility write on the server); older histories lack it and go
-#: through the patches one by one as they recorded them
-BASELINE_PATCH = "baseline-7"
-#: a local projection gives up after this, and the batch goes by the regular activity, which waits for the database
-LOCAL_PROJECTION_TIMEOUT = timedelta(seconds=10)
-LOCAL_PROJECTION_RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=200), backoff_coefficient=2.0,
-                                     maximum_attempts=3)
 
 
 def _refusal(exc: errors.ActionRefused) -> ApplicationError:
@@ -94,61 +57,31 @@ class ResidentIssue:
     def __init__(self, inp: IssueInput) -> None:
         self._state: IssueState | None = inp.state
         self._lock = asyncio.Lock()
-        self._changed = False
-        self._published: dict[str, Any] = {}
-        self._projecting = False
-        self._projection_busy = False
-        self._closing = False
-        self._handing_over = False  # continuing as new: start no new projection batch
-        self._publishes_provisional = False
-        self._projects_locally = False
-        self._baseline = False  # started with every patch up to BASELINE_PATCH in one
-        self._database_away = False  # the last local projection failed: use the regular activity until one succeeds
-        self._sent_tasks: dict[str, TaskSnapshot] = {}  # each task as the last batch carried it (this run)
+        self._changed = False  # someone acted or a signal came: the loop looks at the next mark again
+        self._published: dict[str, Any] = {}  # the search attributes as last upserted
+        self._features: frozenset[Feature] = frozenset()  # the patches this run recorded
+        self._projector: Projector | None = None
 
     # --- the loop ---------------------------------------------------------------------------------
 
     @workflow.run
     async def run(self, inp: IssueInput) -> IssueRecord:
-        self._baseline = workflow.patched(BASELINE_PATCH)
-        if self._baseline:
-            self._projecting, rules_version, self._publishes_provisional = True, 2, True
-        else:
-            self._projecting = workflow.patched(PROJECTION_PATCH)
-            rules_version = 2 if workflow.patched(RULES_PATCH) else 1
-            self._publishes_provisional = workflow.patched(PROVISIONAL_PATCH)
-            self._projects_locally = (self._projecting and not workflow.patched(REGULAR_PROJECTION_PATCH)
-                                      and workflow.patched(LOCAL_PROJECTION_PATCH))
-        if workflow.patched(RULES3_PATCH):
-            rules_version = 3
+        self._features = patches.features()
+        rules_version = patches.rules_version(self._features)
         if self._state is None:
-            try:
-                context = await self._lookup(IssueActivities.load_issue_context, inp.report, LOCAL_CONTEXT_PATCH)
-            except ActivityError as exc:
-                cause = exc.cause
-                message = cause.message if isinstance(cause, ApplicationError) else str(exc)
-                raise ApplicationError(f"report refused: {message}", type="InvalidPayload",
-                                       non_retryable=True) from None
-            async with self._lock:
-                self._state = open_issue(inp.report, context, inp.config, workflow.now(), rules_version)
-                self._log("issue_opened", matter=inp.report.matter_code, grid=inp.report.grid_id)
-                await self._settle()
+            await self._open(inp, rules_version)
         else:
             self._state.rules = max(self._state.rules, rules_version)
             self._publish()
-        state = self._state
-        projector = asyncio.create_task(self._projection_loop()) if self._projecting else None
+        state = self._opened()
+        projector = None
+        if Feature.projects in self._features:
+            projector = self._projector = Projector(state, locally=Feature.projects_locally in self._features)
+        projecting = asyncio.create_task(projector.run()) if projector is not None else None
         while state.status is Status.open:
             if self._should_continue_as_new():
-                self._handing_over = True
-                await workflow.wait_condition(lambda: workflow.all_handlers_finished() and not self._projection_busy)
-                if state.status is Status.open:
-                    state.runs += 1
-                    self._log("continue_as_new", runs=state.runs)
-                    workflow.continue_as_new(IssueInput(report=state.report, config=state.config, state=state))
-                # the last handler closed the issue meanwhile: no hand-over, finish here
-                self._handing_over = False
-                break
+                await self._hand_over_to_next_run(state, projector)
+                break  # the last handler closed the issue meanwhile: no hand-over, finish here
             wake_at = timers.next_wakeup(state)
             self._changed = False
             delay = None if wake_at is None else (wake_at - workflow.now()).total_seconds()
@@ -159,67 +92,46 @@ class ResidentIssue:
                 if timers.fire_due(state, workflow.now()):
                     await self._settle()
         await workflow.wait_condition(workflow.all_handlers_finished)
-        self._closing = True
-        if projector is not None:
-            await projector
+        if projector is not None and projecting is not None:
+            projector.closing = True
+            await projecting
         self._log("issue_closed", status=state.status.value, outcome=state.outcome)
         return views.issue_record(state)
+
+    async def _open(self, inp: IssueInput, rules_version: int) -> None:
+        try:
+            context = await self._lookup(IssueActivities.load_issue_context, inp.report, patches.LOCAL_CONTEXT)
+        except ActivityError as exc:
+            cause = exc.cause
+            message = cause.message if isinstance(cause, ApplicationError) else str(exc)
+            raise ApplicationError(f"report refused: {message}", type="InvalidPayload", non_retryable=True) from None
+        async with self._lock:
+            self._state = open_issue(inp.report, context, inp.config, workflow.now(), rules_version)
+            self._log("issue_opened", matter=inp.report.matter_code, grid=inp.report.grid_id)
+            await self._settle()
+
+    async def _hand_over_to_next_run(self, state: IssueState, projector: Projector | None) -> None:
+        """Continue as new once the handlers and the batch in flight are done (returns if the issue closed)."""
+        if projector is not None:
+            projector.handing_over = True
+        await workflow.wait_condition(
+            lambda: workflow.all_handlers_finished() and not (projector is not None and projector.busy))
+        if state.status is Status.open:
+            state.runs += 1
+            self._log("continue_as_new", runs=state.runs)
+            workflow.continue_as_new(IssueInput(report=state.report, config=state.config, state=state))
+        if projector is not None:
+            projector.handing_over = False
 
     def _should_continue_as_new(self) -> bool:
         info = workflow.info()
         limit = self._state.config.history_limit if self._state else IssueConfig().history_limit
         return info.is_continue_as_new_suggested() or info.get_current_history_length() >= limit
 
-    def _unprojected(self) -> bool:
-        state = self._state
-        return self._projecting and state is not None and state.projected_seq < state.next_seq - 1
-
-    async def _projection_loop(self) -> None:
-        """Send the read model every event it lacks, batch after batch, beside the main loop and
-        without the lock: if the database is down this retries with backoff while people keep acting
-        and timers keep firing; the read model catches up when it returns. Ends once the issue is
-        closed and everything is projected."""
-        state = self._state
-        if state is None:
-            return
-        while True:
-            await workflow.wait_condition(
-                lambda: (self._unprojected() and not self._handing_over) or self._closing)
-            if not self._unprojected():
-                return
-            # regular batches carry only the tasks that changed: their activity's input is in the history, so a
-            # retry or a replay sends the same; a local projection may be lost with its task, and sends all
-            batch = projection_batch(state, state.projected_seq, None if self._projects_locally else self._sent_tasks)
-            batch.epoch = int(workflow.now().timestamp() * 1_000_000)
-            self._projection_busy = True
-            try:
-                await self._project(batch)
-            finally:
-                self._projection_busy = False
-            state.projected_seq = max(state.projected_seq, batch.last_seq)
-            self._sent_tasks.update((t.task_id, t) for t in batch.tasks)
-            if state.rules >= 2:
-                forget_projected(state)
-
-    async def _project(self, batch: ProjectionBatch) -> None:
-        """Locally when the database answers (no round trip through the server), else by the regular activity,
-        which retries until it is back."""
-        if self._projects_locally and not self._database_away:
-            try:
-                await workflow.execute_local_activity_method(
-                    ReadModelActivities.project_local, batch, schedule_to_close_timeout=LOCAL_PROJECTION_TIMEOUT,
-                    retry_policy=LOCAL_PROJECTION_RETRY)
-                return
-            except (ActivityError, ApplicationError, TimeoutError):  # a failed local attempt surfaces as its cause
-                self._database_away = True
-        await workflow.execute_activity_method(
-            ReadModelActivities.project, batch, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY)
-        self._database_away = False
-
     async def _lookup(self, method: Callable[[IssueActivities, ArgT], RetT], arg: ArgT, local_since: str) -> RetT:
         """A read-only activity of the issue: local for issues that recorded ``local_since`` (or the baseline),
         by the regular activity for those that recorded it so."""
-        if self._baseline or workflow.patched(local_since):
+        if patches.runs_locally(self._features, local_since):
             return await workflow.execute_local_activity_method(
                 method, arg, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY)
         return await workflow.execute_activity_method(
@@ -233,7 +145,7 @@ class ResidentIssue:
         requests = pending_deadlines(state)
         if requests:
             batch = DeadlineBatch(requests=requests)
-            answer = await self._lookup(IssueActivities.compute_deadlines, batch, LOCAL_DEADLINES_PATCH)
+            answer = await self._lookup(IssueActivities.compute_deadlines, batch, patches.LOCAL_DEADLINES)
             set_deadlines(state, answer.deadlines, answer.notes, workflow.now())
         self._publish()
         self._changed = True
@@ -248,7 +160,7 @@ class ResidentIssue:
             sa.OVERDUE.name: timers.is_overdue(state),
         }
         keys = sa.ISSUE_KEYS
-        if self._publishes_provisional:
+        if Feature.publishes_provisional in self._features:
             keys = (*keys, sa.PROVISIONAL)
             values[sa.PROVISIONAL.name] = any(t.provisional for t in state.open_tasks())
         updates: list[SearchAttributeUpdate[Any]] = []
@@ -364,7 +276,7 @@ class ResidentIssue:
         async with self._lock:
             state = self._opened()
             link_follower(state, link, workflow.now())
-            if state.rules >= 2:
+            if rule_version(state.rules).asks_late_followers:
                 await self._settle()  # a follower linked during evaluation is asked too: a deadline
             self._changed = True
 

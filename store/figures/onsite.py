@@ -14,10 +14,10 @@ below it); a department has none.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
 from domain.actions import TaskKind
@@ -49,6 +49,12 @@ def rectification(session: Session, units: Sequence[str], period: Period, scope:
             for u in units}
 
 
+#: mediation? → unit → (settled, verified): the verifications counted in each unit's territory
+Tallies = dict[bool, dict[str, tuple[Tally, Tally]]]
+#: a verify task as the walk reads it: its unit, status, outcome and when it closed
+Verify = tuple[str, str, str | None, datetime | None]
+
+
 def verification(session: Session, units: list[str], period: Period, scope: Scope, with_ids: bool
                  ) -> tuple[dict[str, Figure], dict[str, Figure]]:
     """The on-site and the mediation rates over each unit's territory.
@@ -56,61 +62,20 @@ def verification(session: Session, units: list[str], period: Period, scope: Scop
     An issue with one verify task that was not cancelled (the most of them) counts for every unit whose territory
     holds that task; without ids those are counted in the database, by the verifying unit and the matter. An issue
     with several (moved up, say) is walked here: each unit's last verification in its territory."""
-    T, I = models.Task, models.Issue
     holders = scope.holders(units)
     if not holders:
         return dict.fromkeys(units, NO_RATE), dict.fromkeys(units, NO_RATE)
-    tallies: dict[bool, dict[str, tuple[Tally, Tally]]] = {  # mediation? → unit → (settled, verified)
-        m: {u: (Tally(), Tally()) for u in units} for m in (False, True)}
-
-    def ended_here(t: type[models.Task]) -> ColumnElement[bool]:
-        return and_(t.kind == TaskKind.verify, t.unit_id.in_(sorted(holders)), within(t.closed_at, period))
-
-    def another(t: type[models.Task]) -> ColumnElement[bool]:
-        """another verify task of ``t``'s issue, not cancelled"""
-        other = aliased(models.Task)
-        return exists().where(other.issue_id == t.issue_id, other.kind == TaskKind.verify, other.id != t.id,
-                              other.status != TaskStatus.cancelled)
-
+    tallies: Tallies = {m: {u: (Tally(), Tally()) for u in units} for m in (False, True)}
     W = aliased(models.Task)  # the issues walked: their tasks are read below
-    walked = select(W.issue_id).where(ended_here(W))
+    walked = select(W.issue_id).where(_ended_here(W, holders, period))
     if not with_ids:
-        single = and_(ended_here(T), T.status != TaskStatus.cancelled, ~another(T))
-        settled_here = and_(T.status == TaskStatus.done, T.outcome == RESOLVE_ON_SITE)
-        for r in session.connection().execute(
-                select(T.unit_id, I.matter_code, func.count(), func.sum(case((settled_here, 1), else_=0))
-                       ).join(I, I.id == T.issue_id).where(single, or_(T.outcome.is_(None), T.outcome != REJECT))
-                .group_by(T.unit_id, I.matter_code)):
-            for unit in holders[r[0]]:
-                settled, verified = tallies[r[1] in scope.mediation_matters][unit]
-                verified.rows += r[2]
-                settled.rows += r[3] or 0
-        walked = walked.where(W.status != TaskStatus.cancelled, another(W))
-    by_issue: dict[str, list[tuple[str, str, str | None, datetime | None]]] = defaultdict(list)
-    matter: dict[str, str] = {}
-    for r in session.connection().execute(select(T.issue_id, T.unit_id, T.status, T.outcome, T.closed_at,
-                                                 I.matter_code).join(
-            I, I.id == T.issue_id).where(T.kind == TaskKind.verify, T.issue_id.in_(walked))):
-        by_issue[r.issue_id].append((r.unit_id, r.status, r.outcome, r.closed_at))
-        matter[r.issue_id] = r.matter_code
-    never = datetime.min.replace(tzinfo=UTC)
+        _count_single(session, holders, period, scope, tallies)
+        walked = walked.where(W.status != TaskStatus.cancelled, _another(W))
+    by_issue, matter = _verify_tasks(session, walked)
     for issue_id in sorted(by_issue) if with_ids else by_issue:
-        # each unit's last verification in its territory (the latest to close; of two at once, not the one moved
-        # up), unless one there is still open
-        last: dict[str, tuple[str, str, str | None, datetime | None]] = {}
-        still_open: set[str] = set()
-        for t in by_issue[issue_id]:
-            if t[1] == TaskStatus.cancelled:
-                continue
-            for unit in holders.get(t[0], ()):
-                if t[1] == TaskStatus.open:
-                    still_open.add(unit)
-                elif unit not in last or (t[3] or never, t[1] != TaskStatus.moved) > (
-                        last[unit][3] or never, last[unit][1] != TaskStatus.moved):
-                    last[unit] = t
         per = tallies[matter[issue_id] in scope.mediation_matters]
-        for unit, (_, status, outcome, closed_at) in last.items():
-            if unit in still_open or outcome == REJECT or not period.holds(closed_at):
+        for unit, (_, status, outcome, closed_at) in _last_verifications(by_issue[issue_id], holders).items():
+            if outcome == REJECT or not period.holds(closed_at):
                 continue
             settled, verified = per[unit]
             verified.add(issue_id, with_ids)
@@ -121,3 +86,63 @@ def verification(session: Session, units: list[str], period: Period, scope: Scop
         return {u: rate(*tallies[mediation][u]) if has_territory(u, scope) else NO_RATE for u in units}
 
     return rates(False), rates(True)
+
+
+def _ended_here(t: type[models.Task], holders: Mapping[str, list[str]], period: Period) -> ColumnElement[bool]:
+    """``t`` is a verify task of a unit in the territories that closed in the period"""
+    return and_(t.kind == TaskKind.verify, t.unit_id.in_(sorted(holders)), within(t.closed_at, period))
+
+
+def _another(t: type[models.Task]) -> ColumnElement[bool]:
+    """another verify task of ``t``'s issue, not cancelled"""
+    other = aliased(models.Task)
+    return exists().where(other.issue_id == t.issue_id, other.kind == TaskKind.verify, other.id != t.id,
+                          other.status != TaskStatus.cancelled)
+
+
+def _count_single(session: Session, holders: Mapping[str, list[str]], period: Period, scope: Scope,
+                  tallies: Tallies) -> None:
+    """Count in the database the issues with a single verify task not cancelled, by verifying unit and matter."""
+    T, I = models.Task, models.Issue
+    single = and_(_ended_here(T, holders, period), T.status != TaskStatus.cancelled, ~_another(T))
+    settled_here = and_(T.status == TaskStatus.done, T.outcome == RESOLVE_ON_SITE)
+    for r in session.connection().execute(
+            select(T.unit_id, I.matter_code, func.count(), func.sum(case((settled_here, 1), else_=0))
+                   ).join(I, I.id == T.issue_id).where(single, or_(T.outcome.is_(None), T.outcome != REJECT))
+            .group_by(T.unit_id, I.matter_code)):
+        for unit in holders[r[0]]:
+            settled, verified = tallies[r[1] in scope.mediation_matters][unit]
+            verified.rows += r[2]
+            settled.rows += r[3] or 0
+
+
+def _verify_tasks(session: Session, walked: Select[str]
+                  ) -> tuple[dict[str, list[Verify]], dict[str, str]]:
+    """The verify tasks of the issues walked, by issue, and each issue's matter."""
+    T, I = models.Task, models.Issue
+    by_issue: dict[str, list[Verify]] = defaultdict(list)
+    matter: dict[str, str] = {}
+    for r in session.connection().execute(select(T.issue_id, T.unit_id, T.status, T.outcome, T.closed_at,
+                                                 I.matter_code).join(
+            I, I.id == T.issue_id).where(T.kind == TaskKind.verify, T.issue_id.in_(walked))):
+        by_issue[r.issue_id].append((r.unit_id, r.status, r.outcome, r.closed_at))
+        matter[r.issue_id] = r.matter_code
+    return by_issue, matter
+
+
+def _last_verifications(tasks: list[Verify], holders: Mapping[str, list[str]]) -> dict[str, Verify]:
+    """Each unit's last verification in its territory (the latest to close; of two at once, not the one moved up),
+    unless one there is still open."""
+    never = datetime.min.replace(tzinfo=UTC)
+    last: dict[str, Verify] = {}
+    still_open: set[str] = set()
+    for t in tasks:
+        if t[1] == TaskStatus.cancelled:
+            continue
+        for unit in holders.get(t[0], ()):
+            if t[1] == TaskStatus.open:
+                still_open.add(unit)
+            elif unit not in last or (t[3] or never, t[1] != TaskStatus.moved) > (
+                    last[unit][3] or never, last[unit][1] != TaskStatus.moved):
+                last[unit] = t
+    return {unit: t for unit, t in last.items() if unit not in still_open}

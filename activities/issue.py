@@ -8,11 +8,13 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.calendar import WorkingCalendar
-from domain.context import UnknownReference, issue_context, matter_context
+from domain.context import issue_context, matter_context
 from domain.deadlines import DeadlineAnswer, DeadlineBatch
+from domain.errors import UnknownReference, type_name
 from domain.messages import IssueReport
 from domain.organisation import Level, UnitRef
 from domain.state import IssueContext, MatterContext
+from domain.task_state import issue_of_task
 from store.directory_cache import DirectoryCache
 
 log = structlog.get_logger(__name__)
@@ -38,7 +40,7 @@ class IssueActivities:
                 ctx = issue_context(loaded.organisation, loaded.catalogue, report, loaded.directory.rules)
             except UnknownReference as exc:
                 log.warning("report_refused", reason=str(exc))
-                raise ApplicationError(str(exc), type="UnknownReference", non_retryable=True) from None
+                raise ApplicationError(str(exc), type=type_name(UnknownReference), non_retryable=True) from None
             log.info("issue_context_loaded", grid=report.grid_id, matter=report.matter_code)
             return ctx
 
@@ -49,11 +51,11 @@ class IssueActivities:
                 loaded = self.directory.get()
                 return matter_context(loaded.organisation, loaded.catalogue, req.ladder, req.matter_code)
             except UnknownReference as exc:
-                raise ApplicationError(str(exc), type="UnknownReference", non_retryable=True) from None
+                raise ApplicationError(str(exc), type=type_name(UnknownReference), non_retryable=True) from None
 
     @activity.defn(name="compute_deadlines")
     def compute_deadlines(self, batch: DeadlineBatch) -> DeadlineAnswer:
-        issue_id = batch.requests[0].key.rsplit(".", 1)[0] if batch.requests else None
+        issue_id = issue_of_task(batch.requests[0].key) if batch.requests else None
         with structlog.contextvars.bound_contextvars(issue_id=issue_id):
             answer = self.calendar.compute(batch, self.time_scale)
             for d in answer.deadlines:

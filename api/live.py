@@ -68,22 +68,26 @@ def _unavailable(exc: RPCError, issue_id: str) -> Problem:
 async def query_live(services: Services, issue_id: str, *, wait_s: float = 2.0) -> LiveIssue:
     """The issue's live state; waits up to ``wait_s`` for an issue that is still being opened."""
     handle = handle_of(services, issue_id)
-    deadline = asyncio.get_running_loop().time() + wait_s
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait_s
     while True:
         try:
-            return await handle.query(ResidentIssue.live, rpc_timeout=RPC_TIMEOUT)
+            live = await handle.query(ResidentIssue.live, rpc_timeout=RPC_TIMEOUT)
         except WorkflowQueryFailedError as exc:
-            if "being opened" not in str(exc) or asyncio.get_running_loop().time() > deadline:
-                raise await _not_live(handle, issue_id, str(exc)) from None
+            raise await _not_live(handle, issue_id, str(exc)) from None
         except RPCError as exc:
             raise _unavailable(exc, issue_id) from None
+        if live is not None:
+            return live
+        if loop.time() > deadline:
+            raise await _not_live(handle, issue_id, "it is still being opened", opening=True) from None
         await asyncio.sleep(0.05)
 
 
 async def _not_live(handle: WorkflowHandle[ResidentIssue, object], issue_id: str, why: str, *,
-                    reported: bool = False) -> Problem:
-    """Why an issue did not answer. For a report (``reported``), an issue Temporal does not know was never
-    accepted: 503, send it again — not a 404 that a client would not retry."""
+                    opening: bool = False, reported: bool = False) -> Problem:
+    """Why an issue did not answer (``opening``: it had not been opened yet). For a report (``reported``), an issue
+    Temporal does not know was never accepted: 503, send it again — not a 404 that a client would not retry."""
     try:
         desc = await handle.describe(rpc_timeout=RPC_TIMEOUT)
     except RPCError as exc:
@@ -92,11 +96,22 @@ async def _not_live(handle: WorkflowHandle[ResidentIssue, object], issue_id: str
         return _unavailable(exc, issue_id)
     if desc.status == WorkflowExecutionStatus.FAILED:
         return Problem("invalid-input", f"issue {issue_id} was refused when it opened; see its history")
-    if desc.status == WorkflowExecutionStatus.RUNNING and "being opened" in why:
+    if desc.status == WorkflowExecutionStatus.RUNNING and opening:
         # accepted and durable, but no worker has opened it yet (one is restarting, or all are busy)
         return Problem("timeout", f"issue {issue_id} is accepted but not open yet: no worker has answered; send the "
                        "request again (with the same Idempotency-Key) to get it once it is")
     return Problem("wrong-state", f"issue {issue_id} is not ready: {why}")
+
+
+async def _running(handle: WorkflowHandle[ResidentIssue, object], issue_id: str) -> bool | None:
+    """Whether the issue's workflow runs (True), has closed (False), or does not exist (None)."""
+    try:
+        desc = await handle.describe(rpc_timeout=RPC_TIMEOUT)
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            return None
+        raise _unavailable(exc, issue_id) from None
+    return desc.status == WorkflowExecutionStatus.RUNNING
 
 
 async def visible_issue(services: Services, caller: Caller, issue_id: str, *, wait_s: float = 2.0) -> LiveIssue:
@@ -195,25 +210,31 @@ async def _update(services: Services, caller: Caller, handle: WorkflowHandle[Res
             view = await update.result(rpc_timeout=timedelta(seconds=left))
         except WorkflowUpdateFailedError as exc:
             cause = exc.cause
-            if not (isinstance(cause, ApplicationError) and cause.type):
+            cls = errors.by_name(cause.type) if isinstance(cause, ApplicationError) else None
+            if cls is None or not isinstance(cause, ApplicationError):
                 log.error("action_failed", issue_id=issue_id, cause=str(cause))
                 raise Problem("internal", "the action failed on our side; it is logged under the request id") from None
-            if cause.type == errors.IssueNotVisible.__name__:
+            if issubclass(cls, errors.IssueNotVisible):
                 raise Problem("not-found", f"no issue {issue_id!r}") from None
-            if "being opened" in cause.message and loop.time() < opening_until:
+            if issubclass(cls, errors.IssueOpening) and loop.time() < opening_until:
                 await asyncio.sleep(0.05)
                 continue
             message = cause.message if is_staff(caller.actor) else for_resident(cause.message, caller.id)
-            raise refusal(cause.type, message) from None
+            raise refusal(cls, message) from None
         except RPCTimeoutOrCancelledError:
             raise Problem("timeout", f"issue {issue_id} did not answer within {timeout_s:g} s; the action may still "
                           "take effect: send it again with the same Idempotency-Key to learn its outcome") from None
         except RPCError as exc:
-            closed = "completed" in exc.message or "closing workflow" in exc.message  # or closing as it came
-            if exc.status == RPCStatusCode.NOT_FOUND and closed:
-                await visible_issue(services, caller, issue_id)  # a closed issue is a 404 to those who may not see it
-                raise Problem("wrong-state", f"issue {issue_id} is closed; no more actions can be taken") from None
-            raise _unavailable(exc, issue_id) from None
+            if exc.status != RPCStatusCode.NOT_FOUND:
+                raise _unavailable(exc, issue_id) from None
+            running = await _running(handle, issue_id)
+            if running is None:
+                raise Problem("not-found", f"no issue {issue_id!r}") from None
+            if running and loop.time() < deadline:  # closing as the update came: its status follows in a moment
+                await asyncio.sleep(0.05)
+                continue
+            await visible_issue(services, caller, issue_id)  # a closed issue is a 404 to those who may not see it
+            raise Problem("wrong-state", f"issue {issue_id} is closed; no more actions can be taken") from None
         return view, update.workflow_run_id
 
 
@@ -264,7 +285,8 @@ async def start_issue(services: Services, caller: Caller, report: IssueReport, b
             await _started_by(handle, report.issue_id, fingerprint)
         return await query_live(services, report.issue_id, wait_s=OPENING_WAIT_S)
     except (RPCTimeoutOrCancelledError, WorkflowUpdateFailedError):  # not open in time, refused, or never taken
-        raise await _not_live(handle, report.issue_id, "being opened", reported=True) from None
+        raise await _not_live(handle, report.issue_id, "it is still being opened", opening=True,
+                              reported=True) from None
     except RPCError as exc:
         raise temporal_unavailable(exc) from None
 

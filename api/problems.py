@@ -51,17 +51,21 @@ KINDS: dict[str, tuple[int, str]] = {
     "timeout": (504, "The issue did not answer in time"),
 }
 
-#: the workflow validator's refusals (``ApplicationError.type``) → problem slug
-REFUSALS: dict[str, str] = {
-    errors.IssueNotVisible.__name__: "not-found",
-    errors.TaskNotFound.__name__: "task-not-found",
-    errors.NotPermitted.__name__: "not-permitted",
-    errors.WrongState.__name__: "wrong-state",
-    errors.TaskClosed.__name__: "task-closed",
-    errors.ActionNotAllowed.__name__: "action-not-allowed",
-    errors.InvalidPayload.__name__: "invalid-payload",
-    errors.TooOften.__name__: "rate-limited",
-    errors.ActionRefused.__name__: "wrong-state",
+#: each error the workflow and its activities send across (``ApplicationError.type``, :mod:`domain.errors`) → problem
+#: slug; a class without a row answers as its nearest parent with one
+ERRORS: dict[type[errors.WhistleError], str] = {
+    errors.WhistleError: "wrong-state",
+    errors.UnknownReference: "invalid-input",
+    errors.ActionRefused: "wrong-state",
+    errors.IssueNotVisible: "not-found",
+    errors.TaskNotFound: "task-not-found",
+    errors.NotPermitted: "not-permitted",
+    errors.WrongState: "wrong-state",
+    errors.TaskClosed: "task-closed",
+    errors.IssueOpening: "wrong-state",
+    errors.ActionNotAllowed: "action-not-allowed",
+    errors.InvalidPayload: "invalid-payload",
+    errors.TooOften: "rate-limited",
 }
 
 _BY_STATUS = {status: slug for slug, (status, _) in reversed(KINDS.items())}
@@ -116,8 +120,10 @@ def invalid(field: str, message: str, detail: str | None = None) -> Problem:
     return Problem("invalid-input", detail or f"{field}: {message}", errors=[FieldError(field=field, message=message)])
 
 
-def refusal(type_name: str, message: str) -> Problem:
-    return Problem(REFUSALS.get(type_name, "wrong-state"), message, refusal=type_name)
+def refusal(cls: type[errors.WhistleError], message: str) -> Problem:
+    """The problem that answers an error of ``cls`` sent across by the workflow."""
+    slug = next(ERRORS[c] for c in cls.__mro__ if c in ERRORS)
+    return Problem(slug, message, refusal=errors.type_name(cls))
 
 
 def field_errors(errs: Sequence[Mapping[str, Any]], prefix: Sequence[str | int] = ()) -> list[FieldError]:

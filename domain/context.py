@@ -7,16 +7,13 @@ The workflow cannot read the organisation (it may change while an issue runs), s
 from __future__ import annotations
 
 from domain.catalogue import Catalogue
+from domain.errors import UnknownReference
 from domain.messages import IssueReport
 from domain.organisation import Level, Organisation, UnitRef
 from domain.rules import DEFAULT_RULES, Rules
 from domain.state import IssueContext, MatterContext
 
 DISPATCH_LEVELS = (Level.street, Level.district, Level.city)
-
-
-class UnknownReference(ValueError):
-    """Raised when a report names a grid, matter or principal the organisation does not have."""
 
 
 def matter_context(org: Organisation, catalogue: Catalogue, ladder: dict[Level, UnitRef], code: str) -> MatterContext:

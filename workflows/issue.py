@@ -48,7 +48,7 @@ RetT = TypeVar("RetT")
 
 
 def _refusal(exc: errors.ActionRefused) -> ApplicationError:
-    return ApplicationError(exc.message, type=type(exc).__name__, non_retryable=True)
+    return ApplicationError(exc.message, type=errors.type_name(type(exc)), non_retryable=True)
 
 
 @workflow.defn(name="ResidentIssue")
@@ -104,7 +104,7 @@ class ResidentIssue:
         except ActivityError as exc:
             cause = exc.cause
             message = cause.message if isinstance(cause, ApplicationError) else str(exc)
-            raise ApplicationError(f"report refused: {message}", type="InvalidPayload", non_retryable=True) from None
+            raise _refusal(errors.InvalidPayload(f"report refused: {message}")) from None
         async with self._lock:
             self._state = open_issue(inp.report, context, inp.config, workflow.now(), rules_version)
             self._log("issue_opened", matter=inp.report.matter_code, grid=inp.report.grid_id)
@@ -182,8 +182,7 @@ class ResidentIssue:
 
     def _opened(self) -> IssueState:
         if self._state is None:
-            raise ApplicationError("the issue is still being opened; try again in a moment",
-                                   type="WrongState", non_retryable=True)
+            raise _refusal(errors.IssueOpening("the issue is still being opened; try again in a moment"))
         return self._state
 
     def _decide(self, req: ActionRequest) -> Decision:
@@ -221,8 +220,7 @@ class ResidentIssue:
             await workflow.get_external_workflow_handle(issue_workflow_id(target)).signal(
                 ResidentIssue.link_follower, link)
         except Exception:  # noqa: BLE001 - any failure means the original cannot take followers
-            raise ApplicationError(f"issue_id: issue {target} is not an open issue", type="InvalidPayload",
-                                   non_retryable=True) from None
+            raise _refusal(errors.InvalidPayload(f"issue_id: issue {target} is not an open issue")) from None
 
     @workflow.update
     async def act(self, req: ActionRequest) -> IssueView:
@@ -290,13 +288,9 @@ class ResidentIssue:
     @workflow.query
     def state(self) -> IssueView:
         """The issue's live state: step, status, level, open tasks with their allowed actions, …"""
-        if self._state is None:
-            raise ApplicationError("the issue is still being opened", type="WrongState")
-        return views.view(self._state)
+        return views.view(self._opened())
 
     @workflow.query
-    def live(self) -> access.LiveIssue:
-        """The live state and the facts that decide who may see it (for the API)."""
-        if self._state is None:
-            raise ApplicationError("the issue is still being opened", type="WrongState")
-        return access.live(self._state)
+    def live(self) -> access.LiveIssue | None:
+        """The live state and the facts that decide who may see it (for the API); None while it is being opened."""
+        return access.live(self._state) if self._state is not None else None

@@ -12,6 +12,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.read_model import ReadModelActivities
+    from domain import errors
     from domain.projection import ProjectionBatch, TaskSnapshot, forget_projected, projection_batch
     from domain.rule_versions import rule_version
     from domain.state import IssueState
@@ -19,7 +20,8 @@ with workflow.unsafe.imports_passed_through():
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
 #: activities retry until they succeed: the issue keeps its place while a dependency is down
 ACTIVITY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coefficient=2.0,
-                             maximum_interval=timedelta(minutes=1), non_retryable_error_types=["UnknownReference"])
+                             maximum_interval=timedelta(minutes=1),
+                             non_retryable_error_types=[errors.type_name(errors.UnknownReference)])
 #: a local projection gives up after this, and the batch goes by the regular activity, which waits for the database
 LOCAL_PROJECTION_TIMEOUT = timedelta(seconds=10)
 LOCAL_PROJECTION_RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=200), backoff_coefficient=2.0,

@@ -79,7 +79,8 @@ def test_catalogue_covers_the_categories_with_complete_matters() -> None:
 def test_a_retired_grid_takes_no_new_report() -> None:
     import pytest
 
-    from domain.context import UnknownReference, issue_context
+    from domain.context import issue_context
+    from domain.errors import UnknownReference
     from tests.driver import report
     from tests.sample_city import directory
 

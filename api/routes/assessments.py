@@ -36,6 +36,7 @@ from domain.access import amends_assessments, reads_statistics
 from domain.organisation import Level, Role, UnitKind
 from store import assessments
 from store.assessments import AssessedLevel, Assessment
+from store.db import transaction
 from store.figures import Period
 from workflows import QuarterlyAssessment
 
@@ -181,7 +182,7 @@ async def amend(assessment_id: Annotated[int, Path(ge=1, le=2**31 - 1)], body: A
     bands = assessments.parse_bands(services.settings.assessment_bands)
 
     def run() -> Assessment:
-        with services.sessions() as session:
+        with transaction(services.sessions) as session:  # commits the amendment, or nothing
             current = assessments.stored_by_id(session, assessment_id)
             if current is None or current.district_id not in caller.subtree:
                 raise Problem("not-found", f"no issued assessment {assessment_id}")
@@ -193,7 +194,6 @@ async def amend(assessment_id: Annotated[int, Path(ge=1, le=2**31 - 1)], body: A
                                          datetime.now(UTC))
             except (assessments.NotCurrent, assessments.Unchanged) as exc:
                 raise Problem("wrong-state", str(exc)) from None
-            session.commit()
             return kept
 
     return await run_in_threadpool(run)

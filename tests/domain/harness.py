@@ -78,3 +78,33 @@ class PureIssue:
             self.settle()
         self.now = end
         return fired
+
+
+SH = ZoneInfo("Asia/Shanghai")
+HEATING = "qh.hd.dept.heating"
+STREET = "qh.hd.cy"
+
+
+def walk_to_handling(p: PureIssue, *, days: int | None = None, co_unit: bool = False) -> None:
+    """Whistle, approve, route to the heating office (and the street for a co-unit or set days), check in."""
+    p.act("verify", "whistle", {"kind": "daily", "note": "n"})
+    p.act("approve_whistle", "approve")
+    units = [HEATING, STREET] if co_unit or days else [HEATING]
+    p.act("dispatch", "route", {"unit_ids": units})
+    for unit in units:
+        p.act("report", "check_in", unit_id=unit)
+    if len(units) > 1:
+        p.act("consult", "conclude", {"lead_unit_id": HEATING, "co_unit_ids": [STREET] if co_unit else [],
+                                      "list_type": "immediate", "minutes": "m",
+                                      **({"handling_days": days} if days else {})})
+        if not co_unit:
+            return
+
+
+def turn_red(p: PureIssue) -> None:
+    """Walk to handling and let the clock run until the handling task turns red (and no further)."""
+    walk_to_handling(p)
+    handle = p.open("handle")
+    assert handle.red_at is not None
+    p.advance(handle.red_at - p.now + timedelta(minutes=1))
+    assert "red" in p.state.tasks[handle.task_id].marks_fired

@@ -31,7 +31,7 @@ from api.directory_schemas import (
 )
 from api.handover import hand_over
 from api.problems import COMMON_RESPONSES, Problem
-from domain.access import Capability, capabilities
+from domain.capabilities import Capability, capabilities
 from domain.directory import Change, Directory, RecordKind, diff
 from domain.directory_check import DirectoryInvalid, RawDirectory, validated
 from domain.directory_check import Problem as FileProblem

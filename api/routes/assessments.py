@@ -32,7 +32,7 @@ from api.deps import Caller, CallerDep, Services, ServicesDep
 from api.problems import COMMON_RESPONSES, Problem, invalid, temporal_unavailable
 from api.routes.stats import CSV
 from api.schemas import Text
-from domain.access import amends_assessments, reads_statistics
+from domain.capabilities import amends_assessments, reads_statistics
 from domain.organisation import Level, Role, UnitKind
 from store import assessments
 from store.assessments import AssessedLevel, Assessment

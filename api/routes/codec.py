@@ -35,7 +35,7 @@ from temporalio.api.common.v1 import Payloads
 
 from api.deps import Caller, ServicesDep, caller_for_token, counted_caller
 from api.problems import COMMON_RESPONSES, Problem, invalid
-from domain.access import reads_payloads
+from domain.capabilities import reads_payloads
 from store import payload_reads
 from store.db import transaction
 

@@ -28,7 +28,8 @@ from api.network import from_this_machine
 from api.problems import COMMON_RESPONSES, Problem, invalid, temporal_unavailable
 from api.schemas import MAX_ID
 from audit import TimelineEntry, read_timeline
-from domain.access import Capability, capabilities, is_staff
+from domain.access import is_staff
+from domain.capabilities import Capability, capabilities
 from domain.messages import Location, Source
 from domain.organisation import Level, Organisation, Principal, Role
 from domain.state import IssueInput

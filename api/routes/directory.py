@@ -13,7 +13,8 @@ from pydantic import BaseModel
 from api.deps import CallerDep, ServicesDep
 from api.problems import COMMON_RESPONSES, Problem
 from api.schemas import MatterOut, UnitOut
-from domain.access import Capability, capabilities, is_staff
+from domain.access import is_staff
+from domain.capabilities import Capability, capabilities
 from domain.organisation import Level, Role, UnitKind
 
 router = APIRouter(prefix="/v1", tags=["organisation"], responses=COMMON_RESPONSES)

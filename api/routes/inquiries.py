@@ -20,7 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.deps import CallerDep, ServicesDep, SessionDep
 from api.problems import COMMON_RESPONSES, Problem, invalid
 from api.schemas import Text
-from domain.access import answers_inquiries, is_staff
+from domain.access import is_staff
+from domain.capabilities import answers_inquiries
 from store import inquiries, models
 from store.figures import Period
 

@@ -17,15 +17,8 @@ from api.deps import Caller, CallerDep, IdempotencyKey, Services, ServicesDep, S
 from api.problems import COMMON_RESPONSES, Problem, invalid
 from api.schemas import ActionIn, IssueCreate, IssueOut, IssuePage, IssueSummary, UtcDatetime
 from audit import AuditReport, audit_issue, without_personal
-from domain.access import (
-    files_for_others,
-    filing_sources,
-    in_subtree,
-    is_staff,
-    may_file_for,
-    reads_audit,
-    reads_payloads,
-)
+from domain.access import in_subtree, is_staff
+from domain.capabilities import files_for_others, filing_sources, may_file_for, reads_audit, reads_payloads
 from domain.messages import IssueReport, Reporter, Source
 from domain.organisation import Level, Role
 from domain.state import Status

@@ -12,7 +12,7 @@ from api.deps import Caller, CallerDep, Services, ServicesDep
 from api.figure_tables import to_csv
 from api.problems import COMMON_RESPONSES, Problem, invalid
 from api.schemas import UtcDatetime
-from domain.access import reads_statistics
+from domain.capabilities import reads_statistics
 from domain.organisation import Level, UnitKind
 from store.figures import HUB, SUMMONED, Period, RankRow, ScoreRule, UnitStats, ranking
 

@@ -10,6 +10,7 @@ import os
 import platform
 import subprocess
 import tempfile
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -43,77 +44,86 @@ def _range(figures: dict[str, Any]) -> str:
     return f"{low:.2f}–{high:.2f}"
 
 
+def _b1_rows(b1: dict[str, Any]) -> list[str]:
+    f, w = b1["floor"], b1["whistle"]
+    return [
+        _row("B1 floor", f"{f['issues_s']:.2f} issues/s ({_range(f)}), "
+             f"{f['actions_s']:.1f} updates/s; CPU s/issue: server {f['cpu_server']:.3f}, "
+             f"floor worker {f['cpu_floor']:.3f}", "—", None),
+        _row("B1 Whistle", f"{w['issues_s']:.2f} issues/s ({_range(w)}), "
+             f"{w['actions_s']:.1f} actions/s; CPU s/issue: server {w['cpu_server']:.3f}, worker "
+             f"{w['cpu_worker']:.3f}, API {w['cpu_api']:.3f}; errors {w['errors']:.0f}", "—", None),
+        _row("B1 ratio", f"{b1['ratio']:.2f}× the floor", "≥ 0.85×", b1["ratio"] >= 0.85),
+        _row("B1 server CPU", f"{b1['server_cpu_ratio']:.2f}× the floor's per issue", "≤ 1.3×",
+             b1["server_cpu_ratio"] <= 1.3),
+    ]
+
+
+def _b2_rows(b2: dict[str, Any]) -> list[str]:
+    fl, a, r = b2["floor_update_ms"], b2["action_ms"], b2["report_ms"]
+    return [
+        _row("B2 rate", f"{b2['rate_issues_s']:.2f} issues/s (20 % of the floor's saturation)", "—", None),
+        _row("B2 floor update", f"p50 {fl['p50']:.0f} ms, p95 {fl['p95']:.0f}, p99 {fl['p99']:.0f}", "—", None),
+        _row("B2 report", f"p50 {r['p50']:.0f} ms, p95 {r['p95']:.0f}, p99 {r['p99']:.0f}", "—", None),
+        _row("B2 action", f"p50 {a['p50']:.0f} ms, p95 {a['p95']:.0f}, p99 {a['p99']:.0f}",
+             f"p50 ≤ {fl['p50'] + 20:.0f} ms, p99 ≤ 200 ms", a["p50"] <= fl["p50"] + 20 and a["p99"] <= 200),
+    ]
+
+
+def _b3_rows(b3: dict[str, Any]) -> list[str]:
+    def q(name: str) -> str:
+        return f"p50 {b3[name]['p50']:.1f} ms, p95 {b3[name]['p95']:.1f}"
+
+    lists = (("inbox (grid)", "inbox"), ("inbox (department)", "inbox_department"), ("street's list", "street_list"),
+             ("filtered list", "filtered_list"), ("searched list", "searched_list"))
+    rankings = (("streets", "ranking_streets"), ("departments", "ranking_departments"))
+    return [
+        _row("B3 data", f"{b3['issues']:,} issues, {b3['rows']['tasks']:,} tasks, "
+             f"{b3['rows']['timeline_events']:,} events, {b3['rows']['ratings']:,} ratings; "
+             f"loaded in {b3['load_s']:.0f} s", "—", None),
+        *(_row(f"B3 {what}", q(key), "p95 ≤ 50 ms", b3[key]["p95"] <= 50) for what, key in lists),
+        *(_row(f"B3 quarter ranking, all {what}", f"{b3[key]['max']:.0f} ms", "≤ 1 s", b3[key]["max"] <= 1000)
+          for what, key in rankings),
+        *(_row(f"B3 drill-down: one {what}'s quarter with issue ids", f"{b3[key]['max']:.0f} ms", "—", None)
+          for what, key in (("street", "drill_street"), ("department", "drill_department")) if key in b3),
+    ]
+
+
+def _b4_rows(b4: dict[str, Any]) -> list[str]:
+    return [
+        _row("B4 waiting issues", f"{b4['issues']:,} started and waiting in {b4['start_s']:.0f} s; server database "
+             f"{b4['server_db_mb']:.0f} MB", "—", None),
+        _row("B4 worker memory", f"{b4['rss_at_1000_mb']:.0f} MB at {b4['base']:,} → {b4['rss_at_n_mb']:.0f} MB at "
+             f"{b4['issues']:,} ({b4['rss_growth']:+.1%})", "< +10 %", b4["rss_growth"] < 0.10),
+        _row("B4 worker memory on the way", ", ".join(f"{n:,}: {mb:.0f} MB" for n, mb in b4["rss_curve"]),
+             "—", None),
+        _row("B4 restarted worker", f"first action served {b4['restart_to_first_action_s']:.1f} s after restart",
+             "—", None),
+    ]
+
+
+def _b5_lines(b5: dict[str, Any]) -> list[str]:
+    lines = ["", f"B5 profile ({b5['issues']} issues through the API while sampling):", ""]
+    for proc in ("worker", "api"):
+        own = ", ".join(f"{f} {share:.0%}" for f, share in b5[proc]["own"][:5])
+        ours = ", ".join(f"{f} {share:.0%}" for f, share in b5[proc]["in_ours"][:5])
+        lines += [f"- {proc}, own time: {own}", f"- {proc}, under Whistle's functions: {ours}"]
+    return lines
+
+
+#: each bench's rows of the report, in the order they are written
+_ROWS: tuple[tuple[str, Callable[[dict[str, Any]], list[str]]], ...] = (
+    ("b1", _b1_rows), ("b2", _b2_rows), ("b3", _b3_rows), ("b6", lambda b6: directory.rows(b6, _row)),
+    ("b4", _b4_rows), ("b5", _b5_lines))
+
+
 def report(results: dict[str, Any], args: argparse.Namespace) -> str:
     lines = [f"### {datetime.now(UTC):%Y-%m-%d %H:%M} UTC · commit {_commit()} · {'smoke' if args.smoke else 'full'}",
              "", f"Machine: {_machine()}. Settings: {json.dumps(results['settings'])}.", "",
              "| bench | figure | target |", "|---|---|---|"]
-    if "b1" in results:
-        b1 = results["b1"]
-        f, w = b1["floor"], b1["whistle"]
-        lines += [
-            _row("B1 floor", f"{f['issues_s']:.2f} issues/s ({_range(f)}), "
-                 f"{f['actions_s']:.1f} updates/s; CPU s/issue: server {f['cpu_server']:.3f}, "
-                 f"floor worker {f['cpu_floor']:.3f}", "—", None),
-            _row("B1 Whistle", f"{w['issues_s']:.2f} issues/s ({_range(w)}), "
-                 f"{w['actions_s']:.1f} actions/s; CPU s/issue: server {w['cpu_server']:.3f}, worker "
-                 f"{w['cpu_worker']:.3f}, API {w['cpu_api']:.3f}; errors {w['errors']:.0f}", "—", None),
-            _row("B1 ratio", f"{b1['ratio']:.2f}× the floor", "≥ 0.85×", b1["ratio"] >= 0.85),
-            _row("B1 server CPU", f"{b1['server_cpu_ratio']:.2f}× the floor's per issue", "≤ 1.3×",
-                 b1["server_cpu_ratio"] <= 1.3),
-        ]
-    if "b2" in results:
-        b2 = results["b2"]
-        fl, a, r = b2["floor_update_ms"], b2["action_ms"], b2["report_ms"]
-        lines += [
-            _row("B2 rate", f"{b2['rate_issues_s']:.2f} issues/s (20 % of the floor's saturation)", "—", None),
-            _row("B2 floor update", f"p50 {fl['p50']:.0f} ms, p95 {fl['p95']:.0f}, p99 {fl['p99']:.0f}", "—", None),
-            _row("B2 report", f"p50 {r['p50']:.0f} ms, p95 {r['p95']:.0f}, p99 {r['p99']:.0f}", "—", None),
-            _row("B2 action", f"p50 {a['p50']:.0f} ms, p95 {a['p95']:.0f}, p99 {a['p99']:.0f}",
-                 f"p50 ≤ {fl['p50'] + 20:.0f} ms, p99 ≤ 200 ms", a["p50"] <= fl["p50"] + 20 and a["p99"] <= 200),
-        ]
-    if "b3" in results:
-        b3 = results["b3"]
-
-        def q(name: str) -> str:
-            return f"p50 {b3[name]['p50']:.1f} ms, p95 {b3[name]['p95']:.1f}"
-
-        lines += [
-            _row("B3 data", f"{b3['issues']:,} issues, {b3['rows']['tasks']:,} tasks, "
-                 f"{b3['rows']['timeline_events']:,} events, {b3['rows']['ratings']:,} ratings; "
-                 f"loaded in {b3['load_s']:.0f} s", "—", None),
-            _row("B3 inbox (grid)", q("inbox"), "p95 ≤ 50 ms", b3["inbox"]["p95"] <= 50),
-            _row("B3 inbox (department)", q("inbox_department"), "p95 ≤ 50 ms", b3["inbox_department"]["p95"] <= 50),
-            _row("B3 street's list", q("street_list"), "p95 ≤ 50 ms", b3["street_list"]["p95"] <= 50),
-            _row("B3 filtered list", q("filtered_list"), "p95 ≤ 50 ms", b3["filtered_list"]["p95"] <= 50),
-            _row("B3 searched list", q("searched_list"), "p95 ≤ 50 ms", b3["searched_list"]["p95"] <= 50),
-            _row("B3 quarter ranking, all streets", f"{b3['ranking_streets']['max']:.0f} ms", "≤ 1 s",
-                 b3["ranking_streets"]["max"] <= 1000),
-            _row("B3 quarter ranking, all departments", f"{b3['ranking_departments']['max']:.0f} ms", "≤ 1 s",
-                 b3["ranking_departments"]["max"] <= 1000),
-        ]
-        lines += [_row(f"B3 drill-down: one {what}'s quarter with issue ids", f"{b3[key]['max']:.0f} ms", "—", None)
-                  for what, key in (("street", "drill_street"), ("department", "drill_department")) if key in b3]
-    if "b6" in results:
-        lines += directory.rows(results["b6"], _row)
-    if "b4" in results:
-        b4 = results["b4"]
-        lines += [
-            _row("B4 waiting issues", f"{b4['issues']:,} started and waiting in {b4['start_s']:.0f} s; server database "
-                 f"{b4['server_db_mb']:.0f} MB", "—", None),
-            _row("B4 worker memory", f"{b4['rss_at_1000_mb']:.0f} MB at {b4['base']:,} → {b4['rss_at_n_mb']:.0f} MB at "
-                 f"{b4['issues']:,} ({b4['rss_growth']:+.1%})", "< +10 %", b4["rss_growth"] < 0.10),
-            _row("B4 worker memory on the way", ", ".join(f"{n:,}: {mb:.0f} MB" for n, mb in b4["rss_curve"]),
-                 "—", None),
-            _row("B4 restarted worker", f"first action served {b4['restart_to_first_action_s']:.1f} s after restart",
-                 "—", None),
-        ]
-    if "b5" in results:
-        b5 = results["b5"]
-        lines += ["", f"B5 profile ({b5['issues']} issues through the API while sampling):", ""]
-        for proc in ("worker", "api"):
-            own = ", ".join(f"{f} {share:.0%}" for f, share in b5[proc]["own"][:5])
-            ours = ", ".join(f"{f} {share:.0%}" for f, share in b5[proc]["in_ours"][:5])
-            lines += [f"- {proc}, own time: {own}", f"- {proc}, under Whistle's functions: {ours}"]
+    for key, rows in _ROWS:
+        if key in results:
+            lines += rows(results[key])
     lines += ["", f"Reproduce: `make bench{' BENCH_ARGS=--smoke' if args.smoke else ''}`.", ""]
     return "\n".join(lines)
 

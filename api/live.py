@@ -11,23 +11,19 @@ import asyncio
 import hashlib
 import json
 import re
-import uuid
 from datetime import timedelta
 
 import structlog
 from fastapi.concurrency import run_in_threadpool
 from temporalio.client import (
     RPCTimeoutOrCancelledError,
-    WithStartWorkflowOperation,
     WorkflowExecutionStatus,
     WorkflowHandle,
     WorkflowQueryFailedError,
     WorkflowUpdateFailedError,
-    WorkflowUpdateHandle,
     WorkflowUpdateStage,
 )
-from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
-from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import Caller, Services
@@ -35,8 +31,7 @@ from api.problems import Problem, for_resident, refusal, temporal_unavailable, u
 from api.schemas import IssueOut, TaskOut
 from domain import errors
 from domain.access import LiveIssue, can_see, in_subtree, is_staff, issue_actions, may_act, visible_view
-from domain.messages import ISSUE_ID_PATTERN, ActionRequest, IssueReport, issue_workflow_id
-from domain.state import IssueInput
+from domain.messages import ISSUE_ID_PATTERN, ActionRequest, issue_workflow_id
 from domain.views import IssueView
 from store import action_keys
 from workflows import ResidentIssue
@@ -44,8 +39,6 @@ from workflows import ResidentIssue
 log = structlog.get_logger("whistle.api")
 
 RPC_TIMEOUT = timedelta(seconds=10)
-#: a just-started issue answers once its first workflow task has opened it
-OPENING_WAIT_S = 15.0
 #: an action on an issue still being opened is sent again for this long
 OPENING_RETRY_S = 2.0
 _ID = re.compile(ISSUE_ID_PATTERN)
@@ -57,7 +50,7 @@ def handle_of(services: Services, issue_id: str) -> WorkflowHandle[ResidentIssue
     return services.client.get_workflow_handle_for(ResidentIssue.run, issue_workflow_id(issue_id))
 
 
-def _unavailable(exc: RPCError, issue_id: str) -> Problem:
+def unavailable_issue(exc: RPCError, issue_id: str) -> Problem:
     if exc.status == RPCStatusCode.NOT_FOUND:
         return Problem("not-found", f"no issue {issue_id!r}")
     if exc.status == RPCStatusCode.DEADLINE_EXCEEDED:
@@ -74,17 +67,17 @@ async def query_live(services: Services, issue_id: str, *, wait_s: float = 2.0) 
         try:
             live = await handle.query(ResidentIssue.live, rpc_timeout=RPC_TIMEOUT)
         except WorkflowQueryFailedError as exc:
-            raise await _not_live(handle, issue_id, str(exc)) from None
+            raise await not_live(handle, issue_id, str(exc)) from None
         except RPCError as exc:
-            raise _unavailable(exc, issue_id) from None
+            raise unavailable_issue(exc, issue_id) from None
         if live is not None:
             return live
         if loop.time() > deadline:
-            raise await _not_live(handle, issue_id, "it is still being opened", opening=True) from None
+            raise await not_live(handle, issue_id, "it is still being opened", opening=True) from None
         await asyncio.sleep(0.05)
 
 
-async def _not_live(handle: WorkflowHandle[ResidentIssue, object], issue_id: str, why: str, *,
+async def not_live(handle: WorkflowHandle[ResidentIssue, object], issue_id: str, why: str, *,
                     opening: bool = False, reported: bool = False) -> Problem:
     """Why an issue did not answer (``opening``: it had not been opened yet). For a report (``reported``), an issue
     Temporal does not know was never accepted: 503, send it again — not a 404 that a client would not retry."""
@@ -93,7 +86,7 @@ async def _not_live(handle: WorkflowHandle[ResidentIssue, object], issue_id: str
     except RPCError as exc:
         if reported and exc.status == RPCStatusCode.NOT_FOUND:
             return unavailable("Temporal did not take the report; send it again")
-        return _unavailable(exc, issue_id)
+        return unavailable_issue(exc, issue_id)
     if desc.status == WorkflowExecutionStatus.FAILED:
         return Problem("invalid-input", f"issue {issue_id} was refused when it opened; see its history")
     if desc.status == WorkflowExecutionStatus.RUNNING and opening:
@@ -110,7 +103,7 @@ async def _running(handle: WorkflowHandle[ResidentIssue, object], issue_id: str)
     except RPCError as exc:
         if exc.status == RPCStatusCode.NOT_FOUND:
             return None
-        raise _unavailable(exc, issue_id) from None
+        raise unavailable_issue(exc, issue_id) from None
     return desc.status == WorkflowExecutionStatus.RUNNING
 
 
@@ -186,7 +179,7 @@ async def _current_run(handle: WorkflowHandle[ResidentIssue, object], issue_id: 
     try:
         return (await handle.describe(rpc_timeout=RPC_TIMEOUT)).run_id
     except RPCError as exc:
-        raise _unavailable(exc, issue_id) from None
+        raise unavailable_issue(exc, issue_id) from None
 
 
 async def _update(services: Services, caller: Caller, handle: WorkflowHandle[ResidentIssue, object], issue_id: str,
@@ -226,7 +219,7 @@ async def _update(services: Services, caller: Caller, handle: WorkflowHandle[Res
                           "take effect: send it again with the same Idempotency-Key to learn its outcome") from None
         except RPCError as exc:
             if exc.status != RPCStatusCode.NOT_FOUND:
-                raise _unavailable(exc, issue_id) from None
+                raise unavailable_issue(exc, issue_id) from None
             running = await _running(handle, issue_id)
             if running is None:
                 raise Problem("not-found", f"no issue {issue_id!r}") from None
@@ -236,70 +229,3 @@ async def _update(services: Services, caller: Caller, handle: WorkflowHandle[Res
             await visible_issue(services, caller, issue_id)  # a closed issue is a 404 to those who may not see it
             raise Problem("wrong-state", f"issue {issue_id} is closed; no more actions can be taken") from None
         return view, update.workflow_run_id
-
-
-# --- starting an issue ------------------------------------------------------------------------------
-
-FINGERPRINT_MEMO = "request_fingerprint"
-
-
-def new_issue_id(caller: Caller, key: str | None) -> str:
-    """A fresh id, or — for an Idempotency-Key — the same id for the same caller and key."""
-    if key is None:
-        return uuid.uuid4().hex[:16]
-    return hashlib.sha256(f"{caller.id}\0{key}".encode()).hexdigest()[:16]
-
-
-async def start_issue(services: Services, caller: Caller, report: IssueReport, body: str,
-                      idempotency_key: str | None) -> LiveIssue:
-    """Start the issue's workflow (once per id) and answer its live state. ``body`` is the request as sent:
-    the same key with another body is refused.
-
-    The start carries the ``opened`` update (update-with-start): one call, answered when the issue's first
-    workflow task has opened it, within ``OPENING_WAIT_S``. A key already used is answered from the issue it
-    started (the ``live`` query), after its body is compared, without writing to that issue again."""
-    fingerprint = hashlib.sha256(f"{caller.id}\0{body}".encode()).hexdigest()
-    wid = issue_workflow_id(report.issue_id)
-    handle = services.client.get_workflow_handle_for(ResidentIssue.run, wid)
-    if idempotency_key is not None and await _started_by(handle, report.issue_id, fingerprint):
-        return await query_live(services, report.issue_id, wait_s=OPENING_WAIT_S)
-    start = WithStartWorkflowOperation(
-        ResidentIssue.run, IssueInput(report=report), id=wid, task_queue=services.settings.task_queue,
-        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING, memo={FINGERPRINT_MEMO: fingerprint},
-        static_summary=f"{report.matter_code}: {report.title}"[:200])
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + OPENING_WAIT_S
-    try:
-        # bounded as a whole: the call answers once the update is accepted, then its result is awaited for
-        # what time is left (as actions are, by gRPC deadlines)
-        update: WorkflowUpdateHandle[LiveIssue] = await services.client.start_update_with_start_workflow(
-            "opened", start_workflow_operation=start, wait_for_stage=WorkflowUpdateStage.ACCEPTED,
-            result_type=LiveIssue, rpc_timeout=timedelta(seconds=OPENING_WAIT_S))
-        live = await update.result(rpc_timeout=timedelta(seconds=max(deadline - loop.time(), 0.001)))
-        if idempotency_key is not None:  # two first sends of one key at once: the issue is the one that started
-            await _started_by(handle, report.issue_id, fingerprint)
-        return live
-    except WorkflowAlreadyStartedError:  # the issue of this key has already closed: read it
-        if idempotency_key is not None:
-            await _started_by(handle, report.issue_id, fingerprint)
-        return await query_live(services, report.issue_id, wait_s=OPENING_WAIT_S)
-    except (RPCTimeoutOrCancelledError, WorkflowUpdateFailedError):  # not open in time, refused, or never taken
-        raise await _not_live(handle, report.issue_id, "it is still being opened", opening=True,
-                              reported=True) from None
-    except RPCError as exc:
-        raise temporal_unavailable(exc) from None
-
-
-async def _started_by(handle: WorkflowHandle[ResidentIssue, object], issue_id: str, fingerprint: str) -> bool:
-    """Whether the issue of this key exists (refused if another body started it)."""
-    try:
-        desc = await handle.describe(rpc_timeout=RPC_TIMEOUT)
-    except RPCError as exc:
-        if exc.status == RPCStatusCode.NOT_FOUND:
-            return False
-        raise _unavailable(exc, issue_id) from None
-    if await desc.memo_value(FINGERPRINT_MEMO, default=None) != fingerprint:
-        raise Problem("idempotency-key-reused",
-                      "this Idempotency-Key was already used to report a different issue; use a new key")
-    return True

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
-from api import live
+from api import intake, live
 from api.deps import Caller, CallerDep, IdempotencyKey, Services, ServicesDep, SessionDep
 from api.problems import COMMON_RESPONSES, Problem, invalid
 from api.schemas import ActionIn, IssueCreate, IssueOut, IssuePage, IssueSummary, UtcDatetime
@@ -91,9 +91,9 @@ def _build(issue_id: str, body: IssueCreate, source: Source, reporter: Reporter,
 @router.post("", status_code=201, response_model=IssueOut, summary="Report an issue")
 async def create_issue(body: IssueCreate, caller: CallerDep, services: ServicesDep, response: Response,
                        idempotency_key: IdempotencyKey = None) -> IssueOut:
-    issue_id = live.new_issue_id(caller, idempotency_key)
+    issue_id = intake.new_issue_id(caller, idempotency_key)
     report = await run_in_threadpool(_report, services, caller, body, issue_id)  # it may load the grids' shapes
-    state = await live.start_issue(services, caller, report, body.model_dump_json(), idempotency_key)
+    state = await intake.start_issue(services, caller, report, body.model_dump_json(), idempotency_key)
     response.headers["Location"] = f"/v1/issues/{issue_id}"
     return live.issue_out(state.view, caller)
 

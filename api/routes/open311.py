@@ -22,7 +22,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 
-from api import live
+from api import intake
 from api.deps import Caller, Services, ServicesDep, client_address
 from api.integration_keys import caller_for_key
 from api.open311_render import (
@@ -195,11 +195,11 @@ async def create_request(fmt: str, request: Request, services: ServicesDep) -> R
         _check_jurisdiction(services, params)
         caller = _integration(services, params.get("api_key"), request)
         key = request.headers.get("idempotency-key")
-        issue_id = live.new_issue_id(caller, key)
+        issue_id = intake.new_issue_id(caller, key)
         report = await run_in_threadpool(_report, services, caller, params, issue_id)  # may load the grids' shapes
         body = "&".join(f"{k}={v}" for k, v in sorted(params.items()) if k != "api_key")
         try:
-            await live.start_issue(services, caller, report, body, key)
+            await intake.start_issue(services, caller, report, body, key)
         except Problem as exc:
             raise Open311Error(exc.status if exc.status < 500 else 503, exc.detail or exc.title) from None
         return render(fmt, "service_requests", "request", created(issue_id))

@@ -23,9 +23,9 @@ from temporalio.service import RPCError
 from temporalio.worker import Worker
 
 from activities import IssueActivities, ReadModelActivities
-from activities.assessment import AssessmentActivities, IssueQuarter
-from activities.calendar import working_calendar
-from activities.webhooks import WebhookActivities
+from activities.assessment_issuing import AssessmentActivities, IssueQuarter
+from activities.delivery import WebhookActivities
+from activities.working_days import working_calendar
 from core.logging import configure_logging
 from core.settings import Settings, get_settings
 from core.temporal import connect

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from starlette.requests import HTTPConnection
 from temporalio.client import Client
 
-from activities.calendar import WorkingCalendar, working_calendar
+from activities.working_days import WorkingCalendar, working_calendar
 from api import network
 from api.auth import InvalidToken, TokenService
 from api.feed import NotificationFeed

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowHistory
 
-from core.codec import decode_tree
+from core.payload_codec import decode_tree
 from core.temporal import PLAIN_CONVERTER
 from domain.actions import ISSUE_ACTIONS
 from domain.messages import ActionRequest, issue_workflow_id

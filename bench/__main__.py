@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import directory, profile, readmodel, throughput, waiting
-from bench.stack import stack
+from bench import directory_load, profile, readmodel, throughput, waiting
+from bench.processes import stack
 from core.settings import PROJECT_ROOT, Settings
 from core.temporal import connect
 
@@ -113,7 +113,7 @@ def _b5_lines(b5: dict[str, Any]) -> list[str]:
 
 #: each bench's rows of the report, in the order they are written
 _ROWS: tuple[tuple[str, Callable[[dict[str, Any]], list[str]]], ...] = (
-    ("b1", _b1_rows), ("b2", _b2_rows), ("b3", _b3_rows), ("b6", lambda b6: directory.rows(b6, _row)),
+    ("b1", _b1_rows), ("b2", _b2_rows), ("b3", _b3_rows), ("b6", lambda b6: directory_load.rows(b6, _row)),
     ("b4", _b4_rows), ("b5", _b5_lines))
 
 
@@ -143,7 +143,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         settings["b3_issues"] = {"full": args.b3_issues, "smoke": 5_000, "harness": 1_000}[size]
         results["b3"] = await asyncio.to_thread(readmodel.b3, settings["b3_issues"], 30 if size == "full" else 5)
     if "b6" in only:
-        results["b6"] = await asyncio.to_thread(directory.b6, short)
+        results["b6"] = await asyncio.to_thread(directory_load.b6, short)
     if not only & {"b1", "b2", "b4", "b5"}:
         return results
     with tempfile.TemporaryDirectory(prefix="whistle-bench-") as tmp, stack(Path(tmp)) as s:

@@ -12,7 +12,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from bench.stack import Stack
+from bench.processes import Stack
 from bench.throughput import Whistle, saturate
 from core.settings import PROJECT_ROOT
 

@@ -17,7 +17,7 @@ from temporalio.client import Client
 
 from api.auth import TokenService
 from bench.floor import TASK_QUEUE, UPDATES, FloorIssue
-from bench.stack import Stack
+from bench.processes import Stack
 from core.settings import Settings
 
 GRID = "qh.hd.cy.c1.g1"

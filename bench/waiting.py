@@ -12,7 +12,7 @@ from typing import Any
 
 from temporalio.client import Client
 
-from bench.stack import Stack
+from bench.processes import Stack
 from domain.messages import ActionRequest, Actor, IssueReport, Reporter, Source, issue_workflow_id
 from domain.organisation import Role
 from domain.state import IssueInput

@@ -9,7 +9,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter
 from temporalio.service import TLSConfig
 
-from core.codec import CodecKeyError, EncryptionCodec, Keyring, embedded_key_file
+from core.payload_codec import CodecKeyError, EncryptionCodec, Keyring, embedded_key_file
 from core.settings import Settings
 
 #: without encryption: for replaying histories recorded before the codec, and for recording new ones

@@ -26,7 +26,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from core.binaries import temporal_cli, temporal_test_server
-from core.codec import Keyring
+from core.payload_codec import Keyring
 from core.settings import Settings
 from core.temporal import encrypted
 from store.db import make_engine, session_factory, transaction

@@ -10,7 +10,7 @@ import pytest
 from cryptography.exceptions import InvalidTag
 from temporalio.api.common.v1 import Payload
 
-from core.codec import CodecKeyError, EncryptionCodec, Keyring, embedded_key_file
+from core.payload_codec import CodecKeyError, EncryptionCodec, Keyring, embedded_key_file
 
 SECRET = "王女士 13800000000".encode()
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from api.calendar import load_year
+from api.arrangements import load_year
 from core.settings import Settings
 from core.temporal import connect
 from store import api_keys

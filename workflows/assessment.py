@@ -11,7 +11,7 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributeKey
 
 with workflow.unsafe.imports_passed_through():
-    from activities.assessment import AssessmentActivities, Issued, IssueQuarter
+    from activities.assessment_issuing import AssessmentActivities, Issued, IssueQuarter
 
 SCHEDULE_ID = "whistle-quarterly-assessment"
 #: 01:00 on the first day of each quarter, in the deployment's time zone; the run then waits for the evidence

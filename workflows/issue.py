@@ -22,7 +22,7 @@ from temporalio.workflow import HandlerUnfinishedPolicy
 with workflow.unsafe.imports_passed_through():
     import structlog
 
-    from activities.issue import IssueActivities, MatterRequest
+    from activities.issue_lookups import IssueActivities, MatterRequest
     from domain import access, errors, timers, views
     from domain.apply import apply
     from domain.deadlines import DeadlineBatch

@@ -10,7 +10,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.webhooks import WebhookActivities
+    from activities.delivery import WebhookActivities
 
 
 class DeliveryInput(BaseModel):

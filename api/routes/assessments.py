@@ -26,7 +26,7 @@ from temporalio.client import WorkflowFailureError
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.service import RPCError
 
-from activities.assessment import Issued, IssueQuarter
+from activities.assessment_issuing import Issued, IssueQuarter
 from api.assessment_tables import to_csv, to_html, to_pdf
 from api.deps import Caller, CallerDep, Services, ServicesDep
 from api.problems import COMMON_RESPONSES, Problem, invalid, temporal_unavailable

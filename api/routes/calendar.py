@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import ValidationError
 
-from api.calendar import load_year
+from api.arrangements import load_year
 from api.deps import CallerDep, ServicesDep
 from api.problems import COMMON_RESPONSES, Problem, invalid
 from domain.organisation import Role

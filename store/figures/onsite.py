@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session, aliased
 
 from domain.actions import TaskKind
 from domain.messages import Source
-from domain.state import Resolution, TaskStatus
+from domain.state import Resolution
+from domain.task_state import TaskStatus
 from store import models
 from store.figures.counting import NO_RATE, Figure, Measure, Tally, of, rate, tally, within
 from store.figures.led import NOT_ASSESSED

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from standardwebhooks import Webhook
 
-from activities.webhooks import WebhookActivities
+from activities.delivery import WebhookActivities
 from api.app import build_services, create_app
 from api.deps import Services
 from core import egress

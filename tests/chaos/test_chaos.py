@@ -29,7 +29,7 @@ from typing import Any
 
 import pytest
 
-from bench.stack import stack
+from bench.processes import stack
 from tests.chaos.walk import TO_SUMMONS, Tally, Walker, until, verify
 from tests.pg import PostgresServer
 from whistle.stack import stop_process

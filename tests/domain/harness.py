@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from activities.calendar import WorkingCalendar
+from activities.working_days import WorkingCalendar
 from domain.apply import apply
 from domain.context import issue_context
 from domain.deadlines import DeadlineBatch

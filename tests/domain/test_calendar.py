@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from structlog.testing import capture_logs
 
-from activities.calendar import WorkingCalendar, parse_overrides
+from activities.working_days import WorkingCalendar, parse_overrides
 from domain.deadlines import DeadlineBatch, DeadlineRequest, Duration, add_working_days
 
 SH = ZoneInfo("Asia/Shanghai")

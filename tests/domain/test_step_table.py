@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from activities.calendar import WorkingCalendar
+from activities.working_days import WorkingCalendar
 from domain import errors
 from domain.actions import ISSUE_ACTIONS, TASK_ACTIONS, TaskKind, actions_for
 from domain.deadlines import add_working_days

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from temporalio.client import Client
 
-from api.calendar import load_year
+from api.arrangements import load_year
 from core.settings import Settings
 from store.calendar import Arrangement
 from store.db import make_engine, session_factory

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from activities.calendar import WorkingCalendar
+from activities.working_days import WorkingCalendar
 from store.assessments import due_at
 from store.figures import Period
 

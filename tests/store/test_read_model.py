@@ -148,7 +148,7 @@ def test_a_stale_batch_never_overwrites_a_newer_snapshot(db_url: str) -> None:
 def test_calendar_overrides_come_from_the_database(db_url: str) -> None:
     from datetime import date
 
-    from activities.calendar import WorkingCalendar
+    from activities.working_days import WorkingCalendar
     from store.seed import load_calendar_overrides
 
     upgrade(db_url)

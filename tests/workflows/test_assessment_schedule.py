@@ -14,8 +14,8 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, ScheduleBackfill, ScheduleOverlapPolicy
 from temporalio.testing import WorkflowEnvironment
 
-from activities.assessment import IssueQuarter
-from activities.calendar import WorkingCalendar
+from activities.assessment_issuing import IssueQuarter
+from activities.working_days import WorkingCalendar
 from core.settings import Settings
 from store import assessments
 from store.db import make_engine, session_factory

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from activities.calendar import WorkingCalendar
+from activities.working_days import WorkingCalendar
 from domain.deadlines import working_seconds_between
 from domain.views import IssueRecord
 from tests.driver import RESIDENT, Driver, principal, report

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from activities.calendar import WorkingCalendar
+from activities.working_days import WorkingCalendar
 from domain.deadlines import working_seconds_between
 from domain.validation import COMMENTS_PER_DAY
 from store import models

@@ -10,7 +10,7 @@ import structlog
 from pydantic import BaseModel
 from temporalio import activity
 
-from activities.calendar import WorkingCalendar
+from activities.working_days import WorkingCalendar
 from store import assessments
 from store.db import SessionFactory, transaction
 from store.directory_cache import DirectoryCache

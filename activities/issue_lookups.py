@@ -7,7 +7,7 @@ from pydantic import BaseModel
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.calendar import WorkingCalendar
+from activities.working_days import WorkingCalendar
 from domain.context import issue_context, matter_context
 from domain.deadlines import DeadlineAnswer, DeadlineBatch
 from domain.errors import UnknownReference, type_name

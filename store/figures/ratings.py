@@ -23,7 +23,7 @@ from store import models
 from store.figures.counting import NO_RATE, Figure, Measure, Tallies, merged, of, rate, tally, within
 from store.figures.period import Period
 from store.figures.scope import Scope
-from store.figures.tasks import CHECK_IN
+from store.figures.task_counts import CHECK_IN
 from store.figures.territory import fold, grids_of, has_territory
 
 SATISFIED = ("satisfied", "basically_satisfied")

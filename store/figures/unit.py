@@ -16,18 +16,19 @@ from store.figures.onsite import rectification, verification
 from store.figures.period import Period
 from store.figures.ratings import rating_figures
 from store.figures.scope import NoAnswerPolicy, Scope
-from store.figures.tasks import task_figures
+from store.figures.task_counts import task_figures
 from store.figures.volumes import volume_figures
 
 
 class UnitStats(BaseModel):
     unit_id: str
     period: Period
-    received: Figure = Field(description="store/figures/tasks.py")
-    summoned: Figure = Field(description="store/figures/tasks.py")
-    response_rate: Figure = Field(description="响应率: store/figures/tasks.py")
-    on_time_handling_rate: Figure = Field(description="按时办结率: store/figures/tasks.py")
-    dispatch_on_time_rate: Figure = Field(default_factory=Figure, description="按时派单率: store/figures/tasks.py")
+    received: Figure = Field(description="store/figures/task_counts.py")
+    summoned: Figure = Field(description="store/figures/task_counts.py")
+    response_rate: Figure = Field(description="响应率: store/figures/task_counts.py")
+    on_time_handling_rate: Figure = Field(description="按时办结率: store/figures/task_counts.py")
+    dispatch_on_time_rate: Figure = Field(default_factory=Figure,
+                                          description="按时派单率: store/figures/task_counts.py")
     resolution_rate: Figure = Field(description="解决率: store/figures/led.py")
     satisfaction_rate: Figure = Field(description="满意率 of what the unit led: store/figures/ratings.py")
     whistler_satisfaction_rate: Figure = Field(description="吹哨者评价: store/figures/ratings.py")
@@ -50,7 +51,7 @@ class UnitStats(BaseModel):
     inquiries_answered: Figure = Field(default_factory=Figure,
                                        description="回复咨询 (ids are the inquiries'): store/figures/volumes.py")
     list_shares: dict[str, Figure] = Field(description="store/figures/led.py")
-    hours_held: float = Field(description="store/figures/tasks.py")
+    hours_held: float = Field(description="store/figures/task_counts.py")
 
 
 def figures(session: Session, unit_ids: Collection[str], period: Period, scope: Scope | None = None,

@@ -1,15 +1,15 @@
 """The relational read model (DESIGN §6), one module per kind of writer; every table is named here.
 
-Issues, tasks, timeline events, ratings and notifications (``store.models.issues``) are written only by the
+Issues, tasks, timeline events, ratings and notifications (``store.models.issue_tables``) are written only by the
 projection activity, and Temporal's event history stays their authoritative record: every such row can be rebuilt
 from it. The rest is the deployment's configuration, written by operators (``whistle seed``, ``grids load``,
 ``api-key``, ``calendar load``) or through the API (webhook subscriptions, notifications read, action keys):
-the directory, grids and calendar (``store.models.directory``), what integrations and callers leave behind
+the directory, grids and calendar (``store.models.directory_tables``), what integrations and callers leave behind
 (``store.models.integrations``), and what people record besides issues (``store.models.records``).
 """
 
 from store.models.base import Base, UTCDateTime
-from store.models.directory import (
+from store.models.directory_tables import (
     CalendarOverride,
     CalendarYear,
     DirectoryChange,
@@ -21,7 +21,15 @@ from store.models.directory import (
     Unit,
 )
 from store.models.integrations import ActionKey, ApiKey, PayloadRead, WebhookDelivery, WebhookSubscription
-from store.models.issues import ISSUE_LEVEL_EVENTS, Issue, Notification, NotificationRead, Rating, Task, TimelineEvent
+from store.models.issue_tables import (
+    ISSUE_LEVEL_EVENTS,
+    Issue,
+    Notification,
+    NotificationRead,
+    Rating,
+    Task,
+    TimelineEvent,
+)
 from store.models.records import AssessmentRecord, Inquiry, SavedFilter
 
 __all__ = [

@@ -2311,15 +2311,15 @@ export interface components {
             /** Unit Id */
             unit_id: string;
             period: components["schemas"]["Period"];
-            /** @description store/figures/tasks.py */
+            /** @description store/figures/task_counts.py */
             received: components["schemas"]["Figure"];
-            /** @description store/figures/tasks.py */
+            /** @description store/figures/task_counts.py */
             summoned: components["schemas"]["Figure"];
-            /** @description 响应率: store/figures/tasks.py */
+            /** @description 响应率: store/figures/task_counts.py */
             response_rate: components["schemas"]["Figure"];
-            /** @description 按时办结率: store/figures/tasks.py */
+            /** @description 按时办结率: store/figures/task_counts.py */
             on_time_handling_rate: components["schemas"]["Figure"];
-            /** @description 按时派单率: store/figures/tasks.py */
+            /** @description 按时派单率: store/figures/task_counts.py */
             dispatch_on_time_rate?: components["schemas"]["Figure"];
             /** @description 解决率: store/figures/led.py */
             resolution_rate: components["schemas"]["Figure"];
@@ -2366,7 +2366,7 @@ export interface components {
             };
             /**
              * Hours Held
-             * @description store/figures/tasks.py
+             * @description store/figures/task_counts.py
              */
             hours_held: number;
         };

@@ -11,14 +11,13 @@ from __future__ import annotations
 import asyncio
 
 import structlog
-from sqlalchemy import select
 from temporalio.client import Client
 from temporalio.service import RPCError
 
 from domain.directory import Directory
 from domain.messages import Handover, issue_workflow_id
 from store import directory as store_directory
-from store import models
+from store import queries
 from store.db import SessionFactory
 from workflows import ResidentIssue
 
@@ -53,13 +52,9 @@ def pending(sessions: SessionFactory, known: tuple[int, Directory] | None = None
         number, directory = known or (store_directory.version(session), store_directory.current(session))
         moves = successors(directory)
         unit_of = {p.id: p.unit_id for p in directory.principals if p.active}
-        T = models.Task
-        claims = session.execute(select(T.issue_id, T.unit_id, T.claimed_by)
-                                 .where(T.status == "open", T.claimed_by.is_not(None)))
-        stranded = {(issue_id, who) for issue_id, unit_id, who in claims
-                    if who is not None and unit_of.get(who) != unit_id}
-        at_retired = set(session.scalars(select(T.issue_id).where(T.status == "open", T.unit_id.in_(moves))
-                                         .distinct().limit(MAX_ISSUES)))
+        stranded = {(issue_id, who) for issue_id, unit_id, who in queries.open_claims(session)
+                    if unit_of.get(who) != unit_id}
+        at_retired = queries.issues_with_open_tasks_at(session, moves, MAX_ISSUES)
     released = sorted({who for _, who in stranded})
     issues = sorted(at_retired | {issue_id for issue_id, _ in stranded})[:MAX_ISSUES]
     by_id = {u.id: u for u in directory.units}

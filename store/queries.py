@@ -185,7 +185,8 @@ FOLLOW_UP_KINDS = ("verify_result", "evaluate", "review")
 
 def _queue_conditions(principal_id: str, unit_id: str, roles: Collection[str], now: datetime) -> dict[str, Any]:
     T = models.Task
-    role_match = or_(*(T.roles.contains(r) for r in roles)) if roles else false()
+    listed = literal(",") + T.roles + literal(",")  # roles are stored comma-separated: match a whole name
+    role_match = or_(*(listed.contains(f",{r},", autoescape=True) for r in roles)) if roles else false()
     unclaimed = and_(T.unit_id == unit_id, T.principal_id.is_(None), T.claimed_by.is_(None), role_match)
     return {
         "unclaimed": unclaimed,
@@ -240,3 +241,18 @@ def inbox(session: Session, principal_id: str, unit_id: str, roles: Collection[s
         return page, None
     last = page[-1][0]
     return page, encode_cursor("due_at", last.due_at or NEVER, last.id)
+
+
+def open_claims(session: Session) -> list[tuple[str, str, str]]:
+    """Every claimed open task as (issue, unit, who claimed it)."""
+    T = models.Task
+    rows = session.execute(select(T.issue_id, T.unit_id, T.claimed_by).where(T.status == "open",
+                                                                             T.claimed_by.is_not(None)))
+    return [(issue_id, unit_id, who) for issue_id, unit_id, who in rows if who is not None]
+
+
+def issues_with_open_tasks_at(session: Session, unit_ids: Collection[str], limit: int) -> set[str]:
+    """The issues with an open task at one of ``unit_ids`` (at most ``limit``)."""
+    T = models.Task
+    return set(session.scalars(select(T.issue_id).where(T.status == "open", T.unit_id.in_(unit_ids))
+                               .distinct().limit(limit)))

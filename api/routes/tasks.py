@@ -14,7 +14,7 @@ from api.problems import COMMON_RESPONSES, Problem, invalid
 from api.schemas import InboxPage, InboxTask, IssueOut, UtcDatetime
 from domain.actions import TaskKind, actions_for
 from domain.organisation import Role
-from domain.task_state import Step
+from domain.task_state import Step, issue_of_task
 from store.queries import BadCursor, inbox, inbox_counts
 
 QUEUE_HELP = ("one queue: unclaimed (待签收), claimed by you (在办), due within a day (将超时), overdue (已超时), "
@@ -66,8 +66,8 @@ def queues(caller: CallerDep, session: SessionDep) -> QueueCounts:
 
 
 def _issue_of(task_id: str) -> str:
-    issue_id, dot, number = task_id.rpartition(".")
-    if not dot or not number.isdigit():
+    issue_id = issue_of_task(task_id)
+    if issue_id is None:
         raise Problem("not-found", f"no task {task_id!r}")
     return issue_id
 

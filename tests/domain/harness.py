@@ -108,3 +108,9 @@ def turn_red(p: PureIssue) -> None:
     assert handle.red_at is not None
     p.advance(handle.red_at - p.now + timedelta(minutes=1))
     assert "red" in p.state.tasks[handle.task_id].marks_fired
+
+
+def handle_and_return(p: PureIssue) -> None:
+    """The lead completes; the whistler returns the result for rework."""
+    p.act("handle", "complete", {"result": "r"})
+    p.act("verify_result", "return_for_rework", {"reason": "not done"})

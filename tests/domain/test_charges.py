@@ -13,8 +13,7 @@ from domain.messages import ActionRequest, Actor
 from domain.notices import NoticeKind, notices_for
 from domain.state import EventKind, TimelineEvent
 from domain.validation import validate
-from tests.domain.harness import PureIssue
-from tests.domain.test_defects import HEATING, STREET, _handle_and_return, _walk_to_handling
+from tests.domain.harness import HEATING, STREET, PureIssue, handle_and_return, walk_to_handling
 from tests.driver import RESIDENT, principal
 
 SUPERVISOR = "supervisor@qh.hd"
@@ -28,7 +27,7 @@ def _issue_act(p: PureIssue, action: str, who: str, data: dict[str, Any]) -> Tim
 
 def test_a_residents_urge_is_charged_to_the_late_lead_and_tells_it() -> None:
     p = PureIssue()
-    _walk_to_handling(p)
+    walk_to_handling(p)
     handle = p.open("handle")
     assert handle.due_at is not None
     p.advance(handle.due_at - p.now + timedelta(hours=1))
@@ -53,7 +52,7 @@ def test_an_urge_before_handling_goes_to_the_unit_the_issue_waits_on() -> None:
 
 def test_a_supervisors_supervision_reaches_the_unit_concerned() -> None:
     p = PureIssue()
-    _walk_to_handling(p)
+    walk_to_handling(p)
     notice = _issue_act(p, "supervise", SUPERVISOR, {"note": "督办: report by Friday"})
     assert notice.unit_id == HEATING and notice.data["by_unit_id"] == "qh.hd"
     told = notices_for(notice, {t.task_id: t.roles for t in p.state.open_tasks()}, [])
@@ -63,9 +62,9 @@ def test_a_supervisors_supervision_reaches_the_unit_concerned() -> None:
 
 def test_the_escalation_after_the_last_return_is_charged_to_the_lead() -> None:
     p = PureIssue()
-    _walk_to_handling(p)
+    walk_to_handling(p)
     for _ in range(3):
-        _handle_and_return(p)
+        handle_and_return(p)
     escalated = [e for e in p.state.events if e.kind == EventKind.escalated]
     assert len(escalated) == 1 and escalated[0].unit_id == HEATING  # not the whistler's grid
     assert p.state.escalations[-1].from_unit_id == HEATING
@@ -74,12 +73,12 @@ def test_the_escalation_after_the_last_return_is_charged_to_the_lead() -> None:
 def test_an_issue_under_rules_2_keeps_what_it_recorded() -> None:
     p = PureIssue()
     p.state.rules = 2
-    _walk_to_handling(p)
+    walk_to_handling(p)
     urge = _issue_act(p, "urge", RESIDENT, {"note": "still cold"})
     assert urge.unit_id == principal(p.org, RESIDENT).unit_id and "by_unit_id" not in urge.data
     assert notices_for(urge, {}, []) == []
     for _ in range(3):
-        _handle_and_return(p)
+        handle_and_return(p)
     assert [e.unit_id for e in p.state.events if e.kind == EventKind.escalated] == ["qh.hd.cy.c1.g1"]
 
 

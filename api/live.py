@@ -65,20 +65,19 @@ async def query_live(services: Services, issue_id: str, *, wait_s: float = 2.0) 
     deadline = loop.time() + wait_s
     while True:
         try:
-            live = await handle.query(ResidentIssue.live, rpc_timeout=RPC_TIMEOUT)
+            return await handle.query(ResidentIssue.live, rpc_timeout=RPC_TIMEOUT)
         except WorkflowQueryFailedError as exc:
-            raise await not_live(handle, issue_id, str(exc)) from None
+            # a query's failure carries no type: the issue is asked again until it is open, then its workflow's
+            # status says why it did not answer (refused when it opened, accepted but not yet open, or other)
+            if loop.time() > deadline:
+                raise await not_live(handle, issue_id, exc.message, opening=True) from None
         except RPCError as exc:
             raise unavailable_issue(exc, issue_id) from None
-        if live is not None:
-            return live
-        if loop.time() > deadline:
-            raise await not_live(handle, issue_id, "it is still being opened", opening=True) from None
         await asyncio.sleep(0.05)
 
 
 async def not_live(handle: WorkflowHandle[ResidentIssue, object], issue_id: str, why: str, *,
-                    opening: bool = False, reported: bool = False) -> Problem:
+                   opening: bool = False, reported: bool = False) -> Problem:
     """Why an issue did not answer (``opening``: it had not been opened yet). For a report (``reported``), an issue
     Temporal does not know was never accepted: 503, send it again — not a 404 that a client would not retry."""
     try:
@@ -204,7 +203,7 @@ async def _update(services: Services, caller: Caller, handle: WorkflowHandle[Res
         except WorkflowUpdateFailedError as exc:
             cause = exc.cause
             cls = errors.by_name(cause.type) if isinstance(cause, ApplicationError) else None
-            if cls is None or not isinstance(cause, ApplicationError):
+            if cls is None or not isinstance(cause, ApplicationError):  # (the second test narrows the type)
                 log.error("action_failed", issue_id=issue_id, cause=str(cause))
                 raise Problem("internal", "the action failed on our side; it is logged under the request id") from None
             if issubclass(cls, errors.IssueNotVisible):
@@ -223,9 +222,12 @@ async def _update(services: Services, caller: Caller, handle: WorkflowHandle[Res
             running = await _running(handle, issue_id)
             if running is None:
                 raise Problem("not-found", f"no issue {issue_id!r}") from None
-            if running and loop.time() < deadline:  # closing as the update came: its status follows in a moment
+            if running and loop.time() < deadline:  # a run closing as the update came (continue-as-new, the end)
                 await asyncio.sleep(0.05)
                 continue
+            if running:
+                raise Problem("timeout", f"issue {issue_id} did not take the action within {timeout_s:g} s; send it "
+                              "again with the same Idempotency-Key to learn its outcome") from None
             await visible_issue(services, caller, issue_id)  # a closed issue is a 404 to those who may not see it
             raise Problem("wrong-state", f"issue {issue_id} is closed; no more actions can be taken") from None
         return view, update.workflow_run_id

@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from domain import errors
-from domain.actions import CLAIM_ACTIONS, actions_for
+from domain.actions import CLAIM_ACTIONS, TaskKind, actions_for
 from domain.apply import apply
 from domain.context import matter_context
 from domain.engine import task_level
 from domain.messages import ActionRequest, Actor, IssueReport
-from domain.state import IssueState, Status, TaskKind
+from domain.state import IssueState, Status
 from domain.validation import validate
 from tests import sample_city
 from tests.domain.harness import PureIssue

@@ -291,6 +291,7 @@ class ResidentIssue:
         return views.view(self._opened())
 
     @workflow.query
-    def live(self) -> access.LiveIssue | None:
-        """The live state and the facts that decide who may see it (for the API); None while it is being opened."""
-        return access.live(self._state) if self._state is not None else None
+    def live(self) -> access.LiveIssue:
+        """The live state and the facts that decide who may see it (for the API). It fails while the issue is being
+        opened: a query's failure carries only a message, so the API tells that case by the workflow's status."""
+        return access.live(self._opened())

@@ -1,9 +1,12 @@
 """What issues started under older rules still do (:mod:`domain.rule_versions`), kept here so the rooms read as the
 current rules.
 
-Every function here serves rules 1, the issues started before the review of the step table. It can go, with the
-flags that lead here, on the day no recorded history replays rules 1 any more: ``tests/histories/v0_*`` and
-``v1_*`` record it, and ``tests/domain/test_rule_versions.py`` fails as soon as none does, naming this module.
+The rooms ask ``version(state).<behaviour>``; where an older version differs by more than a condition, the older
+path is a function here. Every function serves rules 1, the issues started before the review of the step table.
+A version can go on the day no recorded history replays it any more — ``tests/domain/test_rule_versions.py`` fails
+that day, naming it: then delete its flags (each room's ``version(state).<flag>`` keeps only the current path) and
+the functions here that serve it. A date cannot be set in advance: an issue lives until it closes, and a reopened
+one longer.
 """
 
 from __future__ import annotations

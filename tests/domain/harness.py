@@ -85,20 +85,18 @@ HEATING = "qh.hd.dept.heating"
 STREET = "qh.hd.cy"
 
 
-def walk_to_handling(p: PureIssue, *, days: int | None = None, co_unit: bool = False) -> None:
-    """Whistle, approve, route to the heating office (and the street for a co-unit or set days), check in."""
+def walk_to_handling(p: PureIssue, *, days: int | None = None) -> None:
+    """Whistle, approve, route to the heating office (with the street, to consult, when ``days`` are set), check in."""
     p.act("verify", "whistle", {"kind": "daily", "note": "n"})
     p.act("approve_whistle", "approve")
-    units = [HEATING, STREET] if co_unit or days else [HEATING]
+    units = [HEATING, STREET] if days else [HEATING]
     p.act("dispatch", "route", {"unit_ids": units})
     for unit in units:
         p.act("report", "check_in", unit_id=unit)
     if len(units) > 1:
-        p.act("consult", "conclude", {"lead_unit_id": HEATING, "co_unit_ids": [STREET] if co_unit else [],
+        p.act("consult", "conclude", {"lead_unit_id": HEATING, "co_unit_ids": [],
                                       "list_type": "immediate", "minutes": "m",
                                       **({"handling_days": days} if days else {})})
-        if not co_unit:
-            return
 
 
 def turn_red(p: PureIssue) -> None:

@@ -48,8 +48,9 @@ def test_each_version_keeps_what_the_one_before_turned_on() -> None:
 @pytest.mark.parametrize("number", [n for n in VERSIONS if n < CURRENT_RULES])
 def test_an_older_version_is_still_needed_by_a_recorded_history(number: int) -> None:
     needing = [h.name for h in sorted(HISTORIES.glob("v*.json")) if _version_of(_patches_of(h)) == number]
-    assert needing, (f"no recorded history runs rules {number} any more: its flags in domain/rule_versions.py and "
-                     "its code in domain/steps/older.py can go")
+    assert needing, (f"no recorded history runs rules {number} any more: it can go — its flags in "
+                     "domain/rule_versions.py (each use keeps only the current path) and what serves it in "
+                     "domain/steps/older.py")
 
 
 def test_new_issues_start_with_the_current_rules() -> None:

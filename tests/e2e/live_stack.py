@@ -59,7 +59,8 @@ def live_stack(data_dir: Path, **extra_env: str) -> Iterator[LiveStack]:
             except RuntimeError:
                 stop_process(proc, timeout=45)
                 log.flush()
-                taken = b"address already in use" in (data_dir / "stack.log").read_bytes()
+                logs = [data_dir / "stack.log", data_dir / "temporal.log"]  # the API's port, or Temporal's
+                taken = any(p.exists() and b"address already in use" in p.read_bytes() for p in logs)
                 if not taken or attempt == START_ATTEMPTS:
                     raise
                 continue

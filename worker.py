@@ -16,6 +16,8 @@ from temporalio.client import (
     Schedule,
     ScheduleActionStartWorkflow,
     ScheduleAlreadyRunningError,
+    ScheduleOverlapPolicy,
+    SchedulePolicy,
     ScheduleSpec,
 )
 from temporalio.exceptions import WorkflowAlreadyStartedError
@@ -25,6 +27,7 @@ from temporalio.worker import Worker
 from activities import IssueActivities, ReadModelActivities
 from activities.assessment_issuing import AssessmentActivities, IssueQuarter
 from activities.delivery import WebhookActivities
+from activities.snapshotting import RefreshFigures, SnapshotActivities
 from activities.working_days import working_calendar
 from core.logging import configure_logging
 from core.settings import Settings, get_settings
@@ -32,8 +35,16 @@ from core.temporal import connect
 from store import webhooks
 from store.db import SessionFactory, make_engine, session_factory, transaction
 from store.directory_cache import DirectoryCache
-from workflows import DeliveryInput, QuarterlyAssessment, ResidentIssue, WebhookDelivery, delivery_workflow_id
+from workflows import (
+    DeliveryInput,
+    QuarterlyAssessment,
+    ResidentIssue,
+    WebhookDelivery,
+    delivery_workflow_id,
+    figure_refresh,
+)
 from workflows.assessment import SCHEDULE_CRON, SCHEDULE_ID
+from workflows.figure_refresh import FigureRefresh
 from workflows.webhook import webhook_queue
 
 log = structlog.get_logger("whistle.worker")
@@ -54,14 +65,15 @@ def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecuto
     hooks = WebhookActivities(sessions, settings.webhook_timeout_s, settings.webhook_networks)
     assess = AssessmentActivities(sessions, directory, settings.timezone,
                                   settings.assessment_bands, settings.no_answer_policy, acts.calendar)
+    snap = SnapshotActivities(sessions, directory, settings.timezone, settings.no_answer_policy)
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
         # deliveries started before they had a queue of their own still finish here
-        workflows=[ResidentIssue, WebhookDelivery, QuarterlyAssessment],
+        workflows=[ResidentIssue, WebhookDelivery, QuarterlyAssessment, FigureRefresh],
         activities=[acts.load_issue_context, acts.load_matter_context, acts.compute_deadlines, read_model.project,
                     read_model.project_local,
-                    hooks.deliver, hooks.dead_letter, assess.plan, assess.issue_quarter],
+                    hooks.deliver, hooks.dead_letter, assess.plan, assess.issue_quarter, snap.refresh],
         activity_executor=executor,
         max_concurrent_activities=getattr(executor, "_max_workers", settings.activity_threads),
     )
@@ -115,6 +127,17 @@ async def ensure_assessment_schedule(client: Client, settings: Settings, task_qu
         await client.create_schedule(schedule_id, Schedule(action=action, spec=spec))
 
 
+async def ensure_snapshot_schedule(client: Client, settings: Settings, task_queue: str | None = None,
+                                   schedule_id: str = figure_refresh.SCHEDULE_ID) -> None:
+    """The Schedule that keeps the figure snapshots of the standard periods fresh; created once, kept after."""
+    action = ScheduleActionStartWorkflow(FigureRefresh.run, RefreshFigures(), id=f"{schedule_id}-run",
+                                         task_queue=task_queue or settings.task_queue)
+    spec = ScheduleSpec(cron_expressions=[figure_refresh.SCHEDULE_CRON], time_zone_name=settings.timezone)
+    policy = SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP)
+    with contextlib.suppress(ScheduleAlreadyRunningError):
+        await client.create_schedule(schedule_id, Schedule(action=action, spec=spec, policy=policy))
+
+
 async def run_worker(settings: Settings) -> None:
     """Run until SIGINT or SIGTERM, then shut down: in-flight workflow tasks are simply retried elsewhere."""
     client = await connect(settings)
@@ -128,8 +151,9 @@ async def run_worker(settings: Settings) -> None:
                 build_webhook_worker(client, settings, sessions=sessions):
             try:
                 await ensure_assessment_schedule(client, settings)
+                await ensure_snapshot_schedule(client, settings)
             except RPCError as exc:  # the worker still serves issues; the next start tries again
-                log.warning("assessment_schedule_not_created", error=exc.message)
+                log.warning("schedule_not_created", error=exc.message)
             log.info("worker_started", task_queue=settings.task_queue, temporal=settings.temporal_address,
                      time_scale=settings.time_scale)
             pump = asyncio.create_task(pump_webhooks(client, settings, sessions, stop))

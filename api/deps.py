@@ -111,6 +111,9 @@ class Services:
     def organisation(self) -> Organisation:
         return self._loaded().organisation
 
+    def directory_version(self) -> int:
+        return self._loaded().version
+
     @property
     def catalogue(self) -> Catalogue:
         return self._loaded().catalogue

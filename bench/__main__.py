@@ -84,6 +84,10 @@ def _b3_rows(b3: dict[str, Any]) -> list[str]:
         *(_row(f"B3 {what}", q(key), "p95 ≤ 50 ms", b3[key]["p95"] <= 50) for what, key in lists),
         *(_row(f"B3 quarter ranking, all {what}", f"{b3[key]['max']:.0f} ms", "≤ 1 s", b3[key]["max"] <= 1000)
           for what, key in rankings),
+        *(_row(f"B3 quarter ranking of all {what}, from the snapshot", q(key), "p95 ≤ 200 ms", b3[key]["p95"] <= 200)
+          for what, key in (("streets", "snapshot_streets"), ("departments", "snapshot_departments")) if key in b3),
+        *([_row("B3 snapshot refresh (the quarter, every group)", f"{b3['snapshot_refresh_s']:.1f} s", "—", None)]
+          if "snapshot_refresh_s" in b3 else []),
         *(_row(f"B3 drill-down: one {what}'s quarter with issue ids", f"{b3[key]['max']:.0f} ms", "—", None)
           for what, key in (("street", "drill_street"), ("department", "drill_department")) if key in b3),
     ]

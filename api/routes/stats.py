@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
+from email.utils import format_datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
@@ -14,7 +15,7 @@ from api.problems import COMMON_RESPONSES, Problem, invalid
 from api.schemas import UtcDatetime
 from domain.capabilities import reads_statistics
 from domain.organisation import Level, UnitKind
-from store.figures import HUB, SUMMONED, Period, RankRow, ScoreRule, UnitStats, ranking
+from store.figures import HUB, SUMMONED, YEARS, Period, RankRow, ScoreRule, UnitStats, ranking, snapshots
 
 router = APIRouter(prefix="/v1/stats", tags=["stats"], responses=COMMON_RESPONSES)
 
@@ -26,6 +27,10 @@ Month = Annotated[str | None, Query(max_length=7, description="YYYY-MM", example
 Quarter = Annotated[str | None, Query(max_length=7, description="YYYY-Qn", examples=["2026-Q4"])]
 From = Annotated[UtcDatetime | None, Query(alias="from", description="custom period start (with time zone)")]
 To = Annotated[UtcDatetime | None, Query(alias="to", description="custom period end, exclusive (with time zone)")]
+Year = Annotated[int | None, Query(ge=YEARS.start, le=YEARS.stop - 1, description="a whole year (so far)",
+                                   examples=[2026])]
+#: when the figures were computed: a snapshot's time, or the moment of a live computation
+COMPUTED_AT = "X-Figures-Computed-At"
 
 
 def _reader(caller: Caller) -> None:
@@ -63,18 +68,36 @@ async def unit_figures(request: Request, caller: CallerDep, services: ServicesDe
 @router.get("/ranking", response_model=list[RankRow], responses=CSV_RESPONSE,
             summary="Units of one level within your jurisdiction, ranked by the score (README: Figures)",
             description="The figures come without their issue ids (at a million issues a year a quarter's ranking "
-                        "would carry millions): `GET /v1/stats?unit=` gives one unit's figures with them.")
-async def unit_ranking(request: Request, caller: CallerDep, services: ServicesDep, level: Level,
+                        "would carry millions): `GET /v1/stats?unit=` gives one unit's figures with them. This month "
+                        "and the last, this quarter and the last, and this year are answered from figures a "
+                        f"Schedule recomputes every few minutes; `{COMPUTED_AT}` (and `Last-Modified`) say when "
+                        "they were computed. Other periods are computed as asked.")
+async def unit_ranking(request: Request, response: Response, caller: CallerDep, services: ServicesDep, level: Level,
                        kind: UnitKind = UnitKind.territorial, month: Month = None, quarter: Quarter = None,
-                       start: From = None, end: To = None) -> list[RankRow] | Response:
+                       year: Year = None, start: From = None, end: To = None) -> list[RankRow] | Response:
     _reader(caller)
-    period = _period(services, month, quarter, start, end)
+    if year is not None and (month or quarter or start or end):
+        raise invalid("year", "give a year, a month, a quarter or a custom range: one of them", "one period")
+    period = Period.year(year, services.settings.tz) if year else _period(services, month, quarter, start, end)
     units = sorted(u for u in caller.subtree
                    if (unit := services.organisation.units[u]).level is level and unit.kind is kind)
-    rows = await run_in_threadpool(_rank, services, units, period, with_ids=False, rule=score_rule(kind))
+    rows, computed_at = await run_in_threadpool(_ranked, services, units, period, level, kind)
+    headers = {COMPUTED_AT: computed_at.isoformat(), "Last-Modified": format_datetime(computed_at, usegmt=True)}
     if _wants_csv(request):
-        return Response(to_csv(rows), media_type=CSV)
+        return Response(to_csv(rows), media_type=CSV, headers=headers)
+    response.headers.update(headers)
     return rows
+
+
+def _ranked(services: Services, units: list[str], period: Period, level: Level,
+            kind: UnitKind) -> tuple[list[RankRow], datetime]:
+    """From the period's snapshot when it is fresh, else live."""
+    now = datetime.now(UTC)
+    with services.sessions() as session:
+        snapshot = snapshots.current(session, period, level, kind, services.directory_version(), now)
+    if snapshot is not None:
+        return snapshots.ranked(snapshot, units, score_rule(kind)), snapshot.computed_at
+    return _rank(services, units, period, with_ids=False, rule=score_rule(kind)), now
 
 
 def score_rule(kind: UnitKind) -> ScoreRule:

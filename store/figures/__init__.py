@@ -4,13 +4,14 @@ number to the issues behind it.
 
 Where each figure is defined:
 
-- ``tasks``    — received, summoned, response rate, on-time handling rate, dispatch on-time rate, hours held;
+- ``task_counts`` — received, summoned, response rate, on-time handling rate, dispatch on-time rate, hours held;
 - ``led``      — resolution rate, list shares;
 - ``ratings``  — satisfaction rate, whistler's satisfaction rate, territorial satisfaction rate;
 - ``events``   — yellow and red warnings, escalations, urges, returns for rework, supervisions;
 - ``onsite``   — on-site rate, mediation success rate, on-the-spot rectification rate of patrol findings;
 - ``volumes``  — a territory's received, closed, still open, overdue, and inquiries answered;
-- ``ranking``  — the score and the ranking; ``period`` — months, quarters and years; ``counting`` — how.
+- ``ranking``  — the score and the ranking; ``period`` — months, quarters and years; ``counting`` — how;
+- ``snapshots`` — the standard periods' figures, kept by a Schedule for the rankings.
 """
 
 from store.figures.counting import Figure

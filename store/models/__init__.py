@@ -30,7 +30,7 @@ from store.models.issue_tables import (
     Task,
     TimelineEvent,
 )
-from store.models.records import AssessmentRecord, Inquiry, SavedFilter
+from store.models.records import AssessmentRecord, FigureSnapshot, Inquiry, SavedFilter
 
 __all__ = [
     "ISSUE_LEVEL_EVENTS",
@@ -43,6 +43,7 @@ __all__ = [
     "DirectoryChange",
     "DirectoryRules",
     "DirectoryVersion",
+    "FigureSnapshot",
     "GridShape",
     "Inquiry",
     "Issue",

@@ -1,5 +1,5 @@
-"""What people record through the API besides issues: assessments as issued, inquiries answered without dispatch
-(回复咨询), and saved searches (办件查询)."""
+"""What is recorded besides issues: assessments as issued, inquiries answered without dispatch (回复咨询), saved
+searches (办件查询), and the figure snapshots the rankings of standard periods are served from."""
 
 from __future__ import annotations
 
@@ -59,3 +59,20 @@ class SavedFilter(Base):
     created_at: Mapped[datetime]
 
     __table_args__ = (UniqueConstraint("principal_id", "name", name="uq_saved_filters_name"),)
+
+
+class FigureSnapshot(Base):
+    """Every unit's figures of one level and kind for one standard period, as a Schedule last computed them
+    (``store.figures.snapshots``): the rankings of this month, this quarter and the year are served from here."""
+
+    __tablename__ = "figure_snapshots"
+    __table_args__ = (UniqueConstraint("period", "level", "kind", name="uq_figure_snapshots"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    period: Mapped[str] = mapped_column(String(10))
+    level: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(20))
+    computed_at: Mapped[datetime]
+    directory_version: Mapped[int] = mapped_column(Integer)
+    #: the units' figures without their issue ids, as JSON (a list of ``UnitStats``)
+    stats: Mapped[str] = mapped_column(Text)

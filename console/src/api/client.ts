@@ -239,6 +239,11 @@ export function createClient(options: ClientOptions) {
     // --- statistics, the organisation, the map ----------------------------------------------------------
     stats: (query: StatsQuery) => call('get', '/v1/stats', { query }),
     ranking: (query: RankingQuery) => call('get', '/v1/stats/ranking', { query }),
+    /** The ranking and when its figures were computed (a Schedule's snapshot for the standard periods). */
+    rankingWithTime: async (query: RankingQuery): Promise<{ rows: RankRow[]; computedAt: string | null }> => {
+      const resp = await send('GET', '/v1/stats/ranking', { query: query as Params })
+      return { rows: (await resp.json()) as RankRow[], computedAt: resp.headers.get('X-Figures-Computed-At') }
+    },
     rankingCsv: async (query: RankingQuery) =>
       (await send('GET', '/v1/stats/ranking', { query: query as Params, headers: { Accept: 'text/csv' } })).text(),
     units: (query: QueryOf<'/v1/units', 'get'> = {}) => call('get', '/v1/units', { query }),

@@ -372,7 +372,7 @@ export interface paths {
         };
         /**
          * Units of one level within your jurisdiction, ranked by the score (README: Figures)
-         * @description The figures come without their issue ids (at a million issues a year a quarter's ranking would carry millions): `GET /v1/stats?unit=` gives one unit's figures with them.
+         * @description The figures come without their issue ids (at a million issues a year a quarter's ranking would carry millions): `GET /v1/stats?unit=` gives one unit's figures with them. This month and the last, this quarter and the last, and this year are answered from figures a Schedule recomputes every few minutes; `X-Figures-Computed-At` (and `Last-Modified`) say when they were computed. Other periods are computed as asked.
          */
         get: operations["unit_ranking_v1_stats_ranking_get"];
         put?: never;
@@ -5120,6 +5120,8 @@ export interface operations {
                 month?: string | null;
                 /** @description YYYY-Qn */
                 quarter?: string | null;
+                /** @description a whole year (so far) */
+                year?: number | null;
                 /** @description custom period start (with time zone) */
                 from?: string | null;
                 /** @description custom period end, exclusive (with time zone) */

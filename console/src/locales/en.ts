@@ -436,6 +436,7 @@ const en: Messages = {
     onSite: 'On-the-spot rate',
     notYet: '(not offered by the API yet)',
     trend: 'Trend by month ({unit})',
+    computedAt: 'Figures computed at {at} (this month\'s, quarter\'s and year\'s rankings are recomputed every 5 minutes)',
     ranking: 'Ranking',
     rank: 'Rank',
     unit: 'Unit',

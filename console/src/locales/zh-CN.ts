@@ -434,6 +434,7 @@ const zhCN = {
     onSite: '即查即办率',
     notYet: '（接口暂未提供）',
     trend: '月度趋势（{unit}）',
+    computedAt: '数据计算于 {at}（本月、本季度和本年度的排名每 5 分钟重新计算）',
     ranking: '单位排名',
     rank: '名次',
     unit: '单位',

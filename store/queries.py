@@ -183,11 +183,18 @@ DUE_SOON = timedelta(hours=24)
 FOLLOW_UP_KINDS = ("verify_result", "evaluate", "review")
 
 
+def _role_match(roles: Collection[str]) -> ColumnElement[bool]:
+    """A task that needs one of ``roles``: its comma-separated roles hold one of them whole, never a part of one (the
+    four forms on the column itself: a little faster than matching the column wrapped in commas, docs/BENCHMARKS.md)."""
+    listed = models.Task.roles
+    return or_(*(or_(listed == r, listed.startswith(f"{r},", autoescape=True),
+                     listed.endswith(f",{r}", autoescape=True), listed.contains(f",{r},", autoescape=True))
+                 for r in roles)) if roles else false()
+
+
 def _queue_conditions(principal_id: str, unit_id: str, roles: Collection[str], now: datetime) -> dict[str, Any]:
     T = models.Task
-    listed = literal(",") + T.roles + literal(",")  # roles are stored comma-separated: match a whole name
-    role_match = or_(*(listed.contains(f",{r},", autoescape=True) for r in roles)) if roles else false()
-    unclaimed = and_(T.unit_id == unit_id, T.principal_id.is_(None), T.claimed_by.is_(None), role_match)
+    unclaimed = and_(T.unit_id == unit_id, T.principal_id.is_(None), T.claimed_by.is_(None), _role_match(roles))
     return {
         "unclaimed": unclaimed,
         "claimed": T.claimed_by == principal_id,

@@ -117,25 +117,29 @@ async def pump_webhooks(client: Client, settings: Settings, sessions: SessionFac
             await asyncio.wait_for(stop.wait(), every_s)
 
 
+async def _ensure_schedule(client: Client, schedule_id: str, action: ScheduleActionStartWorkflow, cron: str,
+                           settings: Settings, policy: SchedulePolicy | None = None) -> None:
+    """Create the Schedule once; one that exists is kept as it is."""
+    spec = ScheduleSpec(cron_expressions=[cron], time_zone_name=settings.timezone)
+    with contextlib.suppress(ScheduleAlreadyRunningError):
+        await client.create_schedule(schedule_id, Schedule(action=action, spec=spec, policy=policy or SchedulePolicy()))
+
+
 async def ensure_assessment_schedule(client: Client, settings: Settings, task_queue: str | None = None,
                                      schedule_id: str = SCHEDULE_ID) -> None:
-    """The Schedule that issues each quarter's assessment after the quarter ends; created once, kept after."""
+    """The Schedule that issues each quarter's assessment after the quarter ends."""
     action = ScheduleActionStartWorkflow(QuarterlyAssessment.run, IssueQuarter(), id=f"{schedule_id}-run",
                                          task_queue=task_queue or settings.task_queue)
-    spec = ScheduleSpec(cron_expressions=[SCHEDULE_CRON], time_zone_name=settings.timezone)
-    with contextlib.suppress(ScheduleAlreadyRunningError):
-        await client.create_schedule(schedule_id, Schedule(action=action, spec=spec))
+    await _ensure_schedule(client, schedule_id, action, SCHEDULE_CRON, settings)
 
 
 async def ensure_snapshot_schedule(client: Client, settings: Settings, task_queue: str | None = None,
                                    schedule_id: str = figure_refresh.SCHEDULE_ID) -> None:
-    """The Schedule that keeps the figure snapshots of the standard periods fresh; created once, kept after."""
+    """The Schedule that keeps the figure snapshots of the standard periods fresh; a run still going skips the next."""
     action = ScheduleActionStartWorkflow(FigureRefresh.run, RefreshFigures(), id=f"{schedule_id}-run",
                                          task_queue=task_queue or settings.task_queue)
-    spec = ScheduleSpec(cron_expressions=[figure_refresh.SCHEDULE_CRON], time_zone_name=settings.timezone)
-    policy = SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP)
-    with contextlib.suppress(ScheduleAlreadyRunningError):
-        await client.create_schedule(schedule_id, Schedule(action=action, spec=spec, policy=policy))
+    await _ensure_schedule(client, schedule_id, action, figure_refresh.SCHEDULE_CRON, settings,
+                           SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP))
 
 
 async def run_worker(settings: Settings) -> None:

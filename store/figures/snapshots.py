@@ -49,9 +49,9 @@ def refresh(session: Session, organisation: Organisation, scope: Scope, periods:
             directory_version: int) -> int:
     """Compute every group's figures for each period as of ``now`` and keep them; returns how many were kept."""
     scope = replace(scope, now=now)
-    kept = 0
+    kept, by_group = 0, groups(organisation)
     for period in periods:
-        for (level, kind), units in groups(organisation).items():
+        for (level, kind), units in by_group.items():
             stats = figures(session, units, period, scope, with_ids=False)
             body = json.dumps([s.model_dump(mode="json") for s in stats.values()], ensure_ascii=False)
             _keep(session, period.label, level, kind, now, directory_version, body)
@@ -76,14 +76,31 @@ class Snapshot:
     stats: list[UnitStats]
 
 
+#: parsed snapshots by (row, computed time): a district's 727 grids are 2 MB of JSON, a quarter of a second to parse,
+#: so a ranking parses a snapshot once per refresh, not once per request
+_PARSED: dict[tuple[int, datetime], list[UnitStats]] = {}
+_PARSED_MAX = 64
+
+
 def current(session: Session, period: Period, level: Level, kind: UnitKind, directory_version: int,
             now: datetime) -> Snapshot | None:
     """The period's snapshot of the group, if it was computed under this directory within :data:`MAX_AGE`."""
     S = models.FigureSnapshot
-    row = session.scalar(select(S).where(S.period == period.label, S.level == level.value, S.kind == kind.value))
+    row = session.execute(select(S.id, S.computed_at, S.directory_version).where(
+        S.period == period.label, S.level == level.value, S.kind == kind.value)).first()
     if row is None or row.directory_version != directory_version or now - row.computed_at > MAX_AGE:
         return None
-    return Snapshot(row.computed_at, [UnitStats.model_validate(s) for s in json.loads(row.stats)])
+    key = (row.id, row.computed_at)
+    stats = _PARSED.get(key)
+    if stats is None:
+        body = session.scalar(select(S.stats).where(S.id == row.id, S.computed_at == row.computed_at))
+        if body is None:  # refreshed in between: the next request reads the new one
+            return None
+        stats = [UnitStats.model_validate(s) for s in json.loads(body)]
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.pop(next(iter(_PARSED)))
+        _PARSED[key] = stats
+    return Snapshot(row.computed_at, stats)
 
 
 def ranked(snapshot: Snapshot, unit_ids: list[str], rule: ScoreRule) -> list[RankRow]:

@@ -39,9 +39,9 @@ def _reader(caller: Caller) -> None:
 
 
 def _period(services: Services, month: str | None, quarter: str | None, start: datetime | None,
-            end: datetime | None) -> Period:
+            end: datetime | None, year: int | None = None) -> Period:
     try:
-        return Period.parse(month=month, quarter=quarter, start=start, end=end, tz=services.settings.tz)
+        return Period.parse(month=month, quarter=quarter, start=start, end=end, tz=services.settings.tz, year=year)
     except ValueError as exc:
         raise invalid("period", str(exc), str(exc)) from None
 
@@ -53,11 +53,11 @@ def _wants_csv(request: Request) -> bool:
 @router.get("", response_model=UnitStats, responses=CSV_RESPONSE, summary="One unit's figures for a period")
 async def unit_figures(request: Request, caller: CallerDep, services: ServicesDep,
                        unit: Annotated[str, Query(max_length=200)], month: Month = None, quarter: Quarter = None,
-                       start: From = None, end: To = None) -> UnitStats | Response:
+                       year: Year = None, start: From = None, end: To = None) -> UnitStats | Response:
     _reader(caller)
     if unit not in caller.subtree:
         raise Problem("not-found", f"no unit {unit!r} in your jurisdiction")
-    period = _period(services, month, quarter, start, end)
+    period = _period(services, month, quarter, start, end, year)
     kind = services.organisation.unit(unit).kind
     rows = await run_in_threadpool(_rank, services, [unit], period, rule=score_rule(kind))
     if _wants_csv(request):
@@ -76,9 +76,7 @@ async def unit_ranking(request: Request, response: Response, caller: CallerDep, 
                        kind: UnitKind = UnitKind.territorial, month: Month = None, quarter: Quarter = None,
                        year: Year = None, start: From = None, end: To = None) -> list[RankRow] | Response:
     _reader(caller)
-    if year is not None and (month or quarter or start or end):
-        raise invalid("year", "give a year, a month, a quarter or a custom range: one of them", "one period")
-    period = Period.year(year, services.settings.tz) if year else _period(services, month, quarter, start, end)
+    period = _period(services, month, quarter, start, end, year)
     units = sorted(u for u in caller.subtree
                    if (unit := services.organisation.units[u]).level is level and unit.kind is kind)
     rows, computed_at = await run_in_threadpool(_ranked, services, units, period, level, kind)

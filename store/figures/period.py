@@ -60,22 +60,25 @@ class Period(BaseModel):
 
     @classmethod
     def parse(cls, month: str | None = None, quarter: str | None = None, start: datetime | None = None,
-              end: datetime | None = None, now: datetime | None = None, tz: tzinfo = DEFAULT_TZ) -> Period:
-        """One of ``month`` (``2026-11``), ``quarter`` (``2026-Q4``) or ``start``/``end``; this month if none.
-        Raises ValueError with a sentence for a person."""
-        given = [x for x in (month, quarter, start or end) if x is not None]
+              end: datetime | None = None, now: datetime | None = None, tz: tzinfo = DEFAULT_TZ,
+              year: int | None = None) -> Period:
+        """One of ``month`` (``2026-11``), ``quarter`` (``2026-Q4``), ``year`` (2026) or ``start``/``end``; this month
+        if none. Raises ValueError with a sentence for a person."""
+        given = [x for x in (month, quarter, year, start or end) if x is not None]
         if len(given) > 1:
-            raise ValueError("give one of month, quarter, or from/to")
+            raise ValueError("give one of month, quarter, year, or from/to")
+        if year is not None:
+            return cls.year(_year(str(year)), tz)
         if quarter is not None:
-            year, sep, q = quarter.upper().partition("-Q")
-            if not (sep and year.isdigit() and q.isdigit() and len(year) == 4 and q in ("1", "2", "3", "4")):
+            yy, sep, q = quarter.upper().partition("-Q")
+            if not (sep and yy.isdigit() and q.isdigit() and len(yy) == 4 and q in ("1", "2", "3", "4")):
                 raise ValueError(f"quarter {quarter!r} is not like 2026-Q4")
-            return cls.quarter(_year(year), int(q), tz)
+            return cls.quarter(_year(yy), int(q), tz)
         if month is not None:
-            year, sep, mm = month.partition("-")
-            if not (sep and year.isdigit() and mm.isdigit() and len(year) == 4 and 1 <= int(mm) <= 12):
+            yy, sep, mm = month.partition("-")
+            if not (sep and yy.isdigit() and mm.isdigit() and len(yy) == 4 and 1 <= int(mm) <= 12):
                 raise ValueError(f"month {month!r} is not like 2026-11")
-            return cls.month(_year(year), int(mm), tz)
+            return cls.month(_year(yy), int(mm), tz)
         if start is not None or end is not None:
             if start is None or end is None:
                 raise ValueError("a custom period needs both from and to")

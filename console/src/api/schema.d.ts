@@ -4998,6 +4998,8 @@ export interface operations {
                 month?: string | null;
                 /** @description YYYY-Qn */
                 quarter?: string | null;
+                /** @description a whole year (so far) */
+                year?: number | null;
                 /** @description custom period start (with time zone) */
                 from?: string | null;
                 /** @description custom period end, exclusive (with time zone) */

@@ -21,10 +21,10 @@ from temporalio.client import (
 )
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.service import RPCError
 
 from api.deps import Caller, Services
-from api.live import RPC_TIMEOUT, not_live, query_live, unavailable_issue
+from api.live import described, not_live, query_live
 from api.problems import Problem, temporal_unavailable
 from domain.access import LiveIssue
 from domain.messages import IssueReport, issue_workflow_id
@@ -87,12 +87,9 @@ async def start_issue(services: Services, caller: Caller, report: IssueReport, b
 
 async def _started_by(handle: WorkflowHandle[ResidentIssue, object], issue_id: str, fingerprint: str) -> bool:
     """Whether the issue of this key exists (refused if another body started it)."""
-    try:
-        desc = await handle.describe(rpc_timeout=RPC_TIMEOUT)
-    except RPCError as exc:
-        if exc.status == RPCStatusCode.NOT_FOUND:
-            return False
-        raise unavailable_issue(exc, issue_id) from None
+    desc = await described(handle, issue_id)
+    if desc is None:
+        return False
     if await desc.memo_value(FINGERPRINT_MEMO, default=None) != fingerprint:
         raise Problem("idempotency-key-reused",
                       "this Idempotency-Key was already used to report a different issue; use a new key")

@@ -17,6 +17,7 @@ import structlog
 from fastapi.concurrency import run_in_threadpool
 from temporalio.client import (
     RPCTimeoutOrCancelledError,
+    WorkflowExecutionDescription,
     WorkflowExecutionStatus,
     WorkflowHandle,
     WorkflowQueryFailedError,
@@ -95,15 +96,21 @@ async def not_live(handle: WorkflowHandle[ResidentIssue, object], issue_id: str,
     return Problem("wrong-state", f"issue {issue_id} is not ready: {why}")
 
 
-async def _running(handle: WorkflowHandle[ResidentIssue, object], issue_id: str) -> bool | None:
-    """Whether the issue's workflow runs (True), has closed (False), or does not exist (None)."""
+async def described(handle: WorkflowHandle[ResidentIssue, object],
+                    issue_id: str) -> WorkflowExecutionDescription | None:
+    """The issue's workflow as Temporal describes it, or None when Temporal does not know it."""
     try:
-        desc = await handle.describe(rpc_timeout=RPC_TIMEOUT)
+        return await handle.describe(rpc_timeout=RPC_TIMEOUT)
     except RPCError as exc:
         if exc.status == RPCStatusCode.NOT_FOUND:
             return None
         raise unavailable_issue(exc, issue_id) from None
-    return desc.status == WorkflowExecutionStatus.RUNNING
+
+
+async def _running(handle: WorkflowHandle[ResidentIssue, object], issue_id: str) -> bool | None:
+    """Whether the issue's workflow runs (True), has closed (False), or does not exist (None)."""
+    desc = await described(handle, issue_id)
+    return None if desc is None else desc.status == WorkflowExecutionStatus.RUNNING
 
 
 async def visible_issue(services: Services, caller: Caller, issue_id: str, *, wait_s: float = 2.0) -> LiveIssue:
